@@ -1,0 +1,16 @@
+//! Steward's storage model: sea-orm entities and the typed ids that keep one kind of id from being
+//! passed where another is expected. Nothing here knows about GraphQL or HTTP; the server maps
+//! these rows to its own API types.
+
+pub mod audit_event;
+pub mod credential;
+pub mod ids;
+pub mod membership;
+pub mod one_time_token;
+pub mod organization;
+pub mod refresh_token;
+pub mod session;
+pub mod signing_key;
+pub mod user;
+
+pub use ids::*;

@@ -1,0 +1,15 @@
+//! Steward's database migrations. A migration that has landed is never edited: change the schema
+//! with a new one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_create_identity_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_create_identity_tables::Migration)]
+    }
+}

@@ -1,0 +1,12 @@
+//! Who is calling, and what they may do.
+//!
+//! A resolver never holds the database. It asks the [`Caller`] for a capability — a scope such as
+//! [`OrgReader`] or [`IdentityManager`] — and the only way to get one is to pass the check in
+//! this module. Domain functions take scopes, so reaching data without a check does not compile.
+//! Out-of-reach things answer `NOT_FOUND`, never a hint that they exist.
+
+mod principal;
+mod scopes;
+
+pub use principal::{Caller, Principal, UserPrincipal};
+pub use scopes::*;

@@ -1,0 +1,172 @@
+//! Turning a request's bearer token into a principal, checking on every request that the session
+//! and the user are still valid.
+
+use chrono::Duration;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::domain::roles::{RoleSet, ACTIVE};
+use crate::domain::settings::OrgSettings;
+use crate::error::{Error, Result};
+use crate::state::AppState;
+use steward_entity::{membership, organization, session, user, OrgId, SessionId, UserId};
+
+/// A signed-in user as this request sees them.
+#[derive(Debug)]
+pub struct UserPrincipal {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub superadmin: bool,
+    /// The session may only change the password, read the viewer and sign out.
+    pub password_change_only: bool,
+    /// The session was bound to one organization at sign-in.
+    pub bound_org: Option<OrgId>,
+    /// The organizations this session reaches, with the caller's roles there. An org where the
+    /// membership is suspended, or whose verified-email rule the user fails, is not in it.
+    pub reach: HashMap<OrgId, RoleSet>,
+}
+
+#[derive(Debug)]
+pub enum Principal {
+    Anonymous,
+    User(Arc<UserPrincipal>),
+    /// A token was presented and did not hold; requests that need sign-in fail with this code.
+    Rejected(&'static str),
+}
+
+/// Everything a request knows about its caller, and the door to every capability.
+pub struct Caller {
+    pub(super) state: AppState,
+    pub principal: Principal,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub(super) operator: bool,
+}
+
+impl Caller {
+    pub fn anonymous(state: AppState, ip: Option<String>, user_agent: Option<String>) -> Self {
+        Self {
+            state,
+            principal: Principal::Anonymous,
+            ip,
+            user_agent,
+            operator: false,
+        }
+    }
+
+    /// The operator at the command line, who holds the database anyway.
+    pub fn operator(state: AppState) -> Self {
+        Self {
+            state,
+            principal: Principal::Anonymous,
+            ip: None,
+            user_agent: Some("steward cli".into()),
+            operator: true,
+        }
+    }
+
+    /// Authenticates a bearer token. A bad token does not fail the request here: operations that
+    /// need sign-in fail later, and public ones (sign-in itself) still work.
+    pub async fn from_bearer(
+        state: AppState,
+        token: Option<&str>,
+        ip: Option<String>,
+        user_agent: Option<String>,
+    ) -> Self {
+        let principal = match token {
+            None => Principal::Anonymous,
+            Some(token) => match authenticate(&state, token).await {
+                Ok(user) => Principal::User(Arc::new(user)),
+                Err(Error::UserBlocked) => Principal::Rejected("USER_BLOCKED"),
+                Err(Error::Internal(error)) => {
+                    tracing::error!(error = format!("{error:#}"), "authentication failed");
+                    Principal::Rejected("INTERNAL")
+                }
+                Err(_) => Principal::Rejected("UNAUTHENTICATED"),
+            },
+        };
+        Self {
+            state,
+            principal,
+            ip,
+            user_agent,
+            operator: false,
+        }
+    }
+
+    pub fn app(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The signed-in user, whatever their session may do.
+    pub fn user(&self) -> Result<&Arc<UserPrincipal>> {
+        match &self.principal {
+            Principal::User(user) => Ok(user),
+            Principal::Rejected("USER_BLOCKED") => Err(Error::UserBlocked),
+            Principal::Rejected("INTERNAL") => Err(Error::internal(anyhow::anyhow!("authentication failed"))),
+            _ => Err(Error::Unauthenticated),
+        }
+    }
+
+    /// The signed-in user, with a session that may do more than change its password.
+    pub fn full_user(&self) -> Result<&Arc<UserPrincipal>> {
+        let user = self.user()?;
+        if user.password_change_only {
+            return Err(Error::Forbidden("a password change is required before anything else"));
+        }
+        Ok(user)
+    }
+}
+
+async fn authenticate(state: &AppState, token: &str) -> Result<UserPrincipal> {
+    let now = state.clock.now();
+    let claims = state.keys.verify(token, now.timestamp()).await?;
+    let database = state.database.reader();
+    let session = session::Entity::find_by_id(claims.sid)
+        .one(database)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    if session.revoked_at.is_some() || session.expires_at <= now || session.user_id != claims.sub {
+        return Err(Error::Unauthenticated);
+    }
+    let user = user::Entity::find_by_id(claims.sub)
+        .one(database)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    if user.blocked {
+        return Err(Error::UserBlocked);
+    }
+    let mut memberships = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user.id))
+        .filter(membership::Column::Status.eq(ACTIVE))
+        .find_also_related(organization::Entity);
+    if let Some(org_id) = session.org_id {
+        memberships = memberships.filter(membership::Column::OrgId.eq(org_id));
+    }
+    let mut reach = HashMap::new();
+    for (membership, org) in memberships.all(database).await? {
+        let Some(org) = org else { continue };
+        if OrgSettings::from_json(&org.settings).require_verified_email && !user.email_verified {
+            continue;
+        }
+        reach.insert(membership.org_id, RoleSet::of(&membership));
+    }
+    if now - session.last_used_at > Duration::seconds(60) {
+        // Throttled so that a busy client does not write on every request.
+        let _ = session::Entity::update_many()
+            .col_expr(session::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
+            .filter(session::Column::Id.eq(session.id))
+            .exec(database)
+            .await;
+    }
+    Ok(UserPrincipal {
+        user_id: user.id,
+        session_id: session.id,
+        // A session bound to one organization reaches that one only, superadmin or not.
+        superadmin: user.is_superadmin && session.org_id.is_none(),
+        password_change_only: session.password_change_only,
+        bound_org: session.org_id,
+        reach,
+    })
+}

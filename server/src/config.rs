@@ -1,0 +1,88 @@
+//! Configuration: built-in defaults, then an optional TOML file (`STEWARD_CONFIG`), then `STEWARD_*`
+//! environment variables. An unknown key is an error, so a misspelt variable cannot silently fall
+//! back to a default.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Any URL sea-orm takes: `sqlite:`, `postgres://`, `mysql://`.
+    pub database_url: String,
+    /// The listen address.
+    pub bind: String,
+    /// The base of links in emails; also the access tokens' issuer.
+    pub public_url: String,
+    /// The built portal.
+    pub portal_dir: String,
+    /// `smtp://…`, `smtps://…`; unset keeps mail in the outbox.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// Comma-separated origins that a ticket's `resultUrl` may point to besides the public URL.
+    pub redirect_origins: Option<String>,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// Lifetime of an access token. Short, because a refresh is cheap and revocation is checked
+    /// on every request anyway.
+    pub access_token_ttl_seconds: i64,
+    /// Lifetime of a session not bound to an organization (a bound one takes the org's setting).
+    pub session_lifetime_seconds: i64,
+    /// How many password hashes may run at once; the rest wait, so a flood of sign-ins cannot
+    /// take every core. 0 means the number of cores.
+    pub password_hash_concurrency: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://steward.db?mode=rwc".into(),
+            bind: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            portal_dir: "dist".into(),
+            smtp_url: None,
+            mail_from: "Steward <no-reply@localhost>".into(),
+            redirect_origins: None,
+            log_format: "text".into(),
+            access_token_ttl_seconds: 900,
+            session_lifetime_seconds: 14 * 24 * 3600,
+            password_hash_concurrency: 0,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the file named by `STEWARD_CONFIG` (if any) and the
+    /// environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Ok(path) = std::env::var("STEWARD_CONFIG") {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("STEWARD_").ignore(&["config"]))
+            .extract()
+            .map_err(|error| anyhow::anyhow!("invalid configuration: {error}"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            anyhow::bail!("invalid configuration: log_format must be `text` or `json`");
+        }
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            anyhow::bail!("invalid configuration: public_url must start with http:// or https://");
+        }
+        if self.access_token_ttl_seconds < 10 || self.session_lifetime_seconds < 60 {
+            anyhow::bail!("invalid configuration: token lifetimes are too short");
+        }
+        Ok(())
+    }
+
+    /// The public URL without a trailing slash.
+    pub fn public_base(&self) -> &str {
+        self.public_url.trim_end_matches('/')
+    }
+}

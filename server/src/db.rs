@@ -1,0 +1,111 @@
+//! The database handle: connecting, migrating, and write transactions.
+
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction};
+use sea_orm::{SqlxSqliteConnector, TransactionTrait};
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::error::Result;
+use steward_migration::{Migrator, MigratorTrait};
+
+/// The connection pool. On SQLite, write transactions also take a process-wide lock: SQLite has
+/// one writer at a time anyway, and waiting here avoids the busy errors of two transactions that
+/// both read and then try to write.
+#[derive(Clone)]
+pub struct Database {
+    connection: DatabaseConnection,
+    sqlite_writer: Option<Arc<Mutex<()>>>,
+}
+
+/// A transaction that holds the SQLite writer lock, where there is one, until it ends.
+pub struct WriteTransaction {
+    transaction: DatabaseTransaction,
+    _writer: Option<OwnedMutexGuard<()>>,
+}
+
+impl Deref for WriteTransaction {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.transaction
+    }
+}
+
+impl WriteTransaction {
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.transaction.commit().await?)
+    }
+}
+
+impl Database {
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let connection = if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url).await?
+        } else {
+            let mut options = ConnectOptions::new(url.to_owned());
+            options
+                .max_connections(20)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .sqlx_logging(false);
+            sea_orm::Database::connect(options).await?
+        };
+        let sqlite_writer =
+            (connection.get_database_backend() == DatabaseBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Self {
+            connection,
+            sqlite_writer,
+        })
+    }
+
+    async fn connect_sqlite(url: &str) -> anyhow::Result<DatabaseConnection> {
+        use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+        use std::str::FromStr;
+        let options = SqliteConnectOptions::from_str(url)?
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        Migrator::up(&self.connection, None).await?;
+        Ok(())
+    }
+
+    /// True when every migration this build knows has been applied.
+    pub async fn is_ready(&self) -> bool {
+        match Migrator::get_pending_migrations(&self.connection).await {
+            Ok(pending) => pending.is_empty(),
+            Err(_) => false,
+        }
+    }
+
+    pub fn backend(&self) -> DatabaseBackend {
+        self.connection.get_database_backend()
+    }
+
+    /// For reads. Writes go through [`Database::write`].
+    pub fn reader(&self) -> &DatabaseConnection {
+        &self.connection
+    }
+
+    /// Begins a write transaction.
+    pub async fn write(&self) -> Result<WriteTransaction> {
+        let writer = match &self.sqlite_writer {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let transaction = self.connection.begin().await?;
+        Ok(WriteTransaction {
+            transaction,
+            _writer: writer,
+        })
+    }
+}

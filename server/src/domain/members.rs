@@ -1,0 +1,229 @@
+//! Memberships: adding and removing members, their roles and per-org metadata, and listing them.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde_json::json;
+
+use super::audit::{self, Event};
+use super::metadata;
+use super::pagination::{Page, PageRequest};
+use super::roles::{Role, RoleSet, ACTIVE};
+use super::user_search::{self, Base, UserFilter, UserOrder};
+use crate::authz::{MemberManager, OrgManager, OrgReader, Scope, UserReader};
+use crate::error::{conflict_on_unique, Error, Result};
+use steward_entity::{membership, user, OrgId, UserId};
+
+pub fn role_names(roles: &RoleSet) -> Vec<&'static str> {
+    roles
+        .roles()
+        .into_iter()
+        .map(|role| match role {
+            Role::Admin => "ADMIN",
+            Role::UserManager => "USER_MANAGER",
+            Role::Auditor => "AUDITOR",
+            Role::Member => "MEMBER",
+        })
+        .collect()
+}
+
+pub async fn insert_membership(
+    connection: &impl ConnectionTrait,
+    org_id: OrgId,
+    user_id: UserId,
+    roles: RoleSet,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<membership::Model> {
+    membership::ActiveModel {
+        org_id: Set(org_id),
+        user_id: Set(user_id),
+        role_admin: Set(roles.admin),
+        role_user_manager: Set(roles.user_manager),
+        role_auditor: Set(roles.auditor),
+        role_member: Set(roles.member),
+        status: Set(ACTIVE.into()),
+        suspended_reason: Set(None),
+        metadata: Set(json!({})),
+        revision: Set(0),
+        created_at: Set(now),
+    }
+    .insert(connection)
+    .await
+    .map_err(|error| conflict_on_unique(error, "the user is already a member of this organization"))
+}
+
+/// Adds an existing user the caller can see to the caller's organization.
+pub async fn add(manager: &OrgManager<'_>, user: &UserReader<'_>, roles: RoleSet) -> Result<membership::Model> {
+    if roles.is_empty() {
+        return Err(Error::invalid("roles", "give at least one role"));
+    }
+    manager.check_grant(&roles)?;
+    let app = manager.app();
+    let now = app.clock.now();
+    let transaction = app.database.write().await?;
+    let exists = membership::Entity::find_by_id((manager.org_id(), user.user_id()))
+        .one(&*transaction)
+        .await?;
+    if exists.is_some() {
+        return Err(Error::Conflict(
+            "the user is already a member of this organization".into(),
+        ));
+    }
+    let membership = insert_membership(&*transaction, manager.org_id(), user.user_id(), roles, now).await?;
+    audit::record(
+        &*transaction,
+        &manager.actor(),
+        now,
+        Event::new("MEMBER_ADDED")
+            .user(user.user_id())
+            .org(manager.org_id())
+            .details(json!({ "roles": role_names(&roles) })),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(membership)
+}
+
+pub async fn remove(scope: &MemberManager<'_>) -> Result<()> {
+    let app = scope.app();
+    let now = app.clock.now();
+    let transaction = app.database.write().await?;
+    let deleted = membership::Entity::delete_by_id((scope.org_id, scope.user_id))
+        .exec(&*transaction)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(Error::NotFound);
+    }
+    audit::record(
+        &*transaction,
+        &scope.actor(),
+        now,
+        Event::new("MEMBER_REMOVED").user(scope.user_id).org(scope.org_id),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+pub async fn set_roles(scope: &MemberManager<'_>, roles: RoleSet) -> Result<membership::Model> {
+    if roles.is_empty() {
+        return Err(Error::invalid("roles", "give at least one role"));
+    }
+    scope.check_grant(&roles)?;
+    let app = scope.app();
+    let now = app.clock.now();
+    let transaction = app.database.write().await?;
+    let current = membership::Entity::find_by_id((scope.org_id, scope.user_id))
+        .one(&*transaction)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let before = RoleSet::of(&current);
+    let mut active: membership::ActiveModel = current.into();
+    active.role_admin = Set(roles.admin);
+    active.role_user_manager = Set(roles.user_manager);
+    active.role_auditor = Set(roles.auditor);
+    active.role_member = Set(roles.member);
+    let updated = active.update(&*transaction).await?;
+    audit::record(
+        &*transaction,
+        &scope.actor(),
+        now,
+        Event::new("MEMBER_ROLES_CHANGED")
+            .user(scope.user_id)
+            .org(scope.org_id)
+            .details(json!({ "from": role_names(&before), "to": role_names(&roles) })),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(updated)
+}
+
+/// Merge-patches the membership's metadata, retrying on a concurrent write.
+pub async fn update_metadata(scope: &MemberManager<'_>, patch: serde_json::Value) -> Result<membership::Model> {
+    metadata::validate_patch("metadata", &patch)?;
+    let app = scope.app();
+    for _ in 0..20 {
+        let transaction = app.database.write().await?;
+        let current = membership::Entity::find_by_id((scope.org_id, scope.user_id))
+            .one(&*transaction)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let merged = metadata::merge("metadata", &current.metadata, &patch)?;
+        let result = membership::Entity::update_many()
+            .col_expr(
+                membership::Column::Metadata,
+                sea_orm::sea_query::Expr::value(merged.clone()),
+            )
+            .col_expr(
+                membership::Column::Revision,
+                sea_orm::sea_query::Expr::value(current.revision + 1),
+            )
+            .filter(membership::Column::OrgId.eq(scope.org_id))
+            .filter(membership::Column::UserId.eq(scope.user_id))
+            .filter(membership::Column::Revision.eq(current.revision))
+            .exec(&*transaction)
+            .await?;
+        if result.rows_affected == 0 {
+            continue;
+        }
+        let now = app.clock.now();
+        audit::record(
+            &*transaction,
+            &scope.actor(),
+            now,
+            Event::new("MEMBER_METADATA_UPDATED")
+                .user(scope.user_id)
+                .org(scope.org_id),
+        )
+        .await?;
+        transaction.commit().await?;
+        return Ok(membership::Model {
+            metadata: merged,
+            revision: current.revision + 1,
+            ..current
+        });
+    }
+    Err(Error::Conflict(
+        "the membership is being changed by others; try again".into(),
+    ))
+}
+
+/// A page of an organization's members, each with their user.
+pub async fn list(
+    scope: &OrgReader<'_>,
+    filter: &UserFilter,
+    order: UserOrder,
+    page: &PageRequest,
+) -> Result<Page<(membership::Model, user::Model)>> {
+    let database = scope.database();
+    let users = user_search::page(database, &Base::Org(scope.org_id), filter, order, page).await?;
+    let ids: Vec<UserId> = users.items.iter().map(|(_, user)| user.id).collect();
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::OrgId.eq(scope.org_id))
+        .filter(membership::Column::UserId.is_in(ids))
+        .all(database.reader())
+        .await?;
+    let mut by_user: std::collections::HashMap<UserId, membership::Model> = memberships
+        .into_iter()
+        .map(|membership| (membership.user_id, membership))
+        .collect();
+    let items = users
+        .items
+        .into_iter()
+        .filter_map(|(cursor, user)| by_user.remove(&user.id).map(|membership| (cursor, (membership, user))))
+        .collect();
+    Ok(Page {
+        items,
+        has_next_page: users.has_next_page,
+    })
+}
+
+pub async fn count(scope: &OrgReader<'_>, filter: &UserFilter) -> Result<u64> {
+    user_search::count(scope.database(), &Base::Org(scope.org_id), filter).await
+}
+
+pub async fn member_count(scope: &dyn Scope, org_id: OrgId) -> Result<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(membership::Entity::find()
+        .filter(membership::Column::OrgId.eq(org_id))
+        .count(scope.database().reader())
+        .await?)
+}

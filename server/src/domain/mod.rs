@@ -1,0 +1,17 @@
+//! The capabilities of Steward, one module each. Functions here take an `authz` scope, run one
+//! transaction per change and write its audit event inside it.
+
+pub mod audit;
+pub mod members;
+pub mod metadata;
+pub mod organizations;
+pub mod pagination;
+pub mod passwords;
+pub mod roles;
+pub mod sessions;
+pub mod settings;
+pub mod setup;
+pub mod tokens;
+pub mod user_search;
+pub mod users;
+pub mod validate;

@@ -1,0 +1,454 @@
+//! Users: creation into an organization, profile edits, metadata, deletion.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value as Json};
+
+use super::audit::{self, Event};
+use super::metadata;
+use super::passwords;
+use super::roles::{RoleSet, ACTIVE};
+use super::validate;
+use crate::authz::{IdentityManager, Myself, OrgManager, Scope};
+use crate::error::{conflict_on_unique, Error, FieldErrors, Result};
+use steward_entity::{membership, user, UserId};
+
+/// A change to an optional field: `None` leaves it, `Some(None)` clears it.
+pub type Patch<T> = Option<Option<T>>;
+
+#[derive(Clone, Debug, Default)]
+pub struct Profile {
+    pub username: Option<String>,
+    pub name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub nickname: Option<String>,
+    pub picture: Option<String>,
+    pub phone_number: Option<String>,
+    pub locale: Option<String>,
+}
+
+pub struct NewUser {
+    pub email: String,
+    pub roles: RoleSet,
+    pub password: Option<String>,
+    pub profile: Profile,
+    pub user_metadata: Option<Json>,
+    pub app_metadata: Option<Json>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ProfilePatch {
+    pub email: Option<String>,
+    pub username: Patch<String>,
+    pub name: Patch<String>,
+    pub given_name: Patch<String>,
+    pub family_name: Patch<String>,
+    pub nickname: Patch<String>,
+    pub picture: Patch<String>,
+    pub phone_number: Patch<String>,
+    pub locale: Patch<String>,
+}
+
+const EMAIL_TAKEN: &str = "a user with this email address or username already exists";
+
+fn check_optional(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&String>,
+    check: impl Fn(&str) -> Result<String, String>,
+) -> Option<String> {
+    let value = value?;
+    match check(value) {
+        Ok(clean) => Some(clean),
+        Err(message) => {
+            errors.add(field, message);
+            None
+        }
+    }
+}
+
+fn check_patch(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: &Patch<String>,
+    check: impl Fn(&str) -> Result<String, String>,
+) -> Patch<String> {
+    match value {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(raw)) => match check(raw) {
+            Ok(clean) => Some(Some(clean)),
+            Err(message) => {
+                errors.add(field, message);
+                None
+            }
+        },
+    }
+}
+
+fn name_text(raw: &str) -> Result<String, String> {
+    validate::text(raw, 255)
+}
+
+impl Profile {
+    fn checked(&self, errors: &mut FieldErrors) -> Profile {
+        Profile {
+            username: check_optional(errors, "username", self.username.as_ref(), validate::username),
+            name: check_optional(errors, "name", self.name.as_ref(), name_text),
+            given_name: check_optional(errors, "givenName", self.given_name.as_ref(), name_text),
+            family_name: check_optional(errors, "familyName", self.family_name.as_ref(), name_text),
+            nickname: check_optional(errors, "nickname", self.nickname.as_ref(), name_text),
+            picture: check_optional(errors, "picture", self.picture.as_ref(), validate::url),
+            phone_number: check_optional(errors, "phoneNumber", self.phone_number.as_ref(), validate::phone),
+            locale: check_optional(errors, "locale", self.locale.as_ref(), validate::locale),
+        }
+    }
+}
+
+impl ProfilePatch {
+    fn checked(&self, errors: &mut FieldErrors) -> ProfilePatch {
+        ProfilePatch {
+            email: check_optional(errors, "email", self.email.as_ref(), validate::email),
+            username: check_patch(errors, "username", &self.username, validate::username),
+            name: check_patch(errors, "name", &self.name, name_text),
+            given_name: check_patch(errors, "givenName", &self.given_name, name_text),
+            family_name: check_patch(errors, "familyName", &self.family_name, name_text),
+            nickname: check_patch(errors, "nickname", &self.nickname, name_text),
+            picture: check_patch(errors, "picture", &self.picture, validate::url),
+            phone_number: check_patch(errors, "phoneNumber", &self.phone_number, validate::phone),
+            locale: check_patch(errors, "locale", &self.locale, validate::locale),
+        }
+    }
+
+    fn apply(self, model: &mut user::Model) -> Vec<&'static str> {
+        let mut changed = Vec::new();
+        if let Some(email) = self.email {
+            if email != model.email {
+                model.email = email;
+                // A new address is unproven until its owner follows a verification link.
+                model.email_verified = false;
+                changed.push("email");
+            }
+        }
+        let fields: [(&'static str, Patch<String>, &mut Option<String>); 8] = [
+            ("username", self.username, &mut model.username),
+            ("name", self.name, &mut model.name),
+            ("givenName", self.given_name, &mut model.given_name),
+            ("familyName", self.family_name, &mut model.family_name),
+            ("nickname", self.nickname, &mut model.nickname),
+            ("picture", self.picture, &mut model.picture),
+            ("phoneNumber", self.phone_number, &mut model.phone_number),
+            ("locale", self.locale, &mut model.locale),
+        ];
+        for (name, patch, slot) in fields {
+            if let Some(value) = patch {
+                if *slot != value {
+                    *slot = value;
+                    changed.push(name);
+                }
+            }
+        }
+        changed
+    }
+}
+
+/// Recomputes the derived search and sort columns from the fields they come from.
+pub fn refresh_derived(model: &mut user::Model) {
+    let name = model.name.as_deref().unwrap_or_default().to_lowercase();
+    model.search_text = [
+        model.email.as_str(),
+        name.as_str(),
+        model.username.as_deref().unwrap_or_default(),
+    ]
+    .join("\n");
+    model.name_sort = name.chars().take(255).collect();
+    model.last_login_sort = model.last_login_at.map(|at| at.timestamp_micros()).unwrap_or(0);
+}
+
+/// Creates a user and their membership in the manager's organization. With a password the user
+/// must change it at first sign-in.
+pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model> {
+    let mut errors = FieldErrors::default();
+    let email = check_optional(&mut errors, "email", Some(&new.email), validate::email);
+    let profile = new.profile.checked(&mut errors);
+    if new.roles.is_empty() {
+        errors.add("roles", "give at least one role");
+    }
+    let user_metadata = metadata::initial("userMetadata", new.user_metadata.as_ref());
+    let app_metadata = metadata::initial("appMetadata", new.app_metadata.as_ref());
+    errors.into_result()?;
+    let (user_metadata, app_metadata) = (user_metadata?, app_metadata?);
+    scope.check_grant(&new.roles)?;
+    let app = scope.app();
+    let hash = match &new.password {
+        Some(password) => {
+            let organization = steward_entity::organization::Entity::find_by_id(scope.org_id())
+                .one(app.database.reader())
+                .await?
+                .ok_or(Error::NotFound)?;
+            let policy = super::settings::OrgSettings::from_json(&organization.settings).password_policy;
+            passwords::check(&policy, password)?;
+            Some(app.hasher.hash(password).await?)
+        }
+        None => None,
+    };
+    let now = app.clock.now();
+    let mut model = user::Model {
+        id: UserId::new(),
+        email: email.expect("checked above"),
+        email_verified: false,
+        username: profile.username,
+        name: profile.name,
+        given_name: profile.given_name,
+        family_name: profile.family_name,
+        nickname: profile.nickname,
+        picture: profile.picture,
+        phone_number: profile.phone_number,
+        locale: profile.locale,
+        user_metadata,
+        app_metadata,
+        blocked: false,
+        blocked_reason: None,
+        is_superadmin: false,
+        password_change_required: hash.is_some(),
+        last_login_at: None,
+        logins_count: 0,
+        search_text: String::new(),
+        name_sort: String::new(),
+        last_login_sort: 0,
+        revision: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    refresh_derived(&mut model);
+    let transaction = app.database.write().await?;
+    let user = user::ActiveModel::from(model.clone())
+        .reset_all()
+        .insert(&*transaction)
+        .await
+        .map_err(|error| conflict_on_unique(error, EMAIL_TAKEN))?;
+    super::members::insert_membership(&*transaction, scope.org_id(), user.id, new.roles, now).await?;
+    if let Some(hash) = hash {
+        passwords::store(&*transaction, user.id, hash, now).await?;
+    }
+    let actor = scope.actor();
+    let details = json!({ "email": user.email, "roles": super::members::role_names(&new.roles) });
+    audit::record(
+        &*transaction,
+        &actor,
+        now,
+        Event::new("USER_CREATED")
+            .user(user.id)
+            .org(scope.org_id())
+            .details(details),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(user)
+}
+
+/// Creates a user with no membership (a superadmin created from the command line or the setup
+/// link).
+pub async fn insert_bare(
+    connection: &impl ConnectionTrait,
+    email: String,
+    name: Option<String>,
+    superadmin: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<user::Model> {
+    let mut model = user::Model {
+        id: UserId::new(),
+        email,
+        email_verified: superadmin,
+        username: None,
+        name,
+        given_name: None,
+        family_name: None,
+        nickname: None,
+        picture: None,
+        phone_number: None,
+        locale: None,
+        user_metadata: json!({}),
+        app_metadata: json!({}),
+        blocked: false,
+        blocked_reason: None,
+        is_superadmin: superadmin,
+        password_change_required: false,
+        last_login_at: None,
+        logins_count: 0,
+        search_text: String::new(),
+        name_sort: String::new(),
+        last_login_sort: 0,
+        revision: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    refresh_derived(&mut model);
+    user::ActiveModel::from(model)
+        .reset_all()
+        .insert(connection)
+        .await
+        .map_err(|error| conflict_on_unique(error, EMAIL_TAKEN))
+}
+
+/// Reads, changes and writes a user, retrying when another writer got in between (optimistic
+/// concurrency on `revision`): concurrent merge patches never lose each other's keys.
+async fn modify(
+    scope: &dyn Scope,
+    user_id: UserId,
+    event_type: &str,
+    change: impl Fn(&mut user::Model) -> Result<Json>,
+) -> Result<user::Model> {
+    let app = scope.app();
+    for _ in 0..20 {
+        let transaction = app.database.write().await?;
+        let current = user::Entity::find_by_id(user_id)
+            .one(&*transaction)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let mut next = current.clone();
+        let details = change(&mut next)?;
+        if next == current {
+            return Ok(current);
+        }
+        let now = app.clock.now();
+        next.revision = current.revision + 1;
+        next.updated_at = now;
+        refresh_derived(&mut next);
+        let mut active = user::ActiveModel::from(next.clone()).reset_all();
+        active.id = sea_orm::ActiveValue::Unchanged(user_id);
+        let result = user::Entity::update_many()
+            .set(active)
+            .filter(user::Column::Id.eq(user_id))
+            .filter(user::Column::Revision.eq(current.revision))
+            .exec(&*transaction)
+            .await
+            .map_err(|error| conflict_on_unique(error, EMAIL_TAKEN))?;
+        if result.rows_affected == 0 {
+            continue;
+        }
+        audit::record(
+            &*transaction,
+            &scope.actor(),
+            now,
+            Event::new(event_type).user(user_id).details(details),
+        )
+        .await?;
+        transaction.commit().await?;
+        return Ok(next);
+    }
+    Err(Error::Conflict("the user is being changed by others; try again".into()))
+}
+
+/// An admin's profile edit. A new email address is unverified.
+pub async fn update(scope: &IdentityManager<'_>, patch: ProfilePatch) -> Result<user::Model> {
+    let mut errors = FieldErrors::default();
+    let patch = patch.checked(&mut errors);
+    errors.into_result()?;
+    modify(scope, scope.user_id(), "USER_UPDATED", |model| {
+        let changed = patch.clone().apply(model);
+        Ok(json!({ "changed": changed }))
+    })
+    .await
+}
+
+/// Merge-patches `userMetadata` and/or `appMetadata`.
+pub async fn update_metadata(
+    scope: &IdentityManager<'_>,
+    user_metadata: Option<Json>,
+    app_metadata: Option<Json>,
+) -> Result<user::Model> {
+    if let Some(patch) = &user_metadata {
+        metadata::validate_patch("userMetadata", patch)?;
+    }
+    if let Some(patch) = &app_metadata {
+        metadata::validate_patch("appMetadata", patch)?;
+    }
+    modify(scope, scope.user_id(), "METADATA_UPDATED", |model| {
+        if let Some(patch) = &user_metadata {
+            model.user_metadata = metadata::merge("userMetadata", &model.user_metadata, patch)?;
+        }
+        if let Some(patch) = &app_metadata {
+            model.app_metadata = metadata::merge("appMetadata", &model.app_metadata, patch)?;
+        }
+        Ok(json!({ "userMetadata": user_metadata.is_some(), "appMetadata": app_metadata.is_some() }))
+    })
+    .await
+}
+
+/// The user's own profile edit: names, picture, phone, locale and `userMetadata`; never email,
+/// username or `appMetadata`.
+pub async fn update_mine(scope: &Myself<'_>, patch: ProfilePatch, user_metadata: Option<Json>) -> Result<user::Model> {
+    let mut errors = FieldErrors::default();
+    let patch = ProfilePatch {
+        email: None,
+        username: None,
+        ..patch
+    }
+    .checked(&mut errors);
+    errors.into_result()?;
+    if let Some(patch) = &user_metadata {
+        metadata::validate_patch("userMetadata", patch)?;
+    }
+    modify(scope, scope.user.user_id, "PROFILE_UPDATED", |model| {
+        let changed = patch.clone().apply(model);
+        if let Some(patch) = &user_metadata {
+            model.user_metadata = metadata::merge("userMetadata", &model.user_metadata, patch)?;
+        }
+        Ok(json!({ "changed": changed, "userMetadata": user_metadata.is_some() }))
+    })
+    .await
+}
+
+/// Deletes a user everywhere. The audit trail keeps the events.
+pub async fn delete(scope: &IdentityManager<'_>) -> Result<()> {
+    let app = scope.app();
+    let now = app.clock.now();
+    let transaction = app.database.write().await?;
+    let user = user::Entity::find_by_id(scope.user_id())
+        .one(&*transaction)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let orgs: Vec<String> = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user.id))
+        .all(&*transaction)
+        .await?
+        .into_iter()
+        .map(|membership| membership.org_id.to_string())
+        .collect();
+    user::Entity::delete_by_id(user.id).exec(&*transaction).await?;
+    audit::record(
+        &*transaction,
+        &scope.actor(),
+        now,
+        Event::new("USER_DELETED")
+            .user(user.id)
+            .details(json!({ "email": user.email, "organizations": orgs })),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// Reads one user (the scope has already decided the caller may).
+pub async fn get(scope: &dyn Scope, user_id: UserId) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(user_id).one(scope.database().reader()).await?)
+}
+
+/// The memberships of a user that the caller may see.
+pub async fn memberships(scope: &dyn Scope, user_id: UserId) -> Result<Vec<membership::Model>> {
+    let caller = scope.caller();
+    let own = caller.user().map(|me| me.user_id == user_id).unwrap_or(false);
+    let all = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .all(scope.database().reader())
+        .await?;
+    Ok(all
+        .into_iter()
+        .filter(|membership| own || caller.can_read_org(membership.org_id))
+        .collect())
+}
+
+pub fn is_active(membership: &membership::Model) -> bool {
+    membership.status == ACTIVE
+}

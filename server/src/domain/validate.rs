@@ -1,0 +1,130 @@
+//! Input checks shared by every path that accepts profile or organization fields.
+
+/// Trims and lower-cases an email address and checks its shape. Deliverability is proven by the
+/// verification mail, not here.
+pub fn email(raw: &str) -> Result<String, String> {
+    let email = raw.trim().to_lowercase();
+    let Some((local, domain)) = email.split_once('@') else {
+        return Err("must be an email address".into());
+    };
+    let valid = !local.is_empty()
+        && local.len() <= 64
+        && domain.len() >= 3
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && email.len() <= 320
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if valid {
+        Ok(email)
+    } else {
+        Err("must be an email address".into())
+    }
+}
+
+/// An organization slug: 3 to 63 of `a-z`, `0-9` and `-`, not starting or ending with `-`.
+pub fn slug(raw: &str) -> Result<String, String> {
+    let slug = raw.trim();
+    let valid = (3..=63).contains(&slug.len())
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-');
+    if valid {
+        Ok(slug.to_owned())
+    } else {
+        Err("3 to 63 characters of a-z, 0-9 and -, not starting or ending with -".into())
+    }
+}
+
+/// Free text of at most `max` characters with no control characters; empty after trimming is
+/// refused (use null to clear).
+pub fn text(raw: &str, max: usize) -> Result<String, String> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err("must not be empty (use null to clear it)".into());
+    }
+    if value.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(value.to_owned())
+}
+
+/// An http(s) URL, for pictures and logos.
+pub fn url(raw: &str) -> Result<String, String> {
+    let value = text(raw, 2048)?;
+    if !(value.starts_with("https://") || value.starts_with("http://")) || value.contains(char::is_whitespace) {
+        return Err("must be an http or https URL".into());
+    }
+    Ok(value)
+}
+
+/// A colour as `#rrggbb`.
+pub fn color(raw: &str) -> Result<String, String> {
+    let value = raw.trim().to_lowercase();
+    if value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(value)
+    } else {
+        Err("must be a colour as #rrggbb".into())
+    }
+}
+
+/// A username: 1 to 128 of letters, digits and `._-@+`, stored lower-cased.
+pub fn username(raw: &str) -> Result<String, String> {
+    let value = raw.trim().to_lowercase();
+    let valid =
+        (1..=128).contains(&value.chars().count()) && value.chars().all(|c| c.is_alphanumeric() || "._-@+".contains(c));
+    if valid {
+        Ok(value)
+    } else {
+        Err("1 to 128 letters, digits or ._-@+".into())
+    }
+}
+
+/// A BCP 47-ish locale tag such as `en` or `pt-BR`.
+pub fn locale(raw: &str) -> Result<String, String> {
+    let value = raw.trim();
+    let valid =
+        (2..=35).contains(&value.len()) && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err("must be a locale tag such as en or pt-BR".into())
+    }
+}
+
+/// A phone number in E.164-ish form: `+` and 6 to 15 digits, spaces and dashes ignored.
+pub fn phone(raw: &str) -> Result<String, String> {
+    let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+    let valid =
+        digits.starts_with('+') && (7..=16).contains(&digits.len()) && digits[1..].chars().all(|c| c.is_ascii_digit());
+    if valid {
+        Ok(digits)
+    } else {
+        Err("must be a phone number in international form, like +14155550100".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(super::email("  Ada@Example.COM ").unwrap(), "ada@example.com");
+        assert!(super::email("no-at-sign").is_err());
+        assert!(super::email("a@b").is_err());
+        assert!(super::email("a b@example.com").is_err());
+    }
+
+    #[test]
+    fn slugs() {
+        assert!(super::slug("acme-corp").is_ok());
+        assert!(super::slug("ab").is_err());
+        assert!(super::slug("Acme").is_err());
+        assert!(super::slug("-acme").is_err());
+    }
+}

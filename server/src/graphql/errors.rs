@@ -1,0 +1,85 @@
+//! Gives every error its `extensions.code`, in one place: domain errors carry theirs, and errors
+//! the GraphQL engine raises itself (a malformed query, a wrong argument type) are the client's
+//! input. Internal errors are logged with their cause and shown only as "internal error".
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
+use async_graphql::{Response, ServerError, Value};
+use std::sync::Arc;
+
+use crate::error::Error;
+
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodesExtension)
+    }
+}
+
+struct ErrorCodesExtension;
+
+fn with_code(mut error: ServerError) -> ServerError {
+    let (code, extra) = match error.source::<Error>() {
+        Some(domain) => {
+            if let Error::Internal(cause) = domain {
+                tracing::error!(error = format!("{cause:#}"), path = ?error.path, "request failed");
+            }
+            let extra: Vec<(&str, Value)> = match domain {
+                Error::Invalid { fields } => {
+                    let fields = fields
+                        .iter()
+                        .map(|(field, message)| (async_graphql::Name::new(field), Value::from(message.as_str())));
+                    vec![("fields", Value::Object(fields.collect()))]
+                }
+                Error::PasswordPolicy { reasons } => {
+                    vec![(
+                        "reasons",
+                        Value::List(reasons.iter().map(|reason| Value::from(reason.as_str())).collect()),
+                    )]
+                }
+                _ => Vec::new(),
+            };
+            (domain.code(), extra)
+        }
+        None if error
+            .extensions
+            .as_ref()
+            .is_some_and(|extensions| extensions.get("code").is_some()) =>
+        {
+            return error
+        }
+        None => ("BAD_USER_INPUT", Vec::new()),
+    };
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    extensions.set("code", code);
+    for (key, value) in extra {
+        extensions.set(key, value);
+    }
+    error
+}
+
+#[async_trait::async_trait]
+impl Extension for ErrorCodesExtension {
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut response = next.run(ctx, operation_name).await;
+        response.errors = std::mem::take(&mut response.errors)
+            .into_iter()
+            .map(with_code)
+            .collect();
+        response
+    }
+}
+
+/// For errors raised before execution (parsing, validation), which `execute` never sees.
+pub fn ensure_codes(mut response: Response) -> Response {
+    response.errors = std::mem::take(&mut response.errors)
+        .into_iter()
+        .map(with_code)
+        .collect();
+    response
+}

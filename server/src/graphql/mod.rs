@@ -1,0 +1,50 @@
+//! The GraphQL API: one schema merged from one query and one mutation object per area.
+//! Resolvers are thin: input → `authz` scope → domain call → output type.
+
+mod connection;
+pub mod cookies;
+mod enums;
+mod errors;
+pub use errors::ensure_codes;
+mod ids;
+mod inputs;
+mod members;
+mod organizations;
+mod session;
+mod types;
+mod users;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    session::SessionQuery,
+    organizations::OrganizationQuery,
+    users::UserQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    session::SessionMutation,
+    organizations::OrganizationMutation,
+    users::UserMutation,
+    members::MemberMutation,
+);
+
+pub type StewardSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema. It holds no state: each request brings its `Caller`.
+pub fn schema() -> StewardSchema {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .extension(errors::ErrorCodes)
+        // A single request cannot do unbounded work.
+        .limit_depth(12)
+        .limit_complexity(5_000)
+        .limit_recursive_depth(32)
+        .finish()
+}
+
+/// The SDL, as `steward export-schema` prints it and `schema.graphql` keeps it.
+pub fn sdl() -> String {
+    schema().sdl()
+}

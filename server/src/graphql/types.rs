@@ -1,0 +1,407 @@
+//! Output types. They wrap storage rows but are not storage types: every field that needs more
+//! than the row asks `authz` through the request's `Caller`.
+
+use async_graphql::{ComplexObject, Context, Json, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+
+use super::connection::{Connection, Count};
+use super::enums::{MembershipStatus, OrderDirection, OrgRole};
+use super::ids::to_id;
+use super::inputs::{UserFilterInput, UserOrderInput};
+use crate::authz::Caller;
+use crate::domain::pagination::PageRequest;
+use crate::domain::roles::RoleSet;
+use crate::domain::settings::OrgSettings as Settings;
+use crate::domain::user_search::UserOrder;
+use crate::domain::{members, organizations, users};
+use crate::error::Error;
+use steward_entity::{membership, organization, session, user};
+
+type GqlResult<T> = async_graphql::Result<T>;
+
+fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {
+    ctx.data_unchecked::<Caller>()
+}
+
+pub struct User(pub user::Model);
+
+/// A person: one identity across every organization they belong to.
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    /// Trimmed and lower-cased; unique.
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn email_verified(&self) -> bool {
+        self.0.email_verified
+    }
+    async fn username(&self) -> Option<&str> {
+        self.0.username.as_deref()
+    }
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    async fn given_name(&self) -> Option<&str> {
+        self.0.given_name.as_deref()
+    }
+    async fn family_name(&self) -> Option<&str> {
+        self.0.family_name.as_deref()
+    }
+    async fn nickname(&self) -> Option<&str> {
+        self.0.nickname.as_deref()
+    }
+    async fn picture(&self) -> Option<&str> {
+        self.0.picture.as_deref()
+    }
+    async fn phone_number(&self) -> Option<&str> {
+        self.0.phone_number.as_deref()
+    }
+    async fn locale(&self) -> Option<&str> {
+        self.0.locale.as_deref()
+    }
+    /// The user may edit it; admins see it.
+    async fn user_metadata(&self) -> Json<serde_json::Value> {
+        Json(self.0.user_metadata.clone())
+    }
+    /// Admins and apps only; never writable by the user.
+    ///
+    /// **Permissions**: ADMIN, USER_MANAGER or AUDITOR in an organization the user belongs to,
+    /// or superadmin.
+    async fn app_metadata(&self, ctx: &Context<'_>) -> GqlResult<Json<serde_json::Value>> {
+        let caller = caller(ctx);
+        let me = caller.full_user()?;
+        if !me.superadmin {
+            let memberships = users::memberships(&caller.public(), self.0.id).await?;
+            if !memberships
+                .iter()
+                .any(|membership| caller.can_read_org(membership.org_id))
+            {
+                return Err(Error::Forbidden("appMetadata is for admins and apps").into());
+            }
+        }
+        Ok(Json(self.0.app_metadata.clone()))
+    }
+    async fn blocked(&self) -> bool {
+        self.0.blocked
+    }
+    async fn blocked_reason(&self) -> Option<&str> {
+        self.0.blocked_reason.as_deref()
+    }
+    async fn password_change_required(&self) -> bool {
+        self.0.password_change_required
+    }
+    async fn last_login_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_login_at
+    }
+    async fn logins_count(&self) -> i32 {
+        i32::try_from(self.0.logins_count).unwrap_or(i32::MAX)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Whether the user is a platform superadmin.
+    async fn is_superadmin(&self) -> bool {
+        self.0.is_superadmin
+    }
+    /// Only the memberships the caller may see.
+    async fn memberships(&self, ctx: &Context<'_>) -> GqlResult<Vec<Membership>> {
+        let caller = caller(ctx);
+        caller.user()?;
+        let memberships = users::memberships(&caller.public(), self.0.id).await?;
+        Ok(memberships
+            .into_iter()
+            .map(|membership| Membership { membership, user: None })
+            .collect())
+    }
+    /// Live sign-in sessions.
+    ///
+    /// **Permissions**: the user themself, or whoever may manage the user's identity.
+    async fn sessions(&self, ctx: &Context<'_>) -> GqlResult<Vec<Session>> {
+        let caller = caller(ctx);
+        let scope = caller.session_reader(self.0.id).await?;
+        Ok(crate::domain::sessions::live(&scope)
+            .await?
+            .into_iter()
+            .map(Session)
+            .collect())
+    }
+    /// Active brute-force locks.
+    async fn lockouts(&self) -> Vec<Lockout> {
+        Vec::new()
+    }
+}
+
+pub struct Membership {
+    pub membership: membership::Model,
+    /// The user, when the query already loaded it.
+    pub user: Option<user::Model>,
+}
+
+/// A user's membership in an organization.
+#[Object]
+impl Membership {
+    async fn organization(&self, ctx: &Context<'_>) -> GqlResult<Organization> {
+        let caller = caller(ctx);
+        caller.user()?;
+        let org = organizations::get(&caller.public(), self.membership.org_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        Ok(Organization(org))
+    }
+    async fn user(&self, ctx: &Context<'_>) -> GqlResult<User> {
+        if let Some(user) = &self.user {
+            return Ok(User(user.clone()));
+        }
+        let caller = caller(ctx);
+        let scope = caller.user_reader(self.membership.user_id).await?;
+        Ok(User(
+            users::get(&scope, self.membership.user_id)
+                .await?
+                .ok_or(Error::NotFound)?,
+        ))
+    }
+    async fn roles(&self) -> Vec<OrgRole> {
+        RoleSet::of(&self.membership)
+            .roles()
+            .into_iter()
+            .map(OrgRole::from)
+            .collect()
+    }
+    async fn status(&self) -> MembershipStatus {
+        MembershipStatus::from_stored(&self.membership.status)
+    }
+    async fn suspended_reason(&self) -> Option<&str> {
+        self.membership.suspended_reason.as_deref()
+    }
+    /// Per-org data about the member.
+    ///
+    /// **Permissions**: ADMIN, USER_MANAGER or AUDITOR of the organization, or superadmin.
+    async fn metadata(&self, ctx: &Context<'_>) -> GqlResult<Json<serde_json::Value>> {
+        caller(ctx).org_reader(self.membership.org_id)?;
+        Ok(Json(self.membership.metadata.clone()))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.membership.created_at
+    }
+}
+
+pub struct Organization(pub organization::Model);
+
+#[derive(SimpleObject)]
+pub struct Branding {
+    pub display_name: Option<String>,
+    pub logo_url: Option<String>,
+    pub primary_color: Option<String>,
+}
+
+impl Branding {
+    pub fn of(org: &organization::Model) -> Self {
+        Self {
+            display_name: org.display_name.clone(),
+            logo_url: org.logo_url.clone(),
+            primary_color: org.primary_color.clone(),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct PasswordPolicy {
+    /// Default 12; passwords up to 128 characters are always accepted.
+    pub min_length: i32,
+    /// zxcvbn score 0..4, default 3.
+    pub min_strength: i32,
+    /// The last N passwords may not be reused; default 5.
+    pub history_size: i32,
+    /// Email, names and org name inside the password are refused; default true.
+    pub reject_personal_info: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct LockoutPolicy {
+    /// Per user and client IP; default 10.
+    pub max_failed_attempts: i32,
+    /// Default 900; 0 = until an admin clears it or the user resets the password.
+    pub lockout_seconds: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct OrgSettings {
+    pub password_policy: PasswordPolicy,
+    pub lockout: LockoutPolicy,
+    /// Unverified users cannot sign in to this organization.
+    pub require_verified_email: bool,
+    pub session_lifetime_seconds: i32,
+}
+
+pub fn password_policy(policy: &crate::domain::settings::PasswordPolicy) -> PasswordPolicy {
+    PasswordPolicy {
+        min_length: policy.min_length,
+        min_strength: policy.min_strength,
+        history_size: policy.history_size,
+        reject_personal_info: policy.reject_personal_info,
+    }
+}
+
+/// An organization (tenant).
+#[Object]
+impl Organization {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    /// Unique; `[a-z0-9-]`, 3 to 63 characters.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn branding(&self) -> Branding {
+        Branding::of(&self.0)
+    }
+    /// Admin-only organization metadata.
+    ///
+    /// **Permissions**: the organization's ADMIN, or superadmin.
+    async fn metadata(&self, ctx: &Context<'_>) -> GqlResult<Json<serde_json::Value>> {
+        caller(ctx).org_admin(self.0.id)?;
+        Ok(Json(self.0.metadata.clone()))
+    }
+    /// **Permissions**: the organization's ADMIN, or superadmin.
+    async fn settings(&self, ctx: &Context<'_>) -> GqlResult<OrgSettings> {
+        caller(ctx).org_admin(self.0.id)?;
+        let settings = Settings::from_json(&self.0.settings);
+        Ok(OrgSettings {
+            password_policy: password_policy(&settings.password_policy),
+            lockout: LockoutPolicy {
+                max_failed_attempts: settings.lockout.max_failed_attempts,
+                lockout_seconds: settings.lockout.lockout_seconds,
+            },
+            require_verified_email: settings.require_verified_email,
+            session_lifetime_seconds: settings.session_lifetime_seconds,
+        })
+    }
+    async fn member_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
+        let count = members::member_count(&caller(ctx).public(), self.0.id).await?;
+        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+    }
+    /// The organization's members, filtered and sorted, a page at a time.
+    ///
+    /// **Permissions**: ADMIN, USER_MANAGER or AUDITOR of the organization, or superadmin.
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: i32,
+        after: Option<String>,
+        filter: Option<UserFilterInput>,
+        order_by: Option<UserOrderInput>,
+    ) -> GqlResult<Connection<Membership>> {
+        let scope = caller(ctx).org_reader(self.0.id)?;
+        let filter = filter.map(UserFilterInput::into_domain).unwrap_or_default();
+        let order = order_by.map(UserOrderInput::into_domain).unwrap_or_default();
+        let page = members::list(&scope, &filter, order, &PageRequest::new(Some(first), after)?).await?;
+        Ok(Connection::new(
+            page,
+            Count::Members {
+                org_id: self.0.id,
+                filter,
+            },
+            |(membership, user)| Membership {
+                membership,
+                user: Some(user),
+            },
+        ))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// What a sign-in page of an organization may show before anyone signs in.
+#[derive(SimpleObject)]
+pub struct PublicOrganization {
+    pub slug: String,
+    pub name: String,
+    pub branding: Branding,
+    pub password_policy: PasswordPolicy,
+}
+
+pub struct Session(pub session::Model);
+
+/// A sign-in session.
+#[Object]
+impl Session {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn last_used_at(&self) -> DateTime<Utc> {
+        self.0.last_used_at
+    }
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+    async fn ip(&self) -> Option<&str> {
+        self.0.ip.as_deref()
+    }
+    async fn user_agent(&self) -> Option<&str> {
+        self.0.user_agent.as_deref()
+    }
+}
+
+/// An active brute-force lock on one user from one IP.
+#[derive(SimpleObject)]
+pub struct Lockout {
+    pub ip: String,
+    pub failed_attempts: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// What signing in or refreshing returns. Browsers also get the refresh token as an HttpOnly
+/// SameSite=Strict cookie.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i32,
+    pub user: User,
+    /// Then the access token allows only `changeMyPassword`, `viewer` and `logout`.
+    pub password_change_required: bool,
+}
+
+/// The signed-in user.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Viewer {
+    pub user: User,
+    pub is_superadmin: bool,
+    #[graphql(skip)]
+    pub user_id: steward_entity::UserId,
+}
+
+#[ComplexObject]
+impl Viewer {
+    /// The viewer's own memberships.
+    async fn memberships(&self, ctx: &Context<'_>) -> GqlResult<Vec<Membership>> {
+        let memberships = users::memberships(&caller(ctx).public(), self.user_id).await?;
+        Ok(memberships
+            .into_iter()
+            .map(|membership| Membership { membership, user: None })
+            .collect())
+    }
+}
+
+impl UserOrderInput {
+    pub fn into_domain(self) -> UserOrder {
+        UserOrder {
+            field: self.field.into(),
+            descending: self.direction == OrderDirection::Desc,
+        }
+    }
+}

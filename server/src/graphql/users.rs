@@ -1,0 +1,161 @@
+//! Users: queries and mutations.
+
+use async_graphql::{Context, Json, Object, ID};
+
+use super::connection::{Connection, Count};
+use super::enums::role_set;
+use super::ids::parse;
+use super::inputs::{CreateUserInput, MyProfileInput, UpdateUserInput, UserFilterInput, UserOrderInput};
+use super::types::User;
+use crate::authz::{Caller, ReadScope};
+use crate::domain::pagination::PageRequest;
+use crate::domain::user_search::{self, Base};
+use crate::domain::users::{self, NewUser, Profile};
+use crate::error::Error;
+use steward_entity::UserId;
+
+type GqlResult<T> = async_graphql::Result<T>;
+
+#[derive(Default)]
+pub struct UserQuery;
+
+#[Object]
+impl UserQuery {
+    /// One user; null when it does not exist or is out of the caller's reach.
+    ///
+    /// **Permissions**: the user themself; ADMIN, USER_MANAGER or AUDITOR of an organization the
+    /// user belongs to; superadmin.
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<User>> {
+        let caller = ctx.data_unchecked::<Caller>();
+        caller.full_user()?;
+        let Ok(user_id) = parse::<UserId>(&id) else {
+            return Ok(None);
+        };
+        match caller.user_reader(user_id).await {
+            Ok(scope) => Ok(users::get(&scope, user_id).await?.map(User)),
+            Err(Error::NotFound) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Users, filtered and sorted, a page at a time, with no cap: those of `orgId`, or of every
+    /// organization whose members the caller may read.
+    ///
+    /// **Permissions**: ADMIN, USER_MANAGER or AUDITOR (of `orgId` when given); superadmin.
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        org_id: Option<ID>,
+        #[graphql(default = 50)] first: i32,
+        after: Option<String>,
+        filter: Option<UserFilterInput>,
+        order_by: Option<UserOrderInput>,
+    ) -> GqlResult<Connection<User>> {
+        let caller = ctx.data_unchecked::<Caller>();
+        let base = match org_id {
+            Some(id) => Base::Org(caller.org_reader(parse(&id)?)?.org_id),
+            None => match caller.read_scope()? {
+                ReadScope::All => Base::All,
+                ReadScope::Orgs(orgs) if orgs.is_empty() => {
+                    return Err(Error::Forbidden("listing users needs ADMIN, USER_MANAGER or AUDITOR").into())
+                }
+                ReadScope::Orgs(orgs) => Base::Orgs(orgs),
+            },
+        };
+        let filter = filter.map(UserFilterInput::into_domain).unwrap_or_default();
+        let order = order_by.map(UserOrderInput::into_domain).unwrap_or_default();
+        let page = PageRequest::new(Some(first), after)?;
+        let found = user_search::page(&caller.app().database, &base, &filter, order, &page).await?;
+        Ok(Connection::new(found, Count::Users { base, filter }, User))
+    }
+}
+
+#[derive(Default)]
+pub struct UserMutation;
+
+#[Object]
+impl UserMutation {
+    /// Creates a user as a member of `orgId`. With `password` the user must change it at first
+    /// sign-in. Fails with `CONFLICT` when the email address or username is taken.
+    ///
+    /// **Permissions**: ADMIN or USER_MANAGER of the organization (only an ADMIN may grant ADMIN
+    /// or USER_MANAGER); superadmin.
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> GqlResult<User> {
+        let caller = ctx.data_unchecked::<Caller>();
+        let scope = caller.org_manager(parse(&input.org_id)?)?;
+        let new = NewUser {
+            email: input.email,
+            roles: role_set(&input.roles.unwrap_or_default()),
+            password: input.password,
+            profile: Profile {
+                username: input.username,
+                name: input.name,
+                given_name: input.given_name,
+                family_name: input.family_name,
+                nickname: input.nickname,
+                picture: input.picture,
+                phone_number: input.phone_number,
+                locale: input.locale,
+            },
+            user_metadata: input.user_metadata.map(|json| json.0),
+            app_metadata: input.app_metadata.map(|json| json.0),
+        };
+        let _ = input.send_invitation;
+        Ok(User(users::create(&scope, new).await?))
+    }
+
+    /// Changes profile fields; only what is given changes, null clears. A new email address is
+    /// unverified.
+    ///
+    /// **Permissions**: ADMIN or USER_MANAGER in every organization the user belongs to (only an
+    /// ADMIN for a user who is an ADMIN); superadmin.
+    async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> GqlResult<User> {
+        let caller = ctx.data_unchecked::<Caller>();
+        let scope = caller.identity_manager(parse(&id)?).await?;
+        Ok(User(users::update(&scope, input.into_domain()).await?))
+    }
+
+    /// Merge-patches (RFC 7396) `userMetadata` and/or `appMetadata`: objects merge, null
+    /// deletes a key. Each document stays an object of at most 16 KiB with no `.` in keys.
+    ///
+    /// **Permissions**: as `updateUser`.
+    async fn update_user_metadata(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        user_metadata: Option<Json<serde_json::Value>>,
+        app_metadata: Option<Json<serde_json::Value>>,
+    ) -> GqlResult<User> {
+        let caller = ctx.data_unchecked::<Caller>();
+        let scope = caller.identity_manager(parse(&id)?).await?;
+        let user = users::update_metadata(
+            &scope,
+            user_metadata.map(|json| json.0),
+            app_metadata.map(|json| json.0),
+        )
+        .await?;
+        Ok(User(user))
+    }
+
+    /// Deletes a user everywhere.
+    ///
+    /// **Permissions**: as `updateUser`.
+    async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
+        let caller = ctx.data_unchecked::<Caller>();
+        let scope = caller.identity_manager(parse(&id)?).await?;
+        users::delete(&scope).await?;
+        Ok(true)
+    }
+
+    /// The signed-in user edits their own names, picture, phone, locale and `userMetadata`
+    /// (a merge patch).
+    ///
+    /// **Permissions**: the signed-in user.
+    async fn update_my_profile(&self, ctx: &Context<'_>, input: MyProfileInput) -> GqlResult<User> {
+        let caller = ctx.data_unchecked::<Caller>();
+        let (profile, user_metadata) = input.into_domain();
+        Ok(User(
+            users::update_mine(&caller.myself()?, profile, user_metadata).await?,
+        ))
+    }
+}

@@ -1,0 +1,76 @@
+//! Routes: `/graphql`, `/graphiql`, `/schema.graphql`, `/.well-known/jwks.json`, health, and the
+//! portal with a fallback to `index.html` for its client-side routes.
+
+mod graphiql;
+mod graphql;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use std::path::PathBuf;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::trace::TraceLayer;
+
+use crate::graphql::StewardSchema;
+use crate::state::AppState;
+
+/// The largest request body accepted: GraphQL documents and metadata patches are small.
+const MAX_BODY_BYTES: usize = 256 * 1024;
+
+#[derive(Clone)]
+pub struct HttpState {
+    pub app: AppState,
+    pub schema: StewardSchema,
+}
+
+pub fn router(app: AppState) -> Router {
+    let portal = PathBuf::from(&app.config.portal_dir);
+    let portal_service = ServeDir::new(&portal).fallback(ServeFile::new(portal.join("index.html")));
+    let state = HttpState {
+        app,
+        schema: crate::graphql::schema(),
+    };
+    Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphiql", get(graphiql::page))
+        .route("/schema.graphql", get(schema_sdl))
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .fallback_service(portal_service)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn schema_sdl(State(state): State<HttpState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        state.schema.sdl(),
+    )
+}
+
+async fn jwks(State(state): State<HttpState>) -> impl IntoResponse {
+    (
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Json(state.app.keys.jwks()),
+    )
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<HttpState>) -> impl IntoResponse {
+    if state.app.database.is_ready().await {
+        (StatusCode::OK, "ready")
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database unreachable or migrations pending",
+        )
+    }
+}

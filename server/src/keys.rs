@@ -1,0 +1,149 @@
+//! Access tokens: Ed25519-signed JWTs. The signing key is generated on first start and kept in the
+//! database, so that every instance behind a load balancer signs and verifies with the same keys.
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use ed25519_dalek::pkcs8::EncodePrivateKey;
+use ed25519_dalek::SigningKey;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand_core::OsRng;
+use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use crate::clock::Clock;
+use crate::db::Database;
+use crate::error::{Error, Result};
+use steward_entity::{signing_key, OrgId, SessionId, UserId};
+
+/// What an access token says.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    /// The user.
+    pub sub: UserId,
+    /// The session; every request checks it is still live.
+    pub sid: SessionId,
+    /// The organization a bound session reaches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<OrgId>,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+struct PublicKey {
+    x: String,
+    decoding: DecodingKey,
+}
+
+#[derive(Clone)]
+pub struct KeyStore {
+    database: Database,
+    issuer: String,
+    current_kid: String,
+    encoding: Arc<EncodingKey>,
+    public: Arc<RwLock<HashMap<String, Arc<PublicKey>>>>,
+}
+
+impl KeyStore {
+    /// Loads the newest signing key, creating one if there is none yet.
+    pub async fn load(database: Database, clock: &dyn Clock, issuer: String) -> anyhow::Result<Self> {
+        let newest = signing_key::Entity::find()
+            .order_by_desc(signing_key::Column::CreatedAt)
+            .one(database.reader())
+            .await?;
+        let current = match newest {
+            Some(key) => key,
+            None => {
+                let key = SigningKey::generate(&mut OsRng);
+                let der = key
+                    .to_pkcs8_der()
+                    .map_err(|error| anyhow::anyhow!("encoding a key: {error}"))?;
+                let model = signing_key::ActiveModel {
+                    kid: Set(uuid::Uuid::now_v7().simple().to_string()),
+                    algorithm: Set("EdDSA".into()),
+                    private_key: Set(STANDARD.encode(der.as_bytes())),
+                    public_key: Set(URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes())),
+                    created_at: Set(clock.now()),
+                };
+                let transaction = database.write().await?;
+                let model = model.insert(&*transaction).await?;
+                transaction.commit().await?;
+                model
+            }
+        };
+        let der = STANDARD.decode(&current.private_key)?;
+        let store = Self {
+            database,
+            issuer,
+            current_kid: current.kid.clone(),
+            encoding: Arc::new(EncodingKey::from_ed_der(&der)),
+            public: Arc::default(),
+        };
+        store.reload().await?;
+        Ok(store)
+    }
+
+    async fn reload(&self) -> Result<()> {
+        let keys = signing_key::Entity::find().all(self.database.reader()).await?;
+        let mut public = HashMap::new();
+        for key in keys {
+            let decoding = DecodingKey::from_ed_components(&key.public_key).map_err(Error::internal)?;
+            public.insert(
+                key.kid,
+                Arc::new(PublicKey {
+                    x: key.public_key,
+                    decoding,
+                }),
+            );
+        }
+        *self.public.write().expect("key lock") = public;
+        Ok(())
+    }
+
+    pub fn issue(&self, claims: &Claims) -> Result<String> {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.current_kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding).map_err(Error::internal)
+    }
+
+    /// Checks signature, issuer and expiry. Any failure is `Unauthenticated`.
+    pub async fn verify(&self, token: &str, now: i64) -> Result<Claims> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| Error::Unauthenticated)?;
+        let kid = header.kid.ok_or(Error::Unauthenticated)?;
+        let mut key = self.public.read().expect("key lock").get(&kid).cloned();
+        if key.is_none() {
+            // Another instance may have created a key since we loaded ours.
+            self.reload().await?;
+            key = self.public.read().expect("key lock").get(&kid).cloned();
+        }
+        let key = key.ok_or(Error::Unauthenticated)?;
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[&self.issuer]);
+        validation.validate_exp = false;
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation)
+            .map_err(|_| Error::Unauthenticated)?
+            .claims;
+        // Expiry against the injected clock, not the system's.
+        if claims.exp <= now {
+            return Err(Error::Unauthenticated);
+        }
+        Ok(claims)
+    }
+
+    /// The public keys as a JWK Set (RFC 7517).
+    pub fn jwks(&self) -> serde_json::Value {
+        let public = self.public.read().expect("key lock");
+        let keys: Vec<_> = public
+            .iter()
+            .map(|(kid, key)| {
+                serde_json::json!({
+                    "kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": kid, "x": key.x,
+                })
+            })
+            .collect();
+        serde_json::json!({ "keys": keys })
+    }
+}

@@ -1,0 +1,56 @@
+//! Steward: multi-tenant user profile management.
+//!
+//! Layers stack one way: `http` → `graphql` → `authz` → `domain` → `steward_entity`.
+//! [`app`] is the one constructor of the HTTP service; `main` and every test use it.
+
+pub mod authz;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod keys;
+pub mod state;
+
+use std::sync::Arc;
+
+pub use config::Config;
+pub use state::AppState;
+
+use clock::Clock;
+use crypto::PasswordHasher;
+use db::Database;
+use keys::KeyStore;
+
+impl AppState {
+    /// Connects to the database, applies pending migrations and loads (or creates) the signing
+    /// key.
+    pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let database = Database::connect(&config.database_url).await?;
+        database.migrate().await?;
+        let keys = KeyStore::load(database.clone(), clock.as_ref(), config.public_base().to_owned()).await?;
+        let hasher = PasswordHasher::new(config.password_hash_concurrency);
+        Ok(Self {
+            config: Arc::new(config),
+            database,
+            clock,
+            keys,
+            hasher,
+        })
+    }
+}
+
+/// The HTTP service: the API, GraphiQL and the portal.
+pub fn app(state: AppState) -> axum::Router {
+    http::router(state)
+}
+
+/// Prints the one-time setup link when no superadmin exists yet.
+pub async fn announce_setup_link(state: &AppState) -> anyhow::Result<Option<String>> {
+    let caller = authz::Caller::operator(state.clone());
+    let link = domain::setup::setup_link_if_needed(&caller.operator_scope()?).await?;
+    Ok(link)
+}

@@ -1,0 +1,115 @@
+//! The `steward` command line.
+
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tracing_subscriber::EnvFilter;
+
+use steward_server::authz::Caller;
+use steward_server::clock::SystemClock;
+use steward_server::{domain, AppState, Config};
+
+#[derive(Parser)]
+#[command(name = "steward", version, about = "Multi-tenant user profile management")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database if needed, then serve the API and the portal (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Create or promote a superadmin. Without --password it prints a one-time set-password link.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Print the GraphQL schema (what schema.graphql holds).
+    ExportSchema,
+}
+
+fn init_logging(config: &Config) {
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if config.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Some(Command::ExportSchema) = cli.command {
+        print!("{}", steward_server::graphql::sdl());
+        return Ok(());
+    }
+    let config = Config::load()?;
+    init_logging(&config);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            AppState::start(config, Arc::new(SystemClock)).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::CreateAdmin { email, password } => {
+            let state = AppState::start(config, Arc::new(SystemClock)).await?;
+            let caller = Caller::operator(state);
+            let outcome = domain::setup::create_admin(&caller.operator_scope()?, &email, password.as_deref())
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}{}", describe_fields(&error)))?;
+            let verb = if outcome.created { "created" } else { "promoted" };
+            println!("Superadmin {email} {verb}.");
+            if let Some(link) = outcome.link {
+                println!("Set the password within 24 hours at:\n  {link}");
+            }
+            Ok(())
+        }
+        Command::ExportSchema => unreachable!("handled above"),
+    }
+}
+
+fn describe_fields(error: &steward_server::error::Error) -> String {
+    match error {
+        steward_server::error::Error::Invalid { fields } => fields
+            .iter()
+            .map(|(field, message)| format!(": {field} {message}"))
+            .collect(),
+        steward_server::error::Error::PasswordPolicy { reasons } => format!(": the password {}", reasons.join("; ")),
+        _ => String::new(),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let bind: SocketAddr = config
+        .bind
+        .parse()
+        .map_err(|_| anyhow::anyhow!("invalid STEWARD_BIND: {}", config.bind))?;
+    let state = AppState::start(config, Arc::new(SystemClock)).await?;
+    if let Some(link) = steward_server::announce_setup_link(&state).await? {
+        tracing::warn!("no superadmin exists yet");
+        println!("\n  Steward has no superadmin yet. Open this one-time link (valid 24 hours) to create one:\n\n    {link}\n");
+    }
+    if !std::path::Path::new(&state.config.portal_dir)
+        .join("index.html")
+        .exists()
+    {
+        tracing::warn!(portal_dir = %state.config.portal_dir, "the portal is not built; only the API is served");
+    }
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    tracing::info!(address = %bind, public_url = %state.config.public_url, "Steward is listening");
+    let app = steward_server::app(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
