@@ -1,1 +1,113 @@
+//! The test harness: a real Steward on a real database (a fresh one per test), reached over HTTP
+//! like any client, with a clock the test can move.
+//!
+//! Suites call [`backend_tests!`] to run each test on SQLite, PostgreSQL and MariaDB. The
+//! servers are found at `TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432`)
+//! and `TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306`).
 
+mod client;
+mod databases;
+
+pub use client::{Gql, Pages, Session, CHANGED_PASSWORD, PASSWORD};
+pub use databases::Backend;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use steward_server::clock::ManualClock;
+use steward_server::{AppState, Config};
+
+/// Runs each named `async fn name(backend: Backend)` of the calling file once per backend.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Postgres).await
+                }
+            )*
+        }
+        mod mariadb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::MariaDb).await
+                }
+            )*
+        }
+    };
+}
+
+/// A running Steward.
+pub struct TestServer {
+    pub url: String,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub http: reqwest::Client,
+    task: tokio::task::JoinHandle<()>,
+    _database: databases::FreshDatabase,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The workspace root, for the built portal.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Starts a server after `configure` adjusts its configuration.
+    pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
+        let database = databases::FreshDatabase::create(backend).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
+        let address = listener.local_addr().expect("local address");
+        let url = format!("http://{address}");
+        let mut config = Config {
+            database_url: database.url.clone(),
+            bind: address.to_string(),
+            public_url: url.clone(),
+            portal_dir: workspace_root().join("dist").to_string_lossy().into_owned(),
+            ..Config::default()
+        };
+        configure(&mut config);
+        let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+        let state = AppState::start(config, clock.clone()).await.expect("start Steward");
+        let app = steward_server::app(state.clone());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .await
+                .expect("serve");
+        });
+        let http = reqwest::Client::builder().build().expect("http client");
+        Self {
+            url,
+            state,
+            clock,
+            http,
+            task,
+            _database: database,
+        }
+    }
+}

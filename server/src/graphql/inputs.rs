@@ -150,8 +150,8 @@ pub struct CreateUserInput {
     /// Given: the user must change it at first sign-in.
     pub password: Option<String>,
     /// Mail a link that verifies the address and sets a password.
-    #[graphql(default = true)]
-    pub send_invitation: bool,
+    #[graphql(default_with = "Some(true)")]
+    pub send_invitation: Option<bool>,
     pub username: Option<String>,
     pub name: Option<String>,
     pub given_name: Option<String>,

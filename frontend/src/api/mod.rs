@@ -1,0 +1,15 @@
+//! Everything that crosses the wire. Pages call the typed functions here and never build GraphQL
+//! text themselves; the operations live in `queries/*.graphql`, checked against `../schema.graphql`
+//! at compile time, so a renamed field breaks the build rather than a page.
+
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod members;
+pub mod organizations;
+pub mod types;
+pub mod users;
+pub mod viewer;
+
+pub use client::{use_session, AuthState};
+pub use error::{ApiError, ErrorCode};

@@ -1,0 +1,96 @@
+//! The frame around every signed-in page: the header (product, organization switcher, who is
+//! signed in, sign-out) and the page below it. It also loads the viewer once for all pages.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{Outlet, A};
+
+use crate::api::viewer::{load_viewer, ViewerProfile};
+use crate::api::{auth, use_session, ApiError};
+use crate::components::organization_switcher::OrganizationSwitcher;
+
+/// The viewer (superadmin flag, memberships), loaded once per sign-in and shared by the header,
+/// the landing redirect and the pages that offer actions by role.
+#[derive(Clone, Copy)]
+pub struct ViewerContext(pub LocalResource<Result<ViewerProfile, ApiError>>);
+
+pub fn use_viewer() -> LocalResource<Result<ViewerProfile, ApiError>> {
+    expect_context::<ViewerContext>().0
+}
+
+/// The organization on screen, named in the switcher. Set by the pages that show one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrganizationLabel {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Copy)]
+pub struct CurrentOrganization(pub RwSignal<Option<OrganizationLabel>>);
+
+pub fn use_current_organization() -> RwSignal<Option<OrganizationLabel>> {
+    expect_context::<CurrentOrganization>().0
+}
+
+#[component]
+pub fn Shell() -> impl IntoView {
+    let session = use_session();
+    let viewer = LocalResource::new(move || load_viewer(session));
+    provide_context(ViewerContext(viewer));
+    provide_context(CurrentOrganization(RwSignal::new(None)));
+    view! {
+        <div class="shell">
+            <Header />
+            <main class="content">
+                <Outlet />
+            </main>
+        </div>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let session = use_session();
+    let viewer = use_viewer();
+    let signing_out = RwSignal::new(false);
+    let is_superadmin = move || viewer.with(|loaded| matches!(loaded, Some(Ok(profile)) if profile.is_superadmin));
+    let email = move || session.user().map(|user| user.email).unwrap_or_default();
+    let sign_out = move |_| {
+        signing_out.set(true);
+        spawn_local(async move {
+            // Whatever the server answers, this browser forgets the session.
+            let _ = auth::logout(session).await;
+            session.sign_out_locally();
+        });
+    };
+    view! {
+        <header class="top-bar">
+            <A href="/" attr:class="product-name" attr:id="product-name">
+                "Steward"
+            </A>
+            <OrganizationSwitcher />
+            <nav class="top-nav">
+                <A href="/orgs">"Organizations"</A>
+            </nav>
+            <div class="account">
+                <Show when=is_superadmin>
+                    <span class="badge" id="superadmin-badge">
+                        "Superadmin"
+                    </span>
+                </Show>
+                <span class="account-email" id="signed-in-email">
+                    {email}
+                </span>
+                <button
+                    type="button"
+                    class="button secondary"
+                    id="sign-out"
+                    disabled=move || signing_out.get()
+                    on:click=sign_out
+                >
+                    "Sign out"
+                </button>
+            </div>
+        </header>
+    }
+}

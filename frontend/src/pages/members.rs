@@ -1,0 +1,357 @@
+//! `/orgs/:orgId`: one organization's members with search, filters, sorting and paging, plus the
+//! "New user" form for those who may add members.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::members::{load_members, OrganizationWithMembers, UserFilter, UserOrder};
+use crate::api::types::{MembershipStatus, OrderDirection, OrgRole, UserOrderField};
+use crate::api::use_session;
+use crate::components::error_box::ErrorBox;
+use crate::components::member_form::NewMemberForm;
+use crate::components::members_table::MembersTable;
+use crate::components::pager::{CursorStack, Pager};
+use crate::components::search_box::SearchBox;
+use crate::components::shell::{use_current_organization, use_viewer, OrganizationLabel};
+
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    let params = use_params_map();
+    let organization_id = Memo::new(move |_| params.read().get("org_id").unwrap_or_default());
+    // A new organization starts from a clean slate: fresh filters, first page.
+    move || view! { <OrganizationMembers organization_id=organization_id.get() /> }
+}
+
+/// The search and filters as chosen on screen; every change starts again at the first page.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct MemberQuery {
+    text: String,
+    role: Option<OrgRole>,
+    status: Option<MembershipStatus>,
+    email_verified: Option<bool>,
+    blocked: Option<bool>,
+    order_field: UserOrderField,
+    order_direction: OrderDirection,
+}
+
+impl MemberQuery {
+    fn filter(&self) -> UserFilter {
+        UserFilter {
+            query: (!self.text.is_empty()).then(|| self.text.clone()),
+            email_verified: self.email_verified,
+            blocked: self.blocked,
+            role: self.role,
+            status: self.status,
+            created_after: None,
+            created_before: None,
+            metadata: None,
+        }
+    }
+
+    fn order(&self) -> UserOrder {
+        UserOrder {
+            field: self.order_field,
+            direction: self.order_direction,
+        }
+    }
+}
+
+/// The parts of a loaded page that sit outside the table.
+#[derive(Clone, Debug, PartialEq)]
+struct PageSummary {
+    name: String,
+    slug: String,
+    total: i64,
+    next_cursor: Option<String>,
+}
+
+impl PageSummary {
+    fn of(organization: &OrganizationWithMembers) -> Self {
+        let page_info = &organization.members.page_info;
+        Self {
+            name: organization.name.clone(),
+            slug: organization.slug.clone(),
+            total: organization.members.total_count,
+            next_cursor: page_info.end_cursor.clone().filter(|_| page_info.has_next_page),
+        }
+    }
+}
+
+#[component]
+fn OrganizationMembers(organization_id: String) -> impl IntoView {
+    let session = use_session();
+    let viewer = use_viewer();
+    let current_organization = use_current_organization();
+    let query = RwSignal::new(MemberQuery::default());
+    let cursors = RwSignal::new(CursorStack::default());
+    let show_form = RwSignal::new(false);
+    let notice = RwSignal::new(None::<String>);
+
+    let members = LocalResource::new({
+        let organization_id = organization_id.clone();
+        move || {
+            let organization_id = organization_id.clone();
+            let query = query.get();
+            let after = cursors.with(CursorStack::current);
+            async move { load_members(session, organization_id, after, query.filter(), query.order()).await }
+        }
+    });
+
+    // Changes the query and goes back to the first page in one step, so only one request is made.
+    let refine = move |change: &dyn Fn(&mut MemberQuery)| {
+        query.update(|query| change(query));
+        cursors.set(CursorStack::default());
+    };
+
+    // What the header line and the pager need, kept apart from the rows so that they do not
+    // re-render with every table update.
+    let summary = Memo::new(move |_| {
+        members.with(|loaded| match loaded {
+            Some(Ok(Some(organization))) => Some(PageSummary::of(organization)),
+            _ => None,
+        })
+    });
+    let next_cursor = Signal::derive(move || {
+        summary.with(|summary| summary.as_ref().and_then(|summary| summary.next_cursor.clone()))
+    });
+    let total = Signal::derive(move || summary.with(|summary| summary.as_ref().map(|summary| summary.total)));
+    let title = move || {
+        summary
+            .with(|summary| summary.as_ref().map(|summary| summary.name.clone()))
+            .unwrap_or_else(|| "Members".to_owned())
+    };
+    let slug = move || summary.with(|summary| summary.as_ref().map(|summary| summary.slug.clone()));
+
+    // Names the organization in the header's switcher while this page is open.
+    Effect::new({
+        let organization_id = organization_id.clone();
+        move |_| {
+            if let Some(name) = summary.with(|summary| summary.as_ref().map(|summary| summary.name.clone())) {
+                current_organization.set(Some(OrganizationLabel {
+                    id: organization_id.clone(),
+                    name,
+                }));
+            }
+        }
+    });
+    on_cleanup(move || {
+        let _ = current_organization.try_set(None);
+    });
+
+    let can_manage = {
+        let organization_id = organization_id.clone();
+        move || {
+            viewer.with(|loaded| matches!(loaded, Some(Ok(profile)) if profile.can_manage_members_of(&organization_id)))
+        }
+    };
+
+    view! {
+        <section class="page">
+            <div class="page-header">
+                <div>
+                    <h1 id="organization-name">{title}</h1>
+                    <p class="muted mono" id="organization-slug">{slug}</p>
+                </div>
+                <Show when=move || can_manage() && !show_form.get()>
+                    <button
+                        type="button"
+                        class="button primary"
+                        id="new-user"
+                        on:click=move |_| {
+                            notice.set(None);
+                            show_form.set(true);
+                        }
+                    >
+                        "New user"
+                    </button>
+                </Show>
+            </div>
+            {move || {
+                notice
+                    .get()
+                    .map(|text| {
+                        view! {
+                            <p class="notice" id="members-notice" role="status">
+                                {text}
+                            </p>
+                        }
+                    })
+            }}
+            <Show when=move || show_form.get()>
+                <NewMemberForm
+                    organization_id=organization_id.clone()
+                    on_created=Callback::new(move |email: String| {
+                        show_form.set(false);
+                        notice.set(Some(format!("Created {email}.")));
+                        members.refetch();
+                    })
+                    on_cancel=Callback::new(move |_| show_form.set(false))
+                />
+            </Show>
+            <MemberFilters query=query refine=refine />
+            <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
+                {move || Suspend::new(async move {
+                    match members.await {
+                        Ok(Some(organization)) => {
+                            view! { <MembersTable rows=organization.members.edges /> }.into_any()
+                        }
+                        Ok(None) => {
+                            view! {
+                                <p class="empty" id="organization-not-found">
+                                    "This organization does not exist, or you cannot see it."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => {
+                            view! { <ErrorBox id="members-error" error=Some(error) /> }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+            <Pager
+                cursors=cursors
+                next_cursor=next_cursor
+                total=total
+                noun="members"
+                total_id="member-count"
+            />
+        </section>
+    }
+}
+
+/// Search, filters and sort order. Each control reports its change through `refine`.
+#[component]
+fn MemberFilters(
+    query: RwSignal<MemberQuery>,
+    refine: impl Fn(&dyn Fn(&mut MemberQuery)) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="toolbar" id="member-filters">
+            <SearchBox
+                id="member-search"
+                placeholder="Search email, name or username"
+                on_search=Callback::new(move |text: String| refine(&|query| query.text = text.clone()))
+            />
+            <label class="inline-field">
+                "Role"
+                <select
+                    id="filter-role"
+                    on:change=move |event| {
+                        let role = OrgRole::from_wire_name(&event_target_value(&event));
+                        refine(&|query| query.role = role);
+                    }
+                >
+                    <option value="">"Any"</option>
+                    {OrgRole::GRANTABLE
+                        .into_iter()
+                        .map(|role| view! { <option value=role.wire_name()>{role.label()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label class="inline-field">
+                "Status"
+                <select
+                    id="filter-status"
+                    on:change=move |event| {
+                        let status = MembershipStatus::from_wire_name(&event_target_value(&event));
+                        refine(&|query| query.status = status);
+                    }
+                >
+                    <option value="">"Any"</option>
+                    {MembershipStatus::ALL
+                        .into_iter()
+                        .map(|status| {
+                            view! { <option value=status.wire_name()>{status.label()}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <YesNoFilter
+                id="filter-verified"
+                label="Verified"
+                on_change=Callback::new(move |value| refine(&|query| query.email_verified = value))
+            />
+            <YesNoFilter
+                id="filter-blocked"
+                label="Blocked"
+                on_change=Callback::new(move |value| refine(&|query| query.blocked = value))
+            />
+            <label class="inline-field">
+                "Sort by"
+                <select
+                    id="sort-field"
+                    on:change=move |event| {
+                        let field = UserOrderField::from_wire_name(&event_target_value(&event));
+                        refine(&|query| query.order_field = field);
+                    }
+                >
+                    {UserOrderField::ALL
+                        .into_iter()
+                        .map(|field| {
+                            view! {
+                                <option
+                                    value=field.wire_name()
+                                    selected=move || query.with(|query| query.order_field == field)
+                                >
+                                    {field.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label class="inline-field">
+                "Order"
+                <select
+                    id="sort-direction"
+                    on:change=move |event| {
+                        let direction = OrderDirection::from_wire_name(&event_target_value(&event));
+                        refine(&|query| query.order_direction = direction);
+                    }
+                >
+                    {OrderDirection::ALL
+                        .into_iter()
+                        .map(|direction| {
+                            view! {
+                                <option
+                                    value=direction.wire_name()
+                                    selected=move || {
+                                        query.with(|query| query.order_direction == direction)
+                                    }
+                                >
+                                    {direction.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+        </div>
+    }
+}
+
+/// "Any / Yes / No" for a boolean filter; "Any" leaves the filter out.
+#[component]
+fn YesNoFilter(id: &'static str, label: &'static str, on_change: Callback<Option<bool>>) -> impl IntoView {
+    view! {
+        <label class="inline-field">
+            {label}
+            <select
+                id=id
+                on:change=move |event| {
+                    let value = match event_target_value(&event).as_str() {
+                        "true" => Some(true),
+                        "false" => Some(false),
+                        _ => None,
+                    };
+                    on_change.run(value);
+                }
+            >
+                <option value="">"Any"</option>
+                <option value="true">"Yes"</option>
+                <option value="false">"No"</option>
+            </select>
+        </label>
+    }
+}

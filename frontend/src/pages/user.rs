@@ -1,0 +1,190 @@
+//! `/users/:userId`: everything the administrator may see about one user, read-only.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::use_session;
+use crate::api::users::{load_user, UserMembership, UserProfile};
+use crate::components::error_box::ErrorBox;
+use crate::format;
+
+#[component]
+pub fn UserPage() -> impl IntoView {
+    let session = use_session();
+    let params = use_params_map();
+    let user_id = Memo::new(move |_| params.read().get("user_id").unwrap_or_default());
+    let user = LocalResource::new(move || load_user(session, user_id.get()));
+
+    view! {
+        <section class="page">
+            <Transition fallback=|| view! { <p class="muted">"Loading user…"</p> }>
+                {move || Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(profile)) => view! { <UserDetails profile=profile /> }.into_any(),
+                        Ok(None) => {
+                            view! {
+                                <div class="panel" id="user-not-found">
+                                    <h1>"User not found"</h1>
+                                    <p class="muted">
+                                        "This user does not exist, or is outside your reach."
+                                    </p>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => {
+                            view! { <ErrorBox id="user-error" error=Some(error) /> }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn UserDetails(profile: UserProfile) -> impl IntoView {
+    let heading = profile.name.clone().unwrap_or_else(|| profile.email.clone());
+    let blocked = if profile.blocked {
+        match profile.blocked_reason.as_deref() {
+            Some(reason) if !reason.is_empty() => format!("Yes — {reason}"),
+            _ => "Yes".to_owned(),
+        }
+    } else {
+        "No".to_owned()
+    };
+    let rows: Vec<(&'static str, &'static str, String)> = vec![
+        ("Email", "user-email", profile.email.clone()),
+        (
+            "Email verified",
+            "user-email-verified",
+            format::yes_no(profile.email_verified).to_owned(),
+        ),
+        (
+            "Username",
+            "user-username",
+            format::or_dash(profile.username.as_deref()),
+        ),
+        ("Name", "user-name", format::or_dash(profile.name.as_deref())),
+        (
+            "Given name",
+            "user-given-name",
+            format::or_dash(profile.given_name.as_deref()),
+        ),
+        (
+            "Family name",
+            "user-family-name",
+            format::or_dash(profile.family_name.as_deref()),
+        ),
+        (
+            "Nickname",
+            "user-nickname",
+            format::or_dash(profile.nickname.as_deref()),
+        ),
+        ("Picture", "user-picture", format::or_dash(profile.picture.as_deref())),
+        (
+            "Phone number",
+            "user-phone-number",
+            format::or_dash(profile.phone_number.as_deref()),
+        ),
+        ("Locale", "user-locale", format::or_dash(profile.locale.as_deref())),
+        ("Blocked", "user-blocked", blocked),
+        (
+            "Must change password",
+            "user-password-change-required",
+            format::yes_no(profile.password_change_required).to_owned(),
+        ),
+        (
+            "Last login",
+            "user-last-login",
+            format::optional_timestamp(profile.last_login_at.as_deref(), "Never"),
+        ),
+        ("Logins", "user-logins-count", profile.logins_count.to_string()),
+        ("Created", "user-created-at", format::timestamp(&profile.created_at)),
+        ("Updated", "user-updated-at", format::timestamp(&profile.updated_at)),
+    ];
+
+    view! {
+        <div class="page-header">
+            <div>
+                <h1 id="user-heading">{heading}</h1>
+                <p class="muted mono" id="user-id">{profile.id.clone()}</p>
+            </div>
+            {profile.blocked.then(|| view! { <span class="pill danger">"Blocked"</span> })}
+        </div>
+        <div class="panel" id="user-profile">
+            <h2>"Profile"</h2>
+            <dl class="details">
+                {rows
+                    .into_iter()
+                    .map(|(label, id, value)| {
+                        view! {
+                            <dt>{label}</dt>
+                            <dd id=id>{value}</dd>
+                        }
+                    })
+                    .collect_view()}
+            </dl>
+        </div>
+        <div class="panel">
+            <h2>"Memberships"</h2>
+            <MembershipsTable memberships=profile.memberships />
+        </div>
+        <div class="columns">
+            <div class="panel">
+                <h2>"User metadata"</h2>
+                <pre class="json" id="user-metadata">{format::pretty_json(&profile.user_metadata)}</pre>
+            </div>
+            <div class="panel">
+                <h2>"App metadata"</h2>
+                <pre class="json" id="app-metadata">{format::pretty_json(&profile.app_metadata)}</pre>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn MembershipsTable(memberships: Vec<UserMembership>) -> impl IntoView {
+    if memberships.is_empty() {
+        return view! { <p class="empty">"No memberships you can see."</p> }.into_any();
+    }
+    view! {
+        <table class="data-table" id="user-memberships">
+            <thead>
+                <tr>
+                    <th scope="col">"Organization"</th>
+                    <th scope="col">"Roles"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Member since"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {memberships
+                    .into_iter()
+                    .map(|membership| {
+                        let status = match membership.suspended_reason.as_deref() {
+                            Some(reason) if !reason.is_empty() => {
+                                format!("{} — {reason}", membership.status.label())
+                            }
+                            _ => membership.status.label().to_owned(),
+                        };
+                        view! {
+                            <tr>
+                                <td>
+                                    <A href=format!("/orgs/{}", membership.organization.id)>
+                                        {membership.organization.name}
+                                    </A>
+                                </td>
+                                <td>{format::roles(&membership.roles)}</td>
+                                <td>{status}</td>
+                                <td>{format::timestamp(&membership.created_at)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
