@@ -37,8 +37,9 @@ pub type StewardSchema = Schema<Query, Mutation, EmptySubscription>;
 pub fn schema() -> StewardSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .extension(errors::ErrorCodes)
-        // A single request cannot do unbounded work.
-        .limit_depth(12)
+        // A single request cannot do unbounded work; the depth still admits GraphiQL's
+        // introspection query.
+        .limit_depth(20)
         .limit_complexity(5_000)
         .limit_recursive_depth(32)
         .finish()
