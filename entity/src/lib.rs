@@ -5,6 +5,7 @@
 pub mod audit_event;
 pub mod credential;
 pub mod ids;
+pub mod login_failure;
 pub mod membership;
 pub mod one_time_token;
 pub mod organization;

@@ -176,12 +176,24 @@ fn big_integer(column: impl IntoIden) -> ColumnDef {
     ColumnDef::new(column).big_integer().not_null().to_owned()
 }
 
-fn timestamp(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column).timestamp_with_time_zone().not_null().to_owned()
+/// A point in time, to the microsecond. MySQL's `timestamp` keeps whole seconds and ends in 2038,
+/// so MySQL and MariaDB get `datetime(6)`, holding UTC.
+pub(crate) fn instant(column: impl IntoIden, backend: DatabaseBackend) -> ColumnDef {
+    let mut definition = ColumnDef::new(column);
+    if backend == DatabaseBackend::MySql {
+        definition.custom(Alias::new("datetime(6)"));
+    } else {
+        definition.timestamp_with_time_zone();
+    }
+    definition
 }
 
-fn timestamp_null(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column).timestamp_with_time_zone().null().to_owned()
+fn timestamp(column: impl IntoIden, backend: DatabaseBackend) -> ColumnDef {
+    instant(column, backend).not_null().to_owned()
+}
+
+fn timestamp_null(column: impl IntoIden, backend: DatabaseBackend) -> ColumnDef {
+    instant(column, backend).null().to_owned()
 }
 
 fn index(name: &str, table: impl IntoIden + 'static, columns: &[&'static str]) -> IndexCreateStatement {
@@ -196,6 +208,7 @@ fn index(name: &str, table: impl IntoIden + 'static, columns: &[&'static str]) -
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let backend = manager.get_database_backend();
         manager
             .create_table(
                 Table::create()
@@ -210,8 +223,8 @@ impl MigrationTrait for Migration {
                     .col(json(Organizations::Metadata))
                     .col(json(Organizations::Settings))
                     .col(big_integer(Organizations::Revision))
-                    .col(timestamp(Organizations::CreatedAt))
-                    .col(timestamp(Organizations::UpdatedAt))
+                    .col(timestamp(Organizations::CreatedAt, backend))
+                    .col(timestamp(Organizations::UpdatedAt, backend))
                     .to_owned(),
             )
             .await?;
@@ -237,14 +250,14 @@ impl MigrationTrait for Migration {
                     .col(string_null(Users::BlockedReason, 1024))
                     .col(boolean(Users::IsSuperadmin))
                     .col(boolean(Users::PasswordChangeRequired))
-                    .col(timestamp_null(Users::LastLoginAt))
+                    .col(timestamp_null(Users::LastLoginAt, backend))
                     .col(big_integer(Users::LoginsCount))
                     .col(text(Users::SearchText))
                     .col(string(Users::NameSort, 255))
                     .col(big_integer(Users::LastLoginSort))
                     .col(big_integer(Users::Revision))
-                    .col(timestamp(Users::CreatedAt))
-                    .col(timestamp(Users::UpdatedAt))
+                    .col(timestamp(Users::CreatedAt, backend))
+                    .col(timestamp(Users::UpdatedAt, backend))
                     .to_owned(),
             )
             .await?;
@@ -280,7 +293,7 @@ impl MigrationTrait for Migration {
                     .col(string_null(Memberships::SuspendedReason, 1024))
                     .col(json(Memberships::Metadata))
                     .col(big_integer(Memberships::Revision))
-                    .col(timestamp(Memberships::CreatedAt))
+                    .col(timestamp(Memberships::CreatedAt, backend))
                     .primary_key(Index::create().col(Memberships::OrgId).col(Memberships::UserId))
                     .foreign_key(
                         ForeignKey::create()
@@ -307,7 +320,7 @@ impl MigrationTrait for Migration {
                     .table(PasswordCredentials::Table)
                     .col(id(PasswordCredentials::UserId))
                     .col(string(PasswordCredentials::PasswordHash, 255))
-                    .col(timestamp(PasswordCredentials::UpdatedAt))
+                    .col(timestamp(PasswordCredentials::UpdatedAt, backend))
                     .foreign_key(
                         ForeignKey::create()
                             .from(PasswordCredentials::Table, PasswordCredentials::UserId)
@@ -326,10 +339,10 @@ impl MigrationTrait for Migration {
                     .col(uuid(Sessions::UserId))
                     .col(uuid_null(Sessions::OrgId))
                     .col(boolean(Sessions::PasswordChangeOnly))
-                    .col(timestamp(Sessions::CreatedAt))
-                    .col(timestamp(Sessions::LastUsedAt))
-                    .col(timestamp(Sessions::ExpiresAt))
-                    .col(timestamp_null(Sessions::RevokedAt))
+                    .col(timestamp(Sessions::CreatedAt, backend))
+                    .col(timestamp(Sessions::LastUsedAt, backend))
+                    .col(timestamp(Sessions::ExpiresAt, backend))
+                    .col(timestamp_null(Sessions::RevokedAt, backend))
                     .col(string_null(Sessions::Ip, 64))
                     .col(string_null(Sessions::UserAgent, 512))
                     .foreign_key(
@@ -362,8 +375,8 @@ impl MigrationTrait for Migration {
                             .primary_key(),
                     )
                     .col(uuid(RefreshTokens::SessionId))
-                    .col(timestamp(RefreshTokens::CreatedAt))
-                    .col(timestamp_null(RefreshTokens::UsedAt))
+                    .col(timestamp(RefreshTokens::CreatedAt, backend))
+                    .col(timestamp_null(RefreshTokens::UsedAt, backend))
                     .foreign_key(
                         ForeignKey::create()
                             .from(RefreshTokens::Table, RefreshTokens::SessionId)
@@ -389,7 +402,7 @@ impl MigrationTrait for Migration {
                     .col(string(SigningKeys::Algorithm, 16))
                     .col(text(SigningKeys::PrivateKey))
                     .col(text(SigningKeys::PublicKey))
-                    .col(timestamp(SigningKeys::CreatedAt))
+                    .col(timestamp(SigningKeys::CreatedAt, backend))
                     .to_owned(),
             )
             .await?;
@@ -408,9 +421,9 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(OneTimeTokens::UserId))
                     .col(uuid_null(OneTimeTokens::OrgId))
                     .col(json(OneTimeTokens::Data))
-                    .col(timestamp(OneTimeTokens::CreatedAt))
-                    .col(timestamp(OneTimeTokens::ExpiresAt))
-                    .col(timestamp_null(OneTimeTokens::UsedAt))
+                    .col(timestamp(OneTimeTokens::CreatedAt, backend))
+                    .col(timestamp(OneTimeTokens::ExpiresAt, backend))
+                    .col(timestamp_null(OneTimeTokens::UsedAt, backend))
                     .foreign_key(
                         ForeignKey::create()
                             .from(OneTimeTokens::Table, OneTimeTokens::UserId)
@@ -434,7 +447,7 @@ impl MigrationTrait for Migration {
                     .table(AuditEvents::Table)
                     .col(id(AuditEvents::Id))
                     .col(string(AuditEvents::EventType, 64))
-                    .col(timestamp(AuditEvents::At))
+                    .col(timestamp(AuditEvents::At, backend))
                     .col(uuid_null(AuditEvents::ActorUserId))
                     .col(uuid_null(AuditEvents::ActorApiClientId))
                     .col(uuid_null(AuditEvents::TargetUserId))

@@ -32,6 +32,13 @@ pub struct Config {
     /// How many password hashes may run at once; the rest wait, so a flood of sign-ins cannot
     /// take every core. 0 means the number of cores.
     pub password_hash_concurrency: usize,
+    /// Sign-in attempts one client IP may make per minute.
+    pub login_attempts_per_ip_per_minute: u32,
+    /// Sign-in attempts for one account per minute, from anywhere.
+    pub login_attempts_per_account_per_minute: u32,
+    /// Comma-separated addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is
+    /// believed. Unset: the client IP is the socket's peer.
+    pub trusted_proxies: Option<String>,
 }
 
 impl Default for Config {
@@ -48,6 +55,9 @@ impl Default for Config {
             access_token_ttl_seconds: 900,
             session_lifetime_seconds: 14 * 24 * 3600,
             password_hash_concurrency: 0,
+            login_attempts_per_ip_per_minute: 60,
+            login_attempts_per_account_per_minute: 20,
+            trusted_proxies: None,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod keys;
+pub mod limits;
 pub mod state;
 
 use std::sync::Arc;
@@ -33,12 +34,22 @@ impl AppState {
         database.migrate().await?;
         let keys = KeyStore::load(database.clone(), clock.as_ref(), config.public_base().to_owned()).await?;
         let hasher = PasswordHasher::new(config.password_hash_concurrency);
+        let limits = limits::Limits::new(&config);
+        let forget = limits.clone();
+        tokio::spawn(async move {
+            let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every_minute.tick().await;
+                forget.forget_idle();
+            }
+        });
         Ok(Self {
             config: Arc::new(config),
             database,
             clock,
             keys,
             hasher,
+            limits,
         })
     }
 }

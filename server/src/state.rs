@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::crypto::PasswordHasher;
 use crate::db::Database;
 use crate::keys::KeyStore;
+use crate::limits::Limits;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,4 +17,5 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub keys: KeyStore,
     pub hasher: PasswordHasher,
+    pub limits: Limits,
 }

@@ -80,6 +80,11 @@ impl TestServer {
 
     /// Starts a server after `configure` adjusts its configuration.
     pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
+        // Errors the server logs (an internal error's cause) show in a failing test's output.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("warn,sqlx=error"))
+            .try_init();
         let database = databases::FreshDatabase::create(backend).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
         let address = listener.local_addr().expect("local address");

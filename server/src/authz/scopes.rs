@@ -304,11 +304,20 @@ impl Caller {
             return Ok(IdentityManager { caller: self, user_id });
         }
         let memberships = self.memberships_of(user_id).await?;
-        let visible = memberships
-            .iter()
-            .any(|membership| self.can_read_org(membership.org_id));
+        // Callers always see themselves: refusing them must not claim they do not exist.
+        let visible = me.user_id == user_id
+            || memberships
+                .iter()
+                .any(|membership| self.can_read_org(membership.org_id));
         if !visible {
             return Err(Error::NotFound);
+        }
+        if memberships.is_empty() {
+            // Only the caller themself gets here: nobody but a superadmin manages a user who
+            // belongs to no organization.
+            return Err(Error::Forbidden(
+                "only a superadmin may change a user outside every organization",
+            ));
         }
         let target = user::Entity::find_by_id(user_id)
             .one(self.state.database.reader())

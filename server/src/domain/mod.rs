@@ -2,6 +2,8 @@
 //! transaction per change and write its audit event inside it.
 
 pub mod audit;
+pub mod blocking;
+pub mod lockouts;
 pub mod members;
 pub mod metadata;
 pub mod organizations;

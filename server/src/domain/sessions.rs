@@ -7,6 +7,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde_json::json;
 
 use super::audit::{self, Event};
+use super::lockouts;
 use super::passwords;
 use super::roles::ACTIVE;
 use super::settings::OrgSettings;
@@ -70,12 +71,15 @@ async fn new_refresh_token(
 }
 
 /// Signs a user in. An unknown email and a wrong password answer alike, in about the same time
-/// (the password is verified against a dummy hash when there is no user).
+/// (the password is verified against a dummy hash when there is no user). A blocked user, and a
+/// pair of user and IP under lockout, are answered without looking at the password, so those
+/// answers never tell whether it was right.
 pub async fn login(scope: &Public<'_>, email: &str, password: &str, org_slug: Option<&str>) -> Result<Issued> {
     let app = scope.app();
     let actor = scope.actor();
     let database = app.database.reader();
     let email = validate::email(email).unwrap_or_default();
+    app.limits.check_login(actor.ip.as_deref(), &email)?;
     let found = if email.is_empty() {
         None
     } else {
@@ -84,35 +88,62 @@ pub async fn login(scope: &Public<'_>, email: &str, password: &str, org_slug: Op
             .one(database)
             .await?
     };
-    let stored = match &found {
-        Some(user) => credential::Entity::find_by_id(user.id)
-            .one(database)
-            .await?
-            .map(|c| c.password_hash),
-        None => None,
-    };
-    let verified = app.hasher.verify(password, stored.as_deref()).await?;
     let Some(user) = found else {
+        app.hasher.verify(password, None).await?;
         record_failure(app, &actor, None, "unknown_user", &email).await?;
         return Err(Error::InvalidCredentials);
     };
     if user.blocked {
-        // Said whether or not the password was right, so the answer reveals nothing about it.
         record_failure(app, &actor, Some(user.id), "blocked", &email).await?;
         return Err(Error::UserBlocked);
     }
+    let org = match org_slug {
+        Some(slug) => {
+            organization::Entity::find()
+                .filter(organization::Column::Slug.eq(slug.trim().to_lowercase()))
+                .one(database)
+                .await?
+        }
+        None => None,
+    };
+    let ip = actor.ip.clone().unwrap_or_else(|| "unknown".into());
+    let policy = lockouts::policy_for(database, user.id, org.as_ref()).await?;
+    let transaction = app.database.write().await?;
+    let reserved = lockouts::reserve(&*transaction, user.id, &ip, &policy, app.clock.now()).await?;
+    transaction.commit().await?;
+    if !reserved {
+        record_failure(app, &actor, Some(user.id), "locked_out", &email).await?;
+        return Err(Error::LockedOut);
+    }
+    let stored = credential::Entity::find_by_id(user.id)
+        .one(database)
+        .await?
+        .map(|c| c.password_hash);
+    let verified = app.hasher.verify(password, stored.as_deref()).await?;
     if !verified.matches {
+        let now = app.clock.now();
+        let transaction = app.database.write().await?;
+        if lockouts::failed(&*transaction, user.id, &ip, &policy, now).await? {
+            let details = json!({ "ip": ip, "failedAttempts": policy.max_failed_attempts });
+            audit::record(
+                &*transaction,
+                &actor,
+                now,
+                Event::new("LOCKED_OUT").user(user.id).details(details),
+            )
+            .await?;
+        }
+        transaction.commit().await?;
         record_failure(app, &actor, Some(user.id), "wrong_password", &email).await?;
         return Err(Error::InvalidCredentials);
     }
-    let now = app.clock.now();
+    let transaction = app.database.write().await?;
+    lockouts::succeeded(&*transaction, user.id, &ip).await?;
+    transaction.commit().await?;
+
     let mut lifetime = Duration::seconds(app.config.session_lifetime_seconds);
     let mut bound_org: Option<OrgId> = None;
-    if let Some(slug) = org_slug {
-        let org = organization::Entity::find()
-            .filter(organization::Column::Slug.eq(slug.trim().to_lowercase()))
-            .one(database)
-            .await?;
+    if org_slug.is_some() {
         let member = match &org {
             Some(org) => membership::Entity::find_by_id((org.id, user.id)).one(database).await?,
             None => None,
@@ -133,6 +164,7 @@ pub async fn login(scope: &Public<'_>, email: &str, password: &str, org_slug: Op
         lifetime = Duration::seconds(settings.session_lifetime_seconds.into());
         bound_org = Some(org.id);
     }
+    let now = app.clock.now();
     let rehash = if verified.needs_rehash {
         Some(app.hasher.hash(password).await?)
     } else {
@@ -377,6 +409,8 @@ pub async fn reset_password(scope: &Public<'_>, token: &str, new: &str) -> Resul
         .await?;
     let revoked = revoke_all(&*transaction, user_id, None, now).await?;
     tokens::invalidate(&*transaction, user_id, tokens::PASSWORD_RESET, now).await?;
+    // Whoever can reset the password may sign in again from anywhere.
+    lockouts::clear(&*transaction, user_id, now).await?;
     audit::record(
         &*transaction,
         &scope.actor(),

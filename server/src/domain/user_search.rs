@@ -85,6 +85,11 @@ fn contains_pattern(query: &str) -> String {
     pattern
 }
 
+/// A JSON path such as `$."team"."name"`, for MariaDB and SQLite.
+fn json_path(keys: &[&str]) -> String {
+    format!("${}", keys.iter().map(|key| format!(".\"{key}\"")).collect::<String>())
+}
+
 /// `users.<column>` at `path` equals `value`, in each backend's JSON dialect.
 fn metadata_condition(backend: DatabaseBackend, path: &str, value: &Json) -> Result<SimpleExpr> {
     let mut segments = path.split('.');
@@ -118,15 +123,19 @@ fn metadata_condition(backend: DatabaseBackend, path: &str, value: &Json) -> Res
             values.push(Value::from(json));
             Expr::cust_with_values(sql, values)
         }
-        DatabaseBackend::MySql | DatabaseBackend::Sqlite => {
-            let json_path = format!("${}", keys.iter().map(|key| format!(".\"{key}\"")).collect::<String>());
-            let (quote, extract) = if backend == DatabaseBackend::MySql {
-                ('`', "JSON_EXTRACT")
-            } else {
-                ('"', "json_extract")
-            };
-            let sql = format!("{extract}({quote}users{quote}.{quote}{column}{quote}, ?) = {extract}(?, '$')");
-            Expr::cust_with_values(sql, [Value::from(json_path), Value::from(json)])
+        DatabaseBackend::MySql => {
+            // MariaDB compares two JSON_EXTRACT results by rules of its own (a string never
+            // equals a string, case is ignored), so compare their JSON texts byte for byte.
+            let sql =
+                format!("CAST(JSON_EXTRACT(`users`.`{column}`, ?) AS BINARY) = CAST(JSON_EXTRACT(?, '$') AS BINARY)");
+            Expr::cust_with_values(sql, [Value::from(json_path(&keys)), Value::from(json)])
+        }
+        DatabaseBackend::Sqlite => {
+            // json_extract gives SQL values, where `true` is 1: the JSON types must match too.
+            let equal = |function: &str| format!("{function}(\"users\".\"{column}\", ?) = {function}(?, '$')");
+            let sql = format!("({} AND {})", equal("json_type"), equal("json_extract"));
+            let (path, json) = (Value::from(json_path(&keys)), Value::from(json));
+            Expr::cust_with_values(sql, [path.clone(), json.clone(), path, json])
         }
     })
 }

@@ -19,6 +19,13 @@ impl ExtensionFactory for ErrorCodes {
 struct ErrorCodesExtension;
 
 fn with_code(mut error: ServerError) -> ServerError {
+    if error
+        .extensions
+        .as_ref()
+        .is_some_and(|extensions| extensions.get("code").is_some())
+    {
+        return error;
+    }
     let (code, extra) = match error.source::<Error>() {
         Some(domain) => {
             if let Error::Internal(cause) = domain {

@@ -1,6 +1,7 @@
 //! The GraphQL API: one schema merged from one query and one mutation object per area.
 //! Resolvers are thin: input → `authz` scope → domain call → output type.
 
+mod access;
 mod connection;
 pub mod cookies;
 mod enums;
@@ -29,6 +30,7 @@ pub struct Mutation(
     organizations::OrganizationMutation,
     users::UserMutation,
     members::MemberMutation,
+    access::AccessMutation,
 );
 
 pub type StewardSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -8,7 +8,7 @@ use super::connection::{Connection, Count};
 use super::enums::{MembershipStatus, OrderDirection, OrgRole};
 use super::ids::to_id;
 use super::inputs::{UserFilterInput, UserOrderInput};
-use crate::authz::Caller;
+use crate::authz::{Caller, Scope};
 use crate::domain::pagination::PageRequest;
 use crate::domain::roles::RoleSet;
 use crate::domain::settings::OrgSettings as Settings;
@@ -131,9 +131,22 @@ impl User {
             .map(Session)
             .collect())
     }
-    /// Active brute-force locks.
-    async fn lockouts(&self) -> Vec<Lockout> {
-        Vec::new()
+    /// Active brute-force locks, per client IP.
+    async fn lockouts(&self, ctx: &Context<'_>) -> GqlResult<Vec<Lockout>> {
+        let caller = caller(ctx);
+        let scope = caller.user_reader(self.0.id).await?;
+        let now = scope.app().clock.now();
+        let locks = crate::domain::lockouts::active(scope.database().reader(), self.0.id, now).await?;
+        Ok(locks
+            .into_iter()
+            .map(|lock| Lockout {
+                ip: lock.ip,
+                failed_attempts: lock.failed_attempts,
+                locked_until: lock
+                    .locked_until
+                    .filter(|until| !crate::domain::lockouts::is_until_lifted(*until, now)),
+            })
+            .collect())
     }
 }
 
@@ -360,6 +373,7 @@ impl Session {
 pub struct Lockout {
     pub ip: String,
     pub failed_attempts: i32,
+    /// Null: until an admin clears it or the user resets the password.
     pub locked_until: Option<DateTime<Utc>>,
 }
 

@@ -3,9 +3,12 @@
 //! anything.
 
 use async_graphql::parser::types::OperationType;
+use async_graphql::ParseRequestError;
+use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use std::net::SocketAddr;
 
@@ -37,22 +40,41 @@ async fn execute(
     ensure_codes(state.schema.execute(request).await).into()
 }
 
+/// A body or query string that is no GraphQL request still gets a GraphQL error with a code,
+/// not the extractor's debug text.
+fn not_a_request(rejection: GraphQLRejection) -> Response {
+    if matches!(rejection.0, ParseRequestError::PayloadTooLarge) {
+        return rejection.into_response();
+    }
+    let error = async_graphql::ServerError::new(rejection.0.to_string(), None);
+    let response: GraphQLResponse = ensure_codes(async_graphql::Response::from_errors(vec![error])).into();
+    (StatusCode::BAD_REQUEST, response).into_response()
+}
+
 pub async fn post(
     State(state): State<HttpState>,
     headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
-    execute(state, headers, peer, request.into_inner()).await
+    request: Result<GraphQLRequest, GraphQLRejection>,
+) -> Response {
+    match request {
+        Ok(request) => execute(state, headers, peer, request.into_inner())
+            .await
+            .into_response(),
+        Err(rejection) => not_a_request(rejection),
+    }
 }
 
 pub async fn get(
     State(state): State<HttpState>,
     headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
-    let request = request.into_inner();
+    request: Result<GraphQLRequest, GraphQLRejection>,
+) -> Response {
+    let request = match request {
+        Ok(request) => request.into_inner(),
+        Err(rejection) => return not_a_request(rejection),
+    };
     let is_mutation = async_graphql::parser::parse_query(&request.query)
         .map(|document| {
             document
@@ -65,7 +87,7 @@ pub async fn get(
         let error = async_graphql::ServerError::new("mutations must be sent with POST", None);
         let mut response = async_graphql::Response::from_errors(vec![error]);
         response = ensure_codes(response);
-        return response.into();
+        return GraphQLResponse::from(response).into_response();
     }
-    execute(state, headers, peer, request).await
+    execute(state, headers, peer, request).await.into_response()
 }

@@ -1,0 +1,82 @@
+//! Blocking, suspension, lockouts and sessions: mutations.
+
+use async_graphql::{Context, Object, ID};
+
+use super::ids::parse;
+use super::types::{Membership, User};
+use crate::authz::Caller;
+use crate::domain::blocking;
+
+type GqlResult<T> = async_graphql::Result<T>;
+
+#[derive(Default)]
+pub struct AccessMutation;
+
+#[Object]
+impl AccessMutation {
+    /// Blocks a user everywhere, at once: sign-in, refresh and issued access tokens stop
+    /// working, sessions end, pending reset links die.
+    ///
+    /// **Permissions**: ADMIN or USER_MANAGER in every organization the user belongs to (only
+    /// an ADMIN for a user who is an ADMIN); superadmin.
+    async fn block_user(&self, ctx: &Context<'_>, user_id: ID, reason: Option<String>) -> GqlResult<User> {
+        let caller = ctx.data_unchecked::<Caller>();
+        let scope = caller.identity_manager(parse(&user_id)?).await?;
+        Ok(User(blocking::block(&scope, reason.as_deref()).await?))
+    }
+
+    /// **Permissions**: as `blockUser`.
+    async fn unblock_user(&self, ctx: &Context<'_>, user_id: ID) -> GqlResult<User> {
+        let caller = ctx.data_unchecked::<Caller>();
+        let scope = caller.identity_manager(parse(&user_id)?).await?;
+        Ok(User(blocking::unblock(&scope).await?))
+    }
+
+    /// Suspends a membership: that organization only, at once.
+    ///
+    /// **Permissions**: ADMIN or USER_MANAGER of the organization (only an ADMIN for an ADMIN);
+    /// superadmin.
+    async fn suspend_member(
+        &self,
+        ctx: &Context<'_>,
+        org_id: ID,
+        user_id: ID,
+        reason: Option<String>,
+    ) -> GqlResult<Membership> {
+        let caller = ctx.data_unchecked::<Caller>();
+        let scope = caller.member_manager(parse(&org_id)?, parse(&user_id)?).await?;
+        Ok(Membership {
+            membership: blocking::suspend(&scope, reason.as_deref()).await?,
+            user: None,
+        })
+    }
+
+    /// **Permissions**: as `suspendMember`.
+    async fn reinstate_member(&self, ctx: &Context<'_>, org_id: ID, user_id: ID) -> GqlResult<Membership> {
+        let caller = ctx.data_unchecked::<Caller>();
+        let scope = caller.member_manager(parse(&org_id)?, parse(&user_id)?).await?;
+        Ok(Membership {
+            membership: blocking::reinstate(&scope).await?,
+            user: None,
+        })
+    }
+
+    /// Lifts the user's brute-force locks.
+    ///
+    /// **Permissions**: as `blockUser`.
+    async fn clear_lockouts(&self, ctx: &Context<'_>, user_id: ID) -> GqlResult<User> {
+        let caller = ctx.data_unchecked::<Caller>();
+        let scope = caller.identity_manager(parse(&user_id)?).await?;
+        Ok(User(blocking::clear_lockouts(&scope).await?))
+    }
+
+    /// Ends every session of the user; returns how many were live.
+    ///
+    /// **Permissions**: the user themself (sign out everywhere), or as `blockUser`.
+    async fn revoke_sessions(&self, ctx: &Context<'_>, user_id: ID) -> GqlResult<i32> {
+        let caller = ctx.data_unchecked::<Caller>();
+        let scope = caller.session_reader(parse(&user_id)?).await?;
+        let revoked = blocking::revoke_sessions(&scope).await?;
+        Ok(i32::try_from(revoked).unwrap_or(i32::MAX))
+    }
+}
