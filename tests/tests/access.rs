@@ -1,0 +1,474 @@
+//! What keeps a user out — blocking, suspension, brute-force lockout, session revocation, rate
+//! limits — and that each bites on the very next request.
+
+use futures::future::join_all;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use steward_entity::audit_event;
+use steward_tests::{backend_tests, Backend, Session, TestServer, CHANGED_PASSWORD};
+
+const VIEWER: &str = "{ viewer { user { email } } }";
+const REFRESH: &str = "mutation($token: String) { refreshSession(refreshToken: $token) { accessToken } }";
+const BLOCK: &str = "mutation($id: ID!) { blockUser(userId: $id, reason: \"fraud\") { blocked blockedReason } }";
+const UNBLOCK: &str = "mutation($id: ID!) { unblockUser(userId: $id) { blocked } }";
+const LOCKOUTS: &str = "query($id: ID!) { user(id: $id) { lockouts { ip failedAttempts lockedUntil } } }";
+
+async fn audit_types(server: &TestServer) -> Vec<String> {
+    audit_event::Entity::find()
+        .all(server.state.database.reader())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|event| event.event_type)
+        .collect()
+}
+
+struct World {
+    server: TestServer,
+    root: Session,
+    org: String,
+    admin: Session,
+    user: Session,
+}
+
+/// An org with an ADMIN and a MEMBER, both signed in with full sessions.
+async fn world(server: TestServer) -> World {
+    let root = server.superadmin().await;
+    let org = server.create_org(&root, "acme").await;
+    let admin = server.member(&root, &org, "admin@acme.test", &["ADMIN"]).await;
+    let user = server.member(&root, &org, "user@acme.test", &["MEMBER"]).await;
+    World {
+        server,
+        root,
+        org,
+        admin,
+        user,
+    }
+}
+
+async fn a_block_bites_on_the_next_request(backend: Backend) {
+    let World {
+        server, admin, user, ..
+    } = world(TestServer::start(backend).await).await;
+    server.as_(&user, VIEWER, json!({})).await.ok();
+    let blocked = server.as_(&admin, BLOCK, json!({ "id": user.user_id })).await;
+    assert_eq!(blocked.ok()["blockUser"]["blocked"], true);
+    assert_eq!(blocked.ok()["blockUser"]["blockedReason"], "fraud");
+
+    // The access token issued before the block no longer works, nor does the refresh token.
+    assert!(matches!(
+        server.as_(&user, VIEWER, json!({})).await.code(),
+        "USER_BLOCKED" | "UNAUTHENTICATED"
+    ));
+    assert!(!server
+        .gql(None, REFRESH, json!({ "token": user.refresh_token }))
+        .await
+        .errors
+        .is_empty());
+    // Sign-in says USER_BLOCKED whether or not the password is right.
+    let right = server.login(&user.email, CHANGED_PASSWORD).await;
+    let wrong = server.login(&user.email, "not-the-password-at-all").await;
+    right.expect_code("USER_BLOCKED");
+    wrong.expect_code("USER_BLOCKED");
+    assert_eq!(right.first_error()["message"], wrong.first_error()["message"]);
+
+    server.as_(&admin, UNBLOCK, json!({ "id": user.user_id })).await.ok();
+    server.sign_in(&user.email, CHANGED_PASSWORD).await;
+    let types = audit_types(&server).await;
+    assert!(types.contains(&"USER_BLOCKED".to_string()) && types.contains(&"USER_UNBLOCKED".to_string()));
+}
+
+async fn blocking_a_shared_user_needs_every_org(backend: Backend) {
+    let World {
+        server,
+        root,
+        admin,
+        user,
+        ..
+    } = world(TestServer::start(backend).await).await;
+    let other = server.create_org(&root, "other").await;
+    let add = "mutation($org: ID!, $user: ID!) { addMember(orgId: $org, userId: $user) { status } }";
+    server
+        .as_(&root, add, json!({ "org": other, "user": user.user_id }))
+        .await
+        .ok();
+    server
+        .as_(&admin, BLOCK, json!({ "id": user.user_id }))
+        .await
+        .expect_code("FORBIDDEN");
+    server.as_(&user, VIEWER, json!({})).await.ok();
+    server.as_(&root, BLOCK, json!({ "id": user.user_id })).await.ok();
+}
+
+async fn a_user_manager_cannot_block_an_admin(backend: Backend) {
+    let World {
+        server,
+        root,
+        org,
+        admin,
+        ..
+    } = world(TestServer::start(backend).await).await;
+    let manager = server.member(&root, &org, "manager@acme.test", &["USER_MANAGER"]).await;
+    server
+        .as_(&manager, BLOCK, json!({ "id": admin.user_id }))
+        .await
+        .expect_code("FORBIDDEN");
+}
+
+const MEMBERS: &str = "query($id: ID!) { organization(id: $id) { members { totalCount } } }";
+
+async fn a_suspension_shuts_one_org_only(backend: Backend) {
+    let World { server, root, org, .. } = world(TestServer::start(backend).await).await;
+    let other = server.create_org(&root, "other").await;
+    let auditor = server.member(&root, &org, "auditor@acme.test", &["AUDITOR"]).await;
+    let add = "mutation($org: ID!, $user: ID!) { addMember(orgId: $org, userId: $user, roles: [AUDITOR]) { status } }";
+    server
+        .as_(&root, add, json!({ "org": other, "user": auditor.user_id }))
+        .await
+        .ok();
+    server.as_(&auditor, MEMBERS, json!({ "id": org })).await.ok();
+
+    let suspend = "mutation($org: ID!, $user: ID!) { suspendMember(orgId: $org, userId: $user, reason: \"audit\") { status suspendedReason } }";
+    let suspended = server
+        .as_(&root, suspend, json!({ "org": org, "user": auditor.user_id }))
+        .await;
+    assert_eq!(suspended.ok()["suspendMember"]["status"], "SUSPENDED");
+    // The same access token, the very next request: org A is gone, org B is not.
+    assert!(server.as_(&auditor, MEMBERS, json!({ "id": org })).await.ok()["organization"].is_null());
+    server.as_(&auditor, MEMBERS, json!({ "id": other })).await.ok();
+    server
+        .login_to(&auditor.email, CHANGED_PASSWORD, Some("acme"))
+        .await
+        .expect_code("USER_BLOCKED");
+    server
+        .login_to(&auditor.email, CHANGED_PASSWORD, Some("other"))
+        .await
+        .ok();
+
+    let reinstate = "mutation($org: ID!, $user: ID!) { reinstateMember(orgId: $org, userId: $user) { status } }";
+    server
+        .as_(&root, reinstate, json!({ "org": org, "user": auditor.user_id }))
+        .await
+        .ok();
+    server.as_(&auditor, MEMBERS, json!({ "id": org })).await.ok();
+}
+
+async fn a_suspended_bound_session_cannot_refresh(backend: Backend) {
+    let World {
+        server,
+        root,
+        org,
+        user,
+        ..
+    } = world(TestServer::start(backend).await).await;
+    let bound = server.sign_in_to(&user.email, CHANGED_PASSWORD, Some("acme")).await;
+    let suspend = "mutation($org: ID!, $user: ID!) { suspendMember(orgId: $org, userId: $user) { status } }";
+    server
+        .as_(&root, suspend, json!({ "org": org, "user": user.user_id }))
+        .await
+        .ok();
+    server
+        .gql(None, REFRESH, json!({ "token": bound.refresh_token }))
+        .await
+        .expect_code("USER_BLOCKED");
+}
+
+/// A server whose rate limits stay out of the way of the lockout under test.
+async fn roomy(backend: Backend) -> TestServer {
+    TestServer::start_with(backend, |config| {
+        config.login_attempts_per_ip_per_minute = 1000;
+        config.login_attempts_per_account_per_minute = 1000;
+    })
+    .await
+}
+
+async fn fifty_parallel_wrong_passwords_count_exactly_to_the_limit(backend: Backend) {
+    let World {
+        server, admin, user, ..
+    } = world(roomy(backend).await).await;
+    let attempts = (0..50).map(|n| {
+        server.login(
+            &user.email,
+            if n % 2 == 0 {
+                "wrong-one-xxxxxx"
+            } else {
+                "wrong-two-yyyyyy"
+            },
+        )
+    });
+    let answers: Vec<String> = join_all(attempts)
+        .await
+        .iter()
+        .map(|answer| answer.code().to_owned())
+        .collect();
+    let checked = answers.iter().filter(|code| *code == "INVALID_CREDENTIALS").count();
+    let locked = answers.iter().filter(|code| *code == "LOCKED_OUT").count();
+    assert_eq!((checked, locked), (10, 40), "{answers:?}");
+    // Locked: even the right password is refused, with the same answer.
+    server
+        .login(&user.email, CHANGED_PASSWORD)
+        .await
+        .expect_code("LOCKED_OUT");
+    let lockouts = server.as_(&admin, LOCKOUTS, json!({ "id": user.user_id })).await;
+    let lockouts = lockouts.ok()["user"]["lockouts"].as_array().unwrap().clone();
+    assert_eq!(lockouts.len(), 1);
+    assert_eq!(lockouts[0]["failedAttempts"], 10);
+    assert!(lockouts[0]["lockedUntil"].is_string());
+    assert_eq!(
+        audit_types(&server)
+            .await
+            .iter()
+            .filter(|kind| *kind == "LOCKED_OUT")
+            .count(),
+        1
+    );
+}
+
+async fn a_lock_runs_out_after_the_policy_s_seconds(backend: Backend) {
+    let World {
+        server,
+        admin,
+        org,
+        user,
+        ..
+    } = world(roomy(backend).await).await;
+    let policy = "mutation($id: ID!) { updateOrganization(id: $id, input: { settings: { lockout: { maxFailedAttempts: 3, lockoutSeconds: 60 } } }) { id } }";
+    server.as_(&admin, policy, json!({ "id": org })).await.ok();
+    for _ in 0..3 {
+        server
+            .login(&user.email, "a-wrong-password")
+            .await
+            .expect_code("INVALID_CREDENTIALS");
+    }
+    server
+        .login(&user.email, CHANGED_PASSWORD)
+        .await
+        .expect_code("LOCKED_OUT");
+    server.clock.advance(chrono::Duration::seconds(61));
+    server.login(&user.email, CHANGED_PASSWORD).await.ok();
+    // Success starts the count afresh.
+    server
+        .login(&user.email, "a-wrong-password")
+        .await
+        .expect_code("INVALID_CREDENTIALS");
+    server.login(&user.email, CHANGED_PASSWORD).await.ok();
+}
+
+async fn clear_lockouts_lifts_a_lock_that_never_runs_out(backend: Backend) {
+    let World {
+        server,
+        admin,
+        org,
+        user,
+        ..
+    } = world(roomy(backend).await).await;
+    let policy = "mutation($id: ID!) { updateOrganization(id: $id, input: { settings: { lockout: { maxFailedAttempts: 2, lockoutSeconds: 0 } } }) { id } }";
+    server.as_(&admin, policy, json!({ "id": org })).await.ok();
+    for _ in 0..2 {
+        server
+            .login(&user.email, "a-wrong-password")
+            .await
+            .expect_code("INVALID_CREDENTIALS");
+    }
+    server.clock.advance(chrono::Duration::days(30));
+    server
+        .login(&user.email, CHANGED_PASSWORD)
+        .await
+        .expect_code("LOCKED_OUT");
+    let admin = server.sign_in(&admin.email, CHANGED_PASSWORD).await;
+    let lockouts = server.as_(&admin, LOCKOUTS, json!({ "id": user.user_id })).await;
+    assert!(
+        lockouts.ok()["user"]["lockouts"][0]["lockedUntil"].is_null(),
+        "until lifted"
+    );
+
+    let clear = "mutation($id: ID!) { clearLockouts(userId: $id) { lockouts { ip } } }";
+    let cleared = server.as_(&admin, clear, json!({ "id": user.user_id })).await;
+    assert_eq!(cleared.ok()["clearLockouts"]["lockouts"], json!([]));
+    server.login(&user.email, CHANGED_PASSWORD).await.ok();
+    assert!(audit_types(&server).await.contains(&"LOCKOUT_CLEARED".to_string()));
+}
+
+async fn a_password_reset_lifts_the_lock(backend: Backend) {
+    let World { server, user, .. } = world(roomy(backend).await).await;
+    for _ in 0..10 {
+        server.login(&user.email, "a-wrong-password").await;
+    }
+    server
+        .login(&user.email, CHANGED_PASSWORD)
+        .await
+        .expect_code("LOCKED_OUT");
+    let token = {
+        use steward_server::clock::Clock;
+        use steward_server::domain::tokens;
+        let transaction = server.state.database.write().await.unwrap();
+        let user_id = user.user_id.parse().unwrap();
+        let now = server.clock.now();
+        let token = tokens::issue(
+            &*transaction,
+            tokens::PASSWORD_RESET,
+            Some(user_id),
+            now,
+            chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+        transaction.commit().await.unwrap();
+        token
+    };
+    let reset = "mutation($token: String!) { resetPassword(token: $token, newPassword: \"A-brand-new-passphrase-3\") }";
+    server.gql(None, reset, json!({ "token": token })).await.ok();
+    server.login(&user.email, "A-brand-new-passphrase-3").await.ok();
+}
+
+async fn locks_are_per_client_ip(backend: Backend) {
+    let World { server, user, .. } = world(roomy(backend).await).await;
+    for _ in 0..10 {
+        server.login(&user.email, "a-wrong-password").await;
+    }
+    server
+        .login(&user.email, CHANGED_PASSWORD)
+        .await
+        .expect_code("LOCKED_OUT");
+    // The same user from another address (a sign-in through the domain, as another socket would
+    // present it) is not locked.
+    let caller = steward_server::authz::Caller::anonymous(server.state.clone(), Some("192.0.2.7".into()), None);
+    steward_server::domain::sessions::login(&caller.public(), &user.email, CHANGED_PASSWORD, None)
+        .await
+        .unwrap();
+}
+
+async fn sign_in_is_rate_limited_per_ip(backend: Backend) {
+    let server = TestServer::start_with(backend, |config| config.login_attempts_per_ip_per_minute = 5).await;
+    let mut codes = Vec::new();
+    for n in 0..8 {
+        codes.push(
+            server
+                .login(&format!("nobody{n}@example.com"), "whatever-password")
+                .await
+                .code()
+                .to_owned(),
+        );
+    }
+    assert_eq!(
+        codes.iter().filter(|code| *code == "RATE_LIMITED").count(),
+        3,
+        "{codes:?}"
+    );
+}
+
+async fn sign_in_is_rate_limited_per_account(backend: Backend) {
+    let server = TestServer::start_with(backend, |config| config.login_attempts_per_account_per_minute = 3).await;
+    server.superadmin().await;
+    let mut codes = Vec::new();
+    for _ in 0..5 {
+        codes.push(
+            server
+                .login("root@example.com", "whatever-password")
+                .await
+                .code()
+                .to_owned(),
+        );
+    }
+    assert_eq!(
+        codes,
+        [
+            "INVALID_CREDENTIALS",
+            "INVALID_CREDENTIALS",
+            "RATE_LIMITED",
+            "RATE_LIMITED",
+            "RATE_LIMITED"
+        ]
+    );
+}
+
+const SESSIONS: &str =
+    "query($id: ID!) { user(id: $id) { sessions { id ip userAgent createdAt lastUsedAt expiresAt } } }";
+const REVOKE: &str = "mutation($id: ID!) { revokeSessions(userId: $id) }";
+
+async fn sessions_are_listed_and_revoked(backend: Backend) {
+    let World {
+        server, admin, user, ..
+    } = world(TestServer::start(backend).await).await;
+    let second = server.sign_in(&user.email, CHANGED_PASSWORD).await;
+    let listed = server.as_(&admin, SESSIONS, json!({ "id": user.user_id })).await;
+    let sessions = listed.ok()["user"]["sessions"].as_array().unwrap().clone();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions[0]["ip"], "127.0.0.1");
+    let revoked = server.as_(&admin, REVOKE, json!({ "id": user.user_id })).await;
+    assert_eq!(revoked.ok()["revokeSessions"], 2);
+    server
+        .as_(&user, VIEWER, json!({}))
+        .await
+        .expect_code("UNAUTHENTICATED");
+    server
+        .as_(&second, VIEWER, json!({}))
+        .await
+        .expect_code("UNAUTHENTICATED");
+    assert!(audit_types(&server).await.contains(&"SESSIONS_REVOKED".to_string()));
+}
+
+async fn a_user_signs_out_everywhere(backend: Backend) {
+    let World {
+        server, admin, user, ..
+    } = world(TestServer::start(backend).await).await;
+    // A plain member cannot reach anyone else's sessions.
+    server
+        .as_(&user, REVOKE, json!({ "id": admin.user_id }))
+        .await
+        .expect_code("NOT_FOUND");
+    let other = server.sign_in(&user.email, CHANGED_PASSWORD).await;
+    server.as_(&user, REVOKE, json!({ "id": user.user_id })).await.ok();
+    server
+        .as_(&other, VIEWER, json!({}))
+        .await
+        .expect_code("UNAUTHENTICATED");
+    server.as_(&admin, VIEWER, json!({})).await.ok();
+}
+
+async fn an_org_s_session_lifetime_bounds_its_sessions(backend: Backend) {
+    let World {
+        server,
+        admin,
+        org,
+        user,
+        ..
+    } = world(TestServer::start(backend).await).await;
+    let lifetime = "mutation($id: ID!) { updateOrganization(id: $id, input: { settings: { sessionLifetimeSeconds: 600 } }) { id } }";
+    server.as_(&admin, lifetime, json!({ "id": org })).await.ok();
+    let bound = server.sign_in_to(&user.email, CHANGED_PASSWORD, Some("acme")).await;
+    server.clock.advance(chrono::Duration::seconds(601));
+    server
+        .gql(None, REFRESH, json!({ "token": bound.refresh_token }))
+        .await
+        .expect_code("UNAUTHENTICATED");
+    // The unbound session lives on.
+    server
+        .gql(None, REFRESH, json!({ "token": user.refresh_token }))
+        .await
+        .ok();
+    let failed = audit_event::Entity::find()
+        .filter(audit_event::Column::EventType.eq("LOGIN_FAILED"))
+        .all(server.state.database.reader())
+        .await
+        .unwrap();
+    assert!(failed.is_empty());
+}
+
+backend_tests!(
+    a_block_bites_on_the_next_request,
+    blocking_a_shared_user_needs_every_org,
+    a_user_manager_cannot_block_an_admin,
+    a_suspension_shuts_one_org_only,
+    a_suspended_bound_session_cannot_refresh,
+    fifty_parallel_wrong_passwords_count_exactly_to_the_limit,
+    a_lock_runs_out_after_the_policy_s_seconds,
+    clear_lockouts_lifts_a_lock_that_never_runs_out,
+    a_password_reset_lifts_the_lock,
+    locks_are_per_client_ip,
+    sign_in_is_rate_limited_per_ip,
+    sign_in_is_rate_limited_per_account,
+    sessions_are_listed_and_revoked,
+    a_user_signs_out_everywhere,
+    an_org_s_session_lifetime_bounds_its_sessions,
+);
