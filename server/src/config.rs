@@ -85,6 +85,7 @@ impl Config {
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
             anyhow::bail!("invalid configuration: public_url must start with http:// or https://");
         }
+        crate::http::TrustedProxies::parse(self.trusted_proxies.as_deref())?;
         if self.access_token_ttl_seconds < 10 || self.session_lifetime_seconds < 60 {
             anyhow::bail!("invalid configuration: token lifetimes are too short");
         }

@@ -455,7 +455,52 @@ async fn an_org_s_session_lifetime_bounds_its_sessions(backend: Backend) {
     assert!(failed.is_empty());
 }
 
+async fn login_from(server: &TestServer, email: &str, forwarded_for: &str) -> serde_json::Value {
+    let query =
+        "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }";
+    let response = server
+        .http
+        .post(format!("{}/graphql", server.url))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({ "query": query, "variables": { "email": email, "password": CHANGED_PASSWORD } }))
+        .send()
+        .await
+        .unwrap();
+    response.json().await.unwrap()
+}
+
+async fn session_ips(server: &TestServer, admin: &Session, user_id: &str) -> Vec<String> {
+    let listed = server.as_(admin, SESSIONS, json!({ "id": user_id })).await;
+    listed.ok()["user"]["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["ip"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn forwarded_for_counts_only_from_trusted_proxies(backend: Backend) {
+    let World {
+        server, admin, user, ..
+    } = world(TestServer::start(backend).await).await;
+    login_from(&server, &user.email, "198.51.100.7").await;
+    assert!(session_ips(&server, &admin, &user.user_id)
+        .await
+        .iter()
+        .all(|ip| ip == "127.0.0.1"));
+
+    let trusting = TestServer::start_with(backend, |config| config.trusted_proxies = Some("127.0.0.1".into())).await;
+    let World {
+        server, admin, user, ..
+    } = world(trusting).await;
+    login_from(&server, &user.email, "203.0.113.1, 198.51.100.7").await;
+    assert!(session_ips(&server, &admin, &user.user_id)
+        .await
+        .contains(&"198.51.100.7".to_string()));
+}
+
 backend_tests!(
+    forwarded_for_counts_only_from_trusted_proxies,
     a_block_bites_on_the_next_request,
     blocking_a_shared_user_needs_every_org,
     a_user_manager_cannot_block_an_admin,

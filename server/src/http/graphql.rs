@@ -32,7 +32,11 @@ async fn execute(
 ) -> GraphQLResponse {
     let bearer = header_text(&headers, header::AUTHORIZATION)
         .and_then(|value| value.strip_prefix("Bearer ").map(|token| token.trim().to_owned()));
-    let ip = peer.map(|Extension(ConnectInfo(address))| address.ip().to_string());
+    let peer = peer.map(|Extension(ConnectInfo(address))| address.ip());
+    let ip = state
+        .proxies
+        .client_ip(peer, &headers)
+        .map(|address| address.to_string());
     let user_agent = header_text(&headers, header::USER_AGENT).map(|agent| agent.chars().take(512).collect());
     let refresh = header_text(&headers, header::COOKIE).and_then(|cookie| cookies::read(&cookie));
     let caller = Caller::from_bearer(state.app.clone(), bearer.as_deref(), ip, user_agent).await;

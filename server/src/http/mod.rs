@@ -1,6 +1,9 @@
 //! Routes: `/graphql`, `/graphiql`, `/schema.graphql`, `/.well-known/jwks.json`, health, and the
 //! portal with a fallback to `index.html` for its client-side routes.
 
+mod client_ip;
+
+pub use client_ip::TrustedProxies;
 mod graphiql;
 mod graphql;
 
@@ -24,14 +27,18 @@ const MAX_BODY_BYTES: usize = 256 * 1024;
 pub struct HttpState {
     pub app: AppState,
     pub schema: StewardSchema,
+    pub proxies: TrustedProxies,
 }
 
 pub fn router(app: AppState) -> Router {
     let portal = PathBuf::from(&app.config.portal_dir);
     let portal_service = ServeDir::new(&portal).fallback(ServeFile::new(portal.join("index.html")));
+    // Checked when the configuration was loaded.
+    let proxies = TrustedProxies::parse(app.config.trusted_proxies.as_deref()).unwrap_or_default();
     let state = HttpState {
         app,
         schema: crate::graphql::schema(),
+        proxies,
     };
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
