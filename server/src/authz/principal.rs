@@ -123,17 +123,16 @@ async fn authenticate(state: &AppState, token: &str) -> Result<UserPrincipal> {
     let now = state.clock.now();
     let claims = state.keys.verify(token, now.timestamp()).await?;
     let database = state.database.reader();
-    let session = session::Entity::find_by_id(claims.sid)
+    // The session and its user in one round trip.
+    let (session, user) = session::Entity::find_by_id(claims.sid)
+        .find_also_related(user::Entity)
         .one(database)
         .await?
         .ok_or(Error::Unauthenticated)?;
+    let user = user.ok_or(Error::Unauthenticated)?;
     if session.revoked_at.is_some() || session.expires_at <= now || session.user_id != claims.sub {
         return Err(Error::Unauthenticated);
     }
-    let user = user::Entity::find_by_id(claims.sub)
-        .one(database)
-        .await?
-        .ok_or(Error::Unauthenticated)?;
     if user.blocked {
         return Err(Error::UserBlocked);
     }
