@@ -20,6 +20,13 @@ pub struct Model {
     pub metadata: Json,
     pub revision: i64,
     pub created_at: DateTimeUtc,
+    /// Copies of the user's sort and search keys, kept in step with `users` in the same
+    /// transaction, so that an organization's member list is served by this table's indexes.
+    pub user_email: String,
+    pub user_name_sort: String,
+    pub user_search_text: String,
+    pub user_created_at: DateTimeUtc,
+    pub user_last_login_sort: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

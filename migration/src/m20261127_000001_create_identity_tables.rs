@@ -68,6 +68,11 @@ enum Memberships {
     Metadata,
     Revision,
     CreatedAt,
+    UserEmail,
+    UserNameSort,
+    UserSearchText,
+    UserCreatedAt,
+    UserLastLoginSort,
 }
 
 #[derive(DeriveIden)]
@@ -294,6 +299,11 @@ impl MigrationTrait for Migration {
                     .col(json(Memberships::Metadata))
                     .col(big_integer(Memberships::Revision))
                     .col(timestamp(Memberships::CreatedAt, backend))
+                    .col(string(Memberships::UserEmail, 320))
+                    .col(string(Memberships::UserNameSort, 255))
+                    .col(string(Memberships::UserSearchText, 1024))
+                    .col(timestamp(Memberships::UserCreatedAt, backend))
+                    .col(big_integer(Memberships::UserLastLoginSort))
                     .primary_key(Index::create().col(Memberships::OrgId).col(Memberships::UserId))
                     .foreign_key(
                         ForeignKey::create()
@@ -310,6 +320,21 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // An organization's member list is read from these alone: one index per sort order, in
+        // order, with the search text carried along (PostgreSQL) so a filtered page is an
+        // index-only scan that stops after one page of matches.
+        for (name, key) in [
+            ("memberships_org_email", "user_email"),
+            ("memberships_org_name_sort", "user_name_sort"),
+            ("memberships_org_created_at", "user_created_at"),
+            ("memberships_org_last_login_sort", "user_last_login_sort"),
+        ] {
+            let mut statement = index(name, Memberships::Table, &["org_id", key, "user_id"]);
+            if backend == DatabaseBackend::Postgres {
+                statement.include(Memberships::UserSearchText);
+            }
+            manager.create_index(statement).await?;
+        }
         manager
             .create_index(index("memberships_user_id", Memberships::Table, &["user_id"]))
             .await?;

@@ -1,4 +1,5 @@
-//! The portal in a real headless Chromium: sign in, and see an organization's members.
+//! The portal in a real headless Chromium: sign in, see an organization's members, and keep a
+//! user out (and let them back in) through the Access panel of the user page.
 //!
 //! Needs the built portal (`scripts/build-portal.sh`) and Debian's `chromium` and
 //! `chromium-driver` (`scripts/setup.sh --browser`); `scripts/test.sh` does both first.
@@ -7,7 +8,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use steward_tests::{workspace_root, Backend, TestServer};
+use steward_tests::{workspace_root, Backend, TestServer, CHANGED_PASSWORD, PASSWORD};
 
 struct ChromeDriver {
     process: Child,
@@ -71,12 +72,75 @@ async fn browser(driver: &ChromeDriver) -> Client {
         .expect("a Chromium session")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_signs_in_and_sees_the_members_table() {
+fn assert_portal_built() {
     assert!(
         workspace_root().join("dist/index.html").exists(),
         "the portal is not built: run scripts/build-portal.sh (scripts/test.sh does)"
     );
+}
+
+/// Signs in through the portal's own form and waits for the signed-in shell.
+async fn sign_in_through_portal(
+    client: &Client,
+    server: &TestServer,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    client.goto(&format!("{}/login", server.url)).await?;
+    client
+        .wait()
+        .for_element(Locator::Id("email"))
+        .await?
+        .send_keys(email)
+        .await?;
+    client.find(Locator::Id("password")).await?.send_keys(password).await?;
+    client.find(Locator::Id("sign-in")).await?.click().await?;
+    client.wait().for_element(Locator::Css("header")).await?;
+    Ok(())
+}
+
+async fn click(client: &Client, id: &str) -> anyhow::Result<()> {
+    client.wait().for_element(Locator::Id(id)).await?.click().await?;
+    Ok(())
+}
+
+async fn type_into(client: &Client, id: &str, text: &str) -> anyhow::Result<()> {
+    client
+        .wait()
+        .for_element(Locator::Id(id))
+        .await?
+        .send_keys(text)
+        .await?;
+    Ok(())
+}
+
+/// Waits until the element `id` shows text that `ready` accepts, and returns that text. The
+/// element is looked up afresh each time, since the page renders anew after every action. When it
+/// gives up, it leaves a screenshot of what the page showed in `target/browser-failure.png`.
+async fn wait_for_text(client: &Client, id: &str, ready: impl Fn(&str) -> bool) -> anyhow::Result<String> {
+    let mut last = None;
+    for _ in 0..100 {
+        if let Ok(element) = client.find(Locator::Id(id)).await {
+            if let Ok(text) = element.text().await {
+                if ready(&text) {
+                    return Ok(text);
+                }
+                last = Some(text);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if let Ok(screenshot) = client.screenshot().await {
+        let _ = std::fs::write(workspace_root().join("target/browser-failure.png"), screenshot);
+    }
+    anyhow::bail!("#{id} never showed the expected text; last seen: {last:?}")
+}
+
+const VIEWER: &str = "{ viewer { user { email } } }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_signs_in_and_sees_the_members_table() {
+    assert_portal_built();
     let server = TestServer::start(Backend::Sqlite).await;
     let admin = server.superadmin().await;
     let org = server.create_org(&admin, "acme").await;
@@ -86,22 +150,9 @@ async fn admin_signs_in_and_sees_the_members_table() {
     let driver = chromedriver().await;
     let client = browser(&driver).await;
     let result = async {
-        client.goto(&format!("{}/login", server.url)).await?;
-        client
-            .wait()
-            .for_element(Locator::Id("email"))
-            .await?
-            .send_keys(&admin.email)
-            .await?;
-        client
-            .find(Locator::Id("password"))
-            .await?
-            .send_keys(steward_tests::PASSWORD)
-            .await?;
-        client.find(Locator::Id("sign-in")).await?.click().await?;
         // Signed in, the superadmin lands in the portal; a reload of a deep link keeps the
         // session (the refresh cookie) and shows the organization's members.
-        client.wait().for_element(Locator::Css("header")).await?;
+        sign_in_through_portal(&client, &server, &admin.email, PASSWORD).await?;
         client.goto(&format!("{}/orgs/{org}", server.url)).await?;
         let table = client.wait().for_element(Locator::Id("members-table")).await?;
         let mut text = table.text().await?;
@@ -121,4 +172,194 @@ async fn admin_signs_in_and_sees_the_members_table() {
     let text = result.expect("the browser journey");
     assert!(text.contains("ada@example.com"), "members table: {text}");
     assert!(text.contains("grace@example.com"), "members table: {text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_blocks_and_unblocks_a_member_from_the_access_panel() {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let admin = server.superadmin().await;
+    let org = server.create_org(&admin, "acme").await;
+    let member_id = server.create_user(&admin, &org, "grace@example.com", &["MEMBER"]).await;
+    let member = server.sign_in_new_user("grace@example.com").await;
+    server.as_(&member, VIEWER, json!({})).await.ok();
+
+    let driver = chromedriver().await;
+    let client = browser(&driver).await;
+    let result = async {
+        // Tall enough for the whole Access panel to fit in the screenshot.
+        client.set_window_size(1280, 1600).await?;
+        sign_in_through_portal(&client, &server, &admin.email, PASSWORD).await?;
+        client.goto(&format!("{}/users/{member_id}", server.url)).await?;
+        client.wait().for_element(Locator::Id("access-panel")).await?;
+        wait_for_text(&client, "access-summary", |text| text.contains("Can sign in now")).await?;
+        wait_for_text(&client, "user-blocked-state", |text| text.contains("Not blocked")).await?;
+
+        click(&client, "block-user").await?;
+        type_into(&client, "block-reason", "Laptop reported stolen").await?;
+        click(&client, "confirm-block").await?;
+        let state = wait_for_text(&client, "user-blocked-state", |text| text.starts_with("Blocked")).await?;
+        let summary = wait_for_text(&client, "access-summary", |text| text.contains("Cannot sign in")).await?;
+        // The token the member already holds is refused on the very next request.
+        let refused = server.as_(&member, VIEWER, json!({})).await;
+        // The whole panel, however long, rather than the window.
+        let panel = client.find(Locator::Id("access-panel")).await?;
+        std::fs::write(
+            workspace_root().join("target/browser-access.png"),
+            panel.screenshot().await?,
+        )?;
+
+        click(&client, "unblock-user").await?;
+        wait_for_text(&client, "user-blocked-state", |text| text.contains("Not blocked")).await?;
+        let after = wait_for_text(&client, "access-summary", |text| text.contains("Can sign in now")).await?;
+        Ok::<_, anyhow::Error>((state, summary, refused, after))
+    }
+    .await;
+    let _ = client.close().await;
+    let (state, summary, refused, after) = result.expect("the browser journey");
+    assert!(state.contains("Laptop reported stolen"), "blocked state: {state}");
+    assert!(summary.contains("Laptop reported stolen"), "summary: {summary}");
+    assert!(
+        matches!(refused.code(), "USER_BLOCKED" | "UNAUTHENTICATED"),
+        "a blocked member's token: {:#?}",
+        refused.errors
+    );
+    assert!(after.contains("Can sign in now"), "summary after unblocking: {after}");
+    let user = server
+        .as_(
+            &admin,
+            "query($id: ID!) { user(id: $id) { blocked blockedReason } }",
+            json!({ "id": member_id }),
+        )
+        .await;
+    assert_eq!(user.ok()["user"], json!({ "blocked": false, "blockedReason": null }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_lifts_a_lockout_suspends_and_ends_sessions_from_the_access_panel() {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let admin = server.superadmin().await;
+    let acme = server.create_org(&admin, "acme").await;
+    let beta = server.create_org(&admin, "beta").await;
+    let policy = "mutation($id: ID!) { updateOrganization(id: $id, input: { settings: { lockout: { maxFailedAttempts: 2, lockoutSeconds: 0 } } }) { id } }";
+    server.as_(&admin, policy, json!({ "id": acme })).await.ok();
+    let member_id = server
+        .create_user(&admin, &acme, "grace@example.com", &["MEMBER"])
+        .await;
+    let member = server.sign_in_new_user("grace@example.com").await;
+    for _ in 0..2 {
+        server
+            .login("grace@example.com", "not-the-password-at-all")
+            .await
+            .expect_code("INVALID_CREDENTIALS");
+    }
+    let add = "mutation($org: ID!, $user: ID!) { addMember(orgId: $org, userId: $user) { status } }";
+    server
+        .as_(&admin, add, json!({ "org": beta, "user": member_id }))
+        .await
+        .ok();
+
+    let driver = chromedriver().await;
+    let client = browser(&driver).await;
+    let result = async {
+        // Tall enough for the whole Access panel to fit in the screenshot.
+        client.set_window_size(1280, 1600).await?;
+        sign_in_through_portal(&client, &server, &admin.email, PASSWORD).await?;
+        client.goto(&format!("{}/users/{member_id}", server.url)).await?;
+        wait_for_text(&client, "access-summary", |text| {
+            text.contains("locked out from 127.0.0.1")
+        })
+        .await?;
+        wait_for_text(&client, "lockouts-table", |text| text.contains("Until cleared")).await?;
+        wait_for_text(&client, "sessions-table", |text| text.contains("127.0.0.1")).await?;
+
+        click(&client, "suspend-beta").await?;
+        type_into(&client, "suspend-reason-beta", "Contract ended").await?;
+        click(&client, "confirm-suspend-beta").await?;
+        wait_for_text(&client, "membership-status-beta", |text| text.contains("Suspended")).await?;
+        wait_for_text(&client, "membership-status-acme", |text| text.contains("Active")).await?;
+        wait_for_text(&client, "access-summary", |text| text.contains("suspended in Org beta")).await?;
+        let panel = client.find(Locator::Id("access-panel")).await?;
+        let screenshot = panel.screenshot().await?;
+        std::fs::write(
+            workspace_root().join("target/browser-access-restricted.png"),
+            screenshot,
+        )?;
+
+        click(&client, "clear-lockouts").await?;
+        wait_for_text(&client, "lockouts-table", |text| text.contains("No active lockouts")).await?;
+        click(&client, "reinstate-beta").await?;
+        wait_for_text(&client, "membership-status-beta", |text| text.contains("Active")).await?;
+        wait_for_text(&client, "access-summary", |text| text.contains("Can sign in now")).await?;
+
+        click(&client, "revoke-sessions").await?;
+        click(&client, "confirm-revoke-sessions").await?;
+        wait_for_text(&client, "sessions-table", |text| text.contains("No live sessions")).await?;
+        wait_for_text(&client, "access-notice", |text| text.contains("Ended 1 session")).await?;
+        let member_refused = server.as_(&member, VIEWER, json!({})).await;
+
+        // The administrator's own "sign out everywhere" ends their sessions too, this one included.
+        click(&client, "sign-out-everywhere").await?;
+        click(&client, "confirm-sign-out-everywhere").await?;
+        client.wait().for_url(&format!("{}/login", server.url).parse()?).await?;
+        let admin_refused = server.as_(&admin, VIEWER, json!({})).await;
+        Ok::<_, anyhow::Error>((member_refused, admin_refused))
+    }
+    .await;
+    let _ = client.close().await;
+    let (member_refused, admin_refused) = result.expect("the browser journey");
+    member_refused.expect_code("UNAUTHENTICATED");
+    admin_refused.expect_code("UNAUTHENTICATED");
+    // Nothing is left holding the member back: the password works from this address again.
+    server.login("grace@example.com", CHANGED_PASSWORD).await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_org_admin_sees_why_blocking_a_shared_user_is_refused() {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let root = server.superadmin().await;
+    let acme = server.create_org(&root, "acme").await;
+    let beta = server.create_org(&root, "beta").await;
+    let admin = server.member(&root, &acme, "ada@example.com", &["ADMIN"]).await;
+    let member_id = server.create_user(&root, &acme, "grace@example.com", &["MEMBER"]).await;
+    let add = "mutation($org: ID!, $user: ID!) { addMember(orgId: $org, userId: $user) { status } }";
+    server
+        .as_(&root, add, json!({ "org": beta, "user": member_id }))
+        .await
+        .ok();
+
+    let driver = chromedriver().await;
+    let client = browser(&driver).await;
+    let result = async {
+        sign_in_through_portal(&client, &server, &admin.email, CHANGED_PASSWORD).await?;
+        client.goto(&format!("{}/users/{member_id}", server.url)).await?;
+        // Grace also belongs to beta, which Ada does not manage: her sessions and her identity
+        // are out of Ada's hands, and the panel says so instead of failing silently.
+        let sessions = wait_for_text(&client, "sessions-unavailable", |text| !text.is_empty()).await?;
+        click(&client, "block-user").await?;
+        click(&client, "confirm-block").await?;
+        let refusal = wait_for_text(&client, "access-error", |text| !text.is_empty()).await?;
+        let state = wait_for_text(&client, "user-blocked-state", |text| !text.is_empty()).await?;
+        // Suspending in her own organization is Ada's to do; beta's membership is not even shown.
+        let beta_listed = client.find(Locator::Id("membership-status-beta")).await.is_ok();
+        click(&client, "suspend-acme").await?;
+        click(&client, "confirm-suspend-acme").await?;
+        wait_for_text(&client, "membership-status-acme", |text| text.contains("Suspended")).await?;
+        let error_left = client.find(Locator::Id("access-error")).await.is_ok();
+        Ok::<_, anyhow::Error>((sessions, refusal, state, beta_listed, error_left))
+    }
+    .await;
+    let _ = client.close().await;
+    let (sessions, refusal, state, beta_listed, error_left) = result.expect("the browser journey");
+    assert!(sessions.contains("permission"), "sessions: {sessions}");
+    assert!(refusal.contains("You do not have permission"), "refusal: {refusal}");
+    assert!(
+        refusal.contains("ask a superadmin"),
+        "the server's reason is shown: {refusal}"
+    );
+    assert_eq!(state, "Not blocked");
+    assert!(!beta_listed, "a membership outside the caller's reach is not shown");
+    assert!(!error_left, "a later success clears the earlier refusal");
 }

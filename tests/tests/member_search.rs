@@ -553,7 +553,46 @@ async fn page_size_is_at_most_200(backend: Backend) {
     assert_eq!(all.ok()["users"]["edges"].as_array().unwrap().len(), 25);
 }
 
+/// A member list reads copies of the users' sort and search keys; they follow every change.
+async fn member_lists_follow_profile_changes_and_sign_ins(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let root = server.superadmin().await;
+    let org = server.create_org(&root, "acme").await;
+    let ada = server.create_user(&root, &org, "ada@acme.test", &["MEMBER"]).await;
+    server.create_user(&root, &org, "bob@acme.test", &["MEMBER"]).await;
+    let update =
+        "mutation($id: ID!) { updateUser(id: $id, input: { email: \"zed@acme.test\", name: \"Zed Quill\" }) { id } }";
+    server.as_(&root, update, json!({ "id": ada })).await.ok();
+
+    let emails = |response: steward_tests::Gql| -> Vec<String> {
+        response.ok()["organization"]["members"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|edge| edge["node"]["user"]["email"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let by_email = json!({ "org": org, "first": 10, "order": { "field": "EMAIL", "direction": "ASC" } });
+    assert_eq!(
+        emails(server.as_(&root, MEMBERS, by_email).await),
+        ["bob@acme.test", "zed@acme.test"]
+    );
+    let found = json!({ "org": org, "first": 10, "filter": { "query": "quill" } });
+    assert_eq!(emails(server.as_(&root, MEMBERS, found).await), ["zed@acme.test"]);
+    let old = json!({ "org": org, "first": 10, "filter": { "query": "ada@" } });
+    assert!(emails(server.as_(&root, MEMBERS, old).await).is_empty());
+
+    server.clock.advance(Duration::seconds(5));
+    server.login("zed@acme.test", PASSWORD).await.ok();
+    let recent = json!({ "org": org, "first": 10, "order": { "field": "LAST_LOGIN_AT", "direction": "DESC" } });
+    assert_eq!(
+        emails(server.as_(&root, MEMBERS, recent).await),
+        ["zed@acme.test", "bob@acme.test"]
+    );
+}
+
 backend_tests!(
+    member_lists_follow_profile_changes_and_sign_ins,
     members_page_to_the_end_in_every_order,
     users_of_an_org_page_to_the_end_in_every_order,
     text_query_matches_email_name_and_username_case_insensitively,

@@ -143,6 +143,19 @@ impl ApiError {
         }
     }
 
+    /// The server's own explanation, as a sentence, where the headline is a fixed one that would
+    /// hide it: a refusal says *why* (e.g. the user also belongs to an organization the caller
+    /// does not manage), which is what an administrator needs to know next.
+    pub fn explanation(&self) -> Option<String> {
+        if self.code != ErrorCode::Forbidden {
+            return None;
+        }
+        let message = self.message.trim().trim_end_matches('.');
+        let mut characters = message.chars();
+        let first = characters.next()?;
+        Some(format!("{}{}.", first.to_uppercase(), characters.as_str()))
+    }
+
     /// The server's message for `input` (matched on the last dotted segment too, so `email` finds
     /// `input.email`), for showing right under that input.
     pub fn field_message(&self, input: &str) -> Option<String> {

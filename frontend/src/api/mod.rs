@@ -2,6 +2,7 @@
 //! text themselves; the operations live in `queries/*.graphql`, checked against `../schema.graphql`
 //! at compile time, so a renamed field breaks the build rather than a page.
 
+pub mod access;
 pub mod auth;
 pub mod client;
 pub mod error;

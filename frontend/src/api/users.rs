@@ -1,4 +1,4 @@
-//! One user's full profile, for the read-only user page.
+//! One user's full profile, for the user page, with what keeps them out for its Access panel.
 
 use graphql_client::GraphQLQuery;
 
@@ -18,6 +18,7 @@ pub struct UserDetails;
 
 pub type UserProfile = user_details::UserDetailsUser;
 pub type UserMembership = user_details::UserDetailsUserMemberships;
+pub type UserLockout = user_details::UserDetailsUserLockouts;
 
 /// `None` when the user does not exist or is outside the caller's reach (the server does not say
 /// which, on purpose).

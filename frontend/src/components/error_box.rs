@@ -5,8 +5,9 @@ use leptos::prelude::*;
 
 use crate::api::ApiError;
 
-/// The whole error: a headline, then every field message and every password rule broken. Renders
-/// nothing while there is no error, so it can sit in a form permanently.
+/// The whole error: a headline, the server's explanation of a refusal, then every field message
+/// and every password rule broken. Renders nothing while there is no error, so it can sit in a
+/// form permanently.
 #[component]
 pub fn ErrorBox(
     /// The element id, so tests and assistive technology can find this particular box.
@@ -18,9 +19,11 @@ pub fn ErrorBox(
         error.get().map(|error| {
             let fields = error.fields.clone();
             let reasons = error.reasons.clone();
+            let explanation = error.explanation();
             view! {
                 <div class="error-box" id=id.clone() role="alert">
                     <p class="error-headline">{error.headline()}</p>
+                    {explanation.map(|text| view! { <p class="error-explanation">{text}</p> })}
                     {(!fields.is_empty())
                         .then(|| {
                             view! {

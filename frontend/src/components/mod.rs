@@ -1,6 +1,7 @@
 //! Building blocks shared by the pages: the signed-in shell, the organization switcher, the member
-//! table, paging, search, error display and the creation forms.
+//! table, paging, search, error display, the creation forms and the user page's Access panel.
 
+pub mod access;
 pub mod error_box;
 pub mod member_form;
 pub mod members_table;

@@ -1,10 +1,12 @@
 //! The frame around every signed-in page: the header (product, organization switcher, who is
-//! signed in, sign-out) and the page below it. It also loads the viewer once for all pages.
+//! signed in, sign-out here or everywhere) and the page below it. It also loads the viewer once
+//! for all pages.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Outlet, A};
 
+use crate::api::access::revoke_sessions;
 use crate::api::viewer::{load_viewer, ViewerProfile};
 use crate::api::{auth, use_session, ApiError};
 use crate::components::organization_switcher::OrganizationSwitcher;
@@ -81,6 +83,7 @@ fn Header() -> impl IntoView {
                 <span class="account-email" id="signed-in-email">
                     {email}
                 </span>
+                <SignOutEverywhere />
                 <button
                     type="button"
                     class="button secondary"
@@ -92,5 +95,83 @@ fn Header() -> impl IntoView {
                 </button>
             </div>
         </header>
+    }
+}
+
+/// Ends every session of the signed-in person — a lost laptop, a shared computer — after a
+/// confirm step, since it signs this browser out too. Once the server has done it, the portal
+/// forgets the session as for an ordinary sign-out, and the gate shows the sign-in page.
+#[component]
+fn SignOutEverywhere() -> impl IntoView {
+    let session = use_session();
+    let confirming = RwSignal::new(false);
+    let working = RwSignal::new(false);
+    let failure = RwSignal::new(None::<ApiError>);
+    let confirm = move |_| {
+        let Some(user) = session.user() else {
+            return;
+        };
+        working.set(true);
+        failure.set(None);
+        spawn_local(async move {
+            match revoke_sessions(session, user.id).await {
+                // `logout` cannot clear the refresh cookie now that its session is gone; the
+                // cookie names a revoked session, which the server refuses from now on.
+                Ok(_) => session.sign_out_locally(),
+                Err(error) => {
+                    let _ = failure.try_set(Some(error));
+                    let _ = working.try_set(false);
+                }
+            }
+        });
+    };
+    view! {
+        {move || {
+            failure
+                .get()
+                .map(|error| {
+                    view! {
+                        <span class="account-error" id="sign-out-everywhere-error" role="alert">
+                            {error.headline()}
+                        </span>
+                    }
+                })
+        }}
+        <Show
+            when=move || confirming.get()
+            fallback=move || {
+                view! {
+                    <button
+                        type="button"
+                        class="button secondary"
+                        id="sign-out-everywhere"
+                        title="End your sessions on every device, this one included"
+                        on:click=move |_| confirming.set(true)
+                    >
+                        "Sign out everywhere"
+                    </button>
+                }
+            }
+        >
+            <span class="account-confirm">"Every device?"</span>
+            <button
+                type="button"
+                class="button danger"
+                id="confirm-sign-out-everywhere"
+                disabled=move || working.get()
+                on:click=confirm
+            >
+                {move || if working.get() { "Signing out…" } else { "Sign out everywhere" }}
+            </button>
+            <button
+                type="button"
+                class="button secondary"
+                id="cancel-sign-out-everywhere"
+                disabled=move || working.get()
+                on:click=move |_| confirming.set(false)
+            >
+                "Cancel"
+            </button>
+        </Show>
     }
 }

@@ -1,27 +1,58 @@
-//! `/users/:userId`: everything the administrator may see about one user, read-only.
+//! `/users/:userId`: everything the administrator may see about one user, and the Access panel
+//! that shows and changes what keeps them out.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::use_session;
+use crate::api::access::{load_sessions, SignInSession};
 use crate::api::users::{load_user, UserMembership, UserProfile};
+use crate::api::{use_session, ApiError};
+use crate::components::access::{AccessController, AccessPanel};
 use crate::components::error_box::ErrorBox;
 use crate::format;
 
 #[component]
 pub fn UserPage() -> impl IntoView {
-    let session = use_session();
     let params = use_params_map();
     let user_id = Memo::new(move |_| params.read().get("user_id").unwrap_or_default());
-    let user = LocalResource::new(move || load_user(session, user_id.get()));
+    // Another user starts from a clean slate: no outcome of an action taken on the previous one.
+    move || view! { <UserView user_id=user_id.get() /> }
+}
+
+#[component]
+fn UserView(user_id: String) -> impl IntoView {
+    let session = use_session();
+    let user = LocalResource::new({
+        let user_id = user_id.clone();
+        move || load_user(session, user_id.clone())
+    });
+    let sessions = LocalResource::new({
+        let user_id = user_id.clone();
+        move || load_sessions(session, user_id.clone())
+    });
+    let controller = AccessController::new(
+        session,
+        user_id,
+        Callback::new(move |()| {
+            user.refetch();
+            sessions.refetch();
+        }),
+    );
 
     view! {
         <section class="page">
             <Transition fallback=|| view! { <p class="muted">"Loading user…"</p> }>
                 {move || Suspend::new(async move {
-                    match user.await {
-                        Ok(Some(profile)) => view! { <UserDetails profile=profile /> }.into_any(),
+                    let loaded = user.await;
+                    let sessions = sessions.await;
+                    match loaded {
+                        Ok(Some(profile)) => {
+                            view! {
+                                <UserDetails profile=profile sessions=sessions controller=controller />
+                            }
+                                .into_any()
+                        }
                         Ok(None) => {
                             view! {
                                 <div class="panel" id="user-not-found">
@@ -44,7 +75,11 @@ pub fn UserPage() -> impl IntoView {
 }
 
 #[component]
-fn UserDetails(profile: UserProfile) -> impl IntoView {
+fn UserDetails(
+    profile: UserProfile,
+    sessions: Result<Vec<SignInSession>, ApiError>,
+    controller: AccessController,
+) -> impl IntoView {
     let heading = profile.name.clone().unwrap_or_else(|| profile.email.clone());
     let blocked = if profile.blocked {
         match profile.blocked_reason.as_deref() {
@@ -113,6 +148,7 @@ fn UserDetails(profile: UserProfile) -> impl IntoView {
             </div>
             {profile.blocked.then(|| view! { <span class="pill danger">"Blocked"</span> })}
         </div>
+        <AccessPanel profile=profile.clone() sessions=sessions controller=controller />
         <div class="panel" id="user-profile">
             <h2>"Profile"</h2>
             <dl class="details">

@@ -28,13 +28,13 @@ pub fn role_names(roles: &RoleSet) -> Vec<&'static str> {
 pub async fn insert_membership(
     connection: &impl ConnectionTrait,
     org_id: OrgId,
-    user_id: UserId,
+    user: &user::Model,
     roles: RoleSet,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<membership::Model> {
     membership::ActiveModel {
         org_id: Set(org_id),
-        user_id: Set(user_id),
+        user_id: Set(user.id),
         role_admin: Set(roles.admin),
         role_user_manager: Set(roles.user_manager),
         role_auditor: Set(roles.auditor),
@@ -44,10 +44,33 @@ pub async fn insert_membership(
         metadata: Set(json!({})),
         revision: Set(0),
         created_at: Set(now),
+        user_email: Set(user.email.clone()),
+        user_name_sort: Set(user.name_sort.clone()),
+        user_search_text: Set(user.search_text.clone()),
+        user_created_at: Set(user.created_at),
+        user_last_login_sort: Set(user.last_login_sort),
     }
     .insert(connection)
     .await
     .map_err(|error| conflict_on_unique(error, "the user is already a member of this organization"))
+}
+
+/// Brings the copies of a user's sort and search keys on their memberships up to date; called in
+/// the transaction that changed the user.
+pub async fn sync_user_keys(connection: &impl ConnectionTrait, user: &user::Model) -> Result<()> {
+    use sea_orm::sea_query::Expr;
+    membership::Entity::update_many()
+        .col_expr(membership::Column::UserEmail, Expr::value(user.email.clone()))
+        .col_expr(membership::Column::UserNameSort, Expr::value(user.name_sort.clone()))
+        .col_expr(
+            membership::Column::UserSearchText,
+            Expr::value(user.search_text.clone()),
+        )
+        .col_expr(membership::Column::UserLastLoginSort, Expr::value(user.last_login_sort))
+        .filter(membership::Column::UserId.eq(user.id))
+        .exec(connection)
+        .await?;
+    Ok(())
 }
 
 /// Adds an existing user the caller can see to the caller's organization.
@@ -67,7 +90,11 @@ pub async fn add(manager: &OrgManager<'_>, user: &UserReader<'_>, roles: RoleSet
             "the user is already a member of this organization".into(),
         ));
     }
-    let membership = insert_membership(&*transaction, manager.org_id(), user.user_id(), roles, now).await?;
+    let member = user::Entity::find_by_id(user.user_id())
+        .one(&*transaction)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let membership = insert_membership(&*transaction, manager.org_id(), &member, roles, now).await?;
     audit::record(
         &*transaction,
         &manager.actor(),

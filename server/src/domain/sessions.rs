@@ -197,6 +197,14 @@ pub async fn login(scope: &Public<'_>, email: &str, password: &str, org_slug: Op
         .filter(user::Column::Id.eq(user.id))
         .exec(&*transaction)
         .await?;
+    steward_entity::membership::Entity::update_many()
+        .col_expr(
+            steward_entity::membership::Column::UserLastLoginSort,
+            Expr::value(now.timestamp_micros()),
+        )
+        .filter(steward_entity::membership::Column::UserId.eq(user.id))
+        .exec(&*transaction)
+        .await?;
     let mut event = Event::new("LOGIN_SUCCEEDED")
         .user(user.id)
         .details(json!({ "sessionId": session.id }));

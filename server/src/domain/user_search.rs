@@ -14,7 +14,8 @@ use super::pagination::{after_condition, KeyValue, Page, PageRequest, SortKey};
 use super::roles::Role;
 use crate::db::Database;
 use crate::error::{Error, Result};
-use steward_entity::{membership, user, OrgId};
+use std::collections::HashMap;
+use steward_entity::{membership, user, OrgId, UserId};
 
 #[derive(Clone, Debug, Default)]
 pub struct UserFilter {
@@ -140,30 +141,26 @@ fn metadata_condition(backend: DatabaseBackend, path: &str, value: &Json) -> Res
     })
 }
 
+/// Users matching the filter among every user, or the members of some organizations.
 fn filtered(database: &Database, base: &Base, filter: &UserFilter) -> Result<Select<user::Entity>> {
     let mut select = user::Entity::find();
-    let members = membership_condition(filter);
+    let mut subquery = Query::select();
+    subquery
+        .column(membership::Column::UserId)
+        .from(membership::Entity)
+        .cond_where(membership_condition(filter));
     match base {
         Base::Org(org_id) => {
-            select = select
-                .join(JoinType::InnerJoin, user::Relation::Membership.def())
-                .filter(membership::Column::OrgId.eq(*org_id))
-                .filter(members);
+            subquery.and_where(membership::Column::OrgId.eq(*org_id));
         }
-        Base::Orgs(_) | Base::All => {
-            let mut subquery = Query::select();
-            subquery
-                .column(membership::Column::UserId)
-                .from(membership::Entity)
-                .cond_where(members);
-            if let Base::Orgs(orgs) = base {
-                subquery.and_where(membership::Column::OrgId.is_in(orgs.iter().copied()));
-            }
-            let scoped = matches!(base, Base::Orgs(_)) || filter.role.is_some() || filter.status.is_some();
-            if scoped {
-                select = select.filter(user::Column::Id.in_subquery(subquery));
-            }
+        Base::Orgs(orgs) => {
+            subquery.and_where(membership::Column::OrgId.is_in(orgs.iter().copied()));
         }
+        Base::All => {}
+    }
+    let scoped = !matches!(base, Base::All) || filter.role.is_some() || filter.status.is_some();
+    if scoped {
+        select = select.filter(user::Column::Id.in_subquery(subquery));
     }
     if let Some(query) = filter.query.as_deref().filter(|query| !query.trim().is_empty()) {
         select = select.filter(
@@ -220,14 +217,96 @@ fn key_value(field: OrderField, key: &KeyValue) -> Result<Value> {
     })
 }
 
-/// One page of users, in order.
-pub async fn page(
+/// One organization's members matching the filter, read from `memberships` and its indexes
+/// (which carry copies of the users' sort and search keys); `users` is joined only for the
+/// filters that need it.
+fn org_filtered(database: &Database, org_id: OrgId, filter: &UserFilter) -> Result<Select<membership::Entity>> {
+    let mut select = membership::Entity::find()
+        .filter(membership::Column::OrgId.eq(org_id))
+        .filter(membership_condition(filter));
+    if let Some(query) = filter.query.as_deref().filter(|query| !query.trim().is_empty()) {
+        select = select.filter(
+            Expr::col((membership::Entity, membership::Column::UserSearchText))
+                .like(sea_orm::sea_query::LikeExpr::new(contains_pattern(query)).escape('\\')),
+        );
+    }
+    if let Some(after) = filter.created_after {
+        select = select.filter(membership::Column::UserCreatedAt.gt(after));
+    }
+    if let Some(before) = filter.created_before {
+        select = select.filter(membership::Column::UserCreatedAt.lt(before));
+    }
+    if filter.email_verified.is_some() || filter.blocked.is_some() || !filter.metadata.is_empty() {
+        select = select.join(JoinType::InnerJoin, membership::Relation::User.def());
+        if let Some(verified) = filter.email_verified {
+            select = select.filter(user::Column::EmailVerified.eq(verified));
+        }
+        if let Some(blocked) = filter.blocked {
+            select = select.filter(user::Column::Blocked.eq(blocked));
+        }
+        for (path, value) in &filter.metadata {
+            select = select.filter(metadata_condition(database.backend(), path, value)?);
+        }
+    }
+    Ok(select)
+}
+
+fn member_sort_column(field: OrderField) -> membership::Column {
+    match field {
+        OrderField::Email => membership::Column::UserEmail,
+        OrderField::Name => membership::Column::UserNameSort,
+        OrderField::CreatedAt => membership::Column::UserCreatedAt,
+        OrderField::LastLoginAt => membership::Column::UserLastLoginSort,
+    }
+}
+
+fn direction(order: UserOrder) -> sea_orm::Order {
+    if order.descending {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    }
+}
+
+/// The ids of one page of an organization's members, in order.
+async fn org_page_ids(
+    database: &Database,
+    org_id: OrgId,
+    filter: &UserFilter,
+    order: UserOrder,
+    page: &PageRequest,
+) -> Result<Vec<UserId>> {
+    let column = member_sort_column(order.field);
+    let mut select = org_filtered(database, org_id, filter)?;
+    if let Some(after) = &page.after {
+        let cursor = SortKey::decode(after)?;
+        select = select.filter(after_condition(
+            Expr::col((membership::Entity, column)).into(),
+            Expr::col((membership::Entity, membership::Column::UserId)).into(),
+            key_value(order.field, &cursor.key)?,
+            cursor.id,
+            order.descending,
+        ));
+    }
+    Ok(select
+        .select_only()
+        .column(membership::Column::UserId)
+        .order_by(column, direction(order))
+        .order_by(membership::Column::UserId, direction(order))
+        .limit(page.first + 1)
+        .into_tuple()
+        .all(database.reader())
+        .await?)
+}
+
+/// The ids of one page of users, in order.
+async fn user_page_ids(
     database: &Database,
     base: &Base,
     filter: &UserFilter,
     order: UserOrder,
     page: &PageRequest,
-) -> Result<Page<user::Model>> {
+) -> Result<Vec<UserId>> {
     let column = sort_column(order.field);
     let mut select = filtered(database, base, filter)?;
     if let Some(after) = &page.after {
@@ -240,23 +319,52 @@ pub async fn page(
             order.descending,
         ));
     }
-    let direction = if order.descending {
-        sea_orm::Order::Desc
-    } else {
-        sea_orm::Order::Asc
-    };
-    let rows = select
-        .order_by(column, direction.clone())
-        .order_by(user::Column::Id, direction)
+    Ok(select
+        .select_only()
+        .column(user::Column::Id)
+        .order_by(column, direction(order))
+        .order_by(user::Column::Id, direction(order))
         .limit(page.first + 1)
+        .into_tuple()
         .all(database.reader())
-        .await?;
+        .await?)
+}
+
+/// One page of users, in order.
+pub async fn page(
+    database: &Database,
+    base: &Base,
+    filter: &UserFilter,
+    order: UserOrder,
+    page: &PageRequest,
+) -> Result<Page<user::Model>> {
+    // Two steps: find the page's ids from narrow rows (an index, for one organization), then load
+    // the few whole rows.
+    let ids = match base {
+        Base::Org(org_id) => org_page_ids(database, *org_id, filter, order, page).await?,
+        _ => user_page_ids(database, base, filter, order, page).await?,
+    };
+    let mut rows: HashMap<UserId, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(database.reader())
+        .await?
+        .into_iter()
+        .map(|user| (user.id, user))
+        .collect();
+    let rows = ids.iter().filter_map(|id| rows.remove(id)).collect();
     Ok(Page::from_rows(rows, page.first, |user| sort_key(order.field, user)))
 }
 
 /// How many users match, for `totalCount`; run only when a client asks for it.
 pub async fn count(database: &Database, base: &Base, filter: &UserFilter) -> Result<u64> {
-    Ok(filtered(database, base, filter)?.count(database.reader()).await?)
+    Ok(match base {
+        Base::Org(org_id) => {
+            org_filtered(database, *org_id, filter)?
+                .count(database.reader())
+                .await?
+        }
+        _ => filtered(database, base, filter)?.count(database.reader()).await?,
+    })
 }
 
 #[cfg(test)]

@@ -227,7 +227,7 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
         .insert(&*transaction)
         .await
         .map_err(|error| conflict_on_unique(error, EMAIL_TAKEN))?;
-    super::members::insert_membership(&*transaction, scope.org_id(), user.id, new.roles, now).await?;
+    super::members::insert_membership(&*transaction, scope.org_id(), &user, new.roles, now).await?;
     if let Some(hash) = hash {
         passwords::store(&*transaction, user.id, hash, now).await?;
     }
@@ -327,6 +327,7 @@ async fn modify(
         if result.rows_affected == 0 {
             continue;
         }
+        super::members::sync_user_keys(&*transaction, &next).await?;
         audit::record(
             &*transaction,
             &scope.actor(),
