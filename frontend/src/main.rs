@@ -8,5 +8,7 @@ mod format;
 mod pages;
 
 fn main() {
+    // A panic shows its message in the browser console instead of a bare "unreachable".
+    console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
 }

@@ -363,3 +363,43 @@ async fn an_org_admin_sees_why_blocking_a_shared_user_is_refused() {
     assert!(!beta_listed, "a membership outside the caller's reach is not shown");
     assert!(!error_left, "a later success clears the earlier refusal");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn superadmin_creates_an_organization_and_a_user_in_the_portal() {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let admin = server.superadmin().await;
+
+    let driver = chromedriver().await;
+    let client = browser(&driver).await;
+    let result = async {
+        sign_in_through_portal(&client, &server, &admin.email, PASSWORD).await?;
+        client.goto(&format!("{}/orgs", server.url)).await?;
+        click(&client, "new-organization").await?;
+        type_into(&client, "new-org-name", "Globex").await?;
+        type_into(&client, "new-org-slug", "globex").await?;
+        click(&client, "create-organization").await?;
+        // The new organization's members page opens.
+        let name = wait_for_text(&client, "organization-name", |text| text.contains("Globex")).await?;
+
+        click(&client, "new-user").await?;
+        type_into(&client, "new-user-email", "Hank@Globex.test").await?;
+        type_into(&client, "new-user-name", "Hank Scorpio").await?;
+        type_into(&client, "new-user-password", "A-first-passphrase-to-change").await?;
+        click(&client, "create-user").await?;
+        let table = wait_for_text(&client, "members-table", |text| text.contains("hank@globex.test")).await?;
+        std::fs::write(
+            workspace_root().join("target/browser-created.png"),
+            client.screenshot().await?,
+        )?;
+        Ok::<_, anyhow::Error>((name, table))
+    }
+    .await;
+    let _ = client.close().await;
+    let (name, table) = result.expect("the browser journey");
+    assert!(name.contains("Globex"), "{name}");
+    assert!(table.contains("Hank Scorpio"), "{table}");
+    // The user exists as created, and must change the initial password at first sign-in.
+    let signed_in = server.login("hank@globex.test", "A-first-passphrase-to-change").await;
+    assert_eq!(signed_in.ok()["login"]["passwordChangeRequired"], true);
+}

@@ -45,15 +45,20 @@ pub fn Pager(
     cursors: RwSignal<CursorStack>,
     #[prop(into)] next_cursor: Signal<Option<String>>,
     #[prop(into)] total: Signal<Option<i64>>,
-    /// What is being counted, e.g. "members", for the total's wording.
-    noun: &'static str,
+    /// What is being counted, singular and plural, e.g. ("member", "members").
+    noun: (&'static str, &'static str),
     /// Element id of the total, for tests.
     total_id: &'static str,
 ) -> impl IntoView {
     view! {
         <nav class="pager" aria-label="Pages">
             <span class="pager-total" id=total_id>
-                {move || total.get().map(|total| format!("{total} {noun}")).unwrap_or_default()}
+                {move || {
+                    total
+                        .get()
+                        .map(|total| format!("{total} {}", if total == 1 { noun.0 } else { noun.1 }))
+                        .unwrap_or_default()
+                }}
             </span>
             <span class="pager-controls">
                 <button

@@ -213,7 +213,7 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
                 cursors=cursors
                 next_cursor=next_cursor
                 total=total
-                noun="members"
+                noun=("member", "members")
                 total_id="member-count"
             />
         </section>

@@ -91,7 +91,7 @@ pub fn OrganizationsPage() -> impl IntoView {
                 cursors=cursors
                 next_cursor=next_cursor
                 total=total
-                noun="organizations"
+                noun=("organization", "organizations")
                 total_id="organization-count"
             />
         </section>

@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, Object, ID};
 
+use super::cookies;
 use super::ids::parse;
 use super::types::{Membership, User};
 use crate::authz::Caller;
@@ -75,8 +76,13 @@ impl AccessMutation {
     /// **Permissions**: the user themself (sign out everywhere), or as `blockUser`.
     async fn revoke_sessions(&self, ctx: &Context<'_>, user_id: ID) -> GqlResult<i32> {
         let caller = ctx.data_unchecked::<Caller>();
-        let scope = caller.session_reader(parse(&user_id)?).await?;
+        let user_id = parse(&user_id)?;
+        let scope = caller.session_reader(user_id).await?;
         let revoked = blocking::revoke_sessions(&scope).await?;
+        if caller.user().is_ok_and(|me| me.user_id == user_id) {
+            // Signed out everywhere, this browser included: its refresh cookie goes too.
+            ctx.append_http_header("Set-Cookie", cookies::clear_refresh_cookie(&caller.app().config));
+        }
         Ok(i32::try_from(revoked).unwrap_or(i32::MAX))
     }
 }
