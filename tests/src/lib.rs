@@ -56,7 +56,8 @@ pub struct TestServer {
     pub clock: Arc<ManualClock>,
     pub http: reqwest::Client,
     task: tokio::task::JoinHandle<()>,
-    _database: databases::FreshDatabase,
+    /// The first instance owns the database; a second instance on it holds none.
+    _database: Option<databases::FreshDatabase>,
 }
 
 impl Drop for TestServer {
@@ -87,16 +88,37 @@ impl TestServer {
             .try_init();
         let database = databases::FreshDatabase::create(backend).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
-        let address = listener.local_addr().expect("local address");
-        let url = format!("http://{address}");
+        let url = format!("http://{}", listener.local_addr().expect("local address"));
         let mut config = Config {
             database_url: database.url.clone(),
-            bind: address.to_string(),
+            bind: url.trim_start_matches("http://").to_owned(),
             public_url: url.clone(),
             portal_dir: workspace_root().join("dist").to_string_lossy().into_owned(),
             ..Config::default()
         };
         configure(&mut config);
+        Self::serve(listener, config, Some(database)).await
+    }
+
+    /// A second Steward instance on this one's database, as behind a load balancer: same
+    /// database, same public URL, its own process state (keys loaded, rate limits, clock).
+    pub async fn second_instance(&self) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
+        let config = Config {
+            bind: listener.local_addr().expect("local address").to_string(),
+            ..(*self.state.config).clone()
+        };
+        let mut second = Self::serve(listener, config, None).await;
+        second.url = format!("http://{}", second.state.config.bind);
+        second
+    }
+
+    async fn serve(
+        listener: tokio::net::TcpListener,
+        config: Config,
+        database: Option<databases::FreshDatabase>,
+    ) -> Self {
+        let url = config.public_url.clone();
         let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
         let state = AppState::start(config, clock.clone()).await.expect("start Steward");
         let app = steward_server::app(state.clone());

@@ -499,7 +499,58 @@ async fn forwarded_for_counts_only_from_trusted_proxies(backend: Backend) {
         .contains(&"198.51.100.7".to_string()));
 }
 
+async fn the_lockout_count_is_shared_by_every_instance(backend: Backend) {
+    let World { server, user, .. } = world(roomy(backend).await).await;
+    let second = server.second_instance().await;
+    // 50 wrong passwords at once, spread over two instances behind one database.
+    let attempts = (0..50).map(|n| {
+        let target = if n % 2 == 0 { &server } else { &second };
+        target.login(&user.email, "wrong-password-here")
+    });
+    let answers: Vec<String> = join_all(attempts)
+        .await
+        .iter()
+        .map(|answer| answer.code().to_owned())
+        .collect();
+    let checked = answers.iter().filter(|code| *code == "INVALID_CREDENTIALS").count();
+    assert_eq!(checked, 10, "{answers:?}");
+    second
+        .login(&user.email, CHANGED_PASSWORD)
+        .await
+        .expect_code("LOCKED_OUT");
+    server
+        .login(&user.email, CHANGED_PASSWORD)
+        .await
+        .expect_code("LOCKED_OUT");
+}
+
+async fn a_block_on_one_instance_bites_on_the_other(backend: Backend) {
+    let World {
+        server, admin, user, ..
+    } = world(TestServer::start(backend).await).await;
+    let second = server.second_instance().await;
+    // A token issued by one instance works on the other: they share the signing keys.
+    second.as_(&user, VIEWER, json!({})).await.ok();
+    server.as_(&admin, BLOCK, json!({ "id": user.user_id })).await.ok();
+    assert!(matches!(
+        second.as_(&user, VIEWER, json!({})).await.code(),
+        "USER_BLOCKED" | "UNAUTHENTICATED"
+    ));
+}
+
+async fn aliases_cannot_multiply_the_work_of_one_request(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let root = server.superadmin().await;
+    let fields: String = (0..3000).map(|n| format!("a{n}: viewer {{ isSuperadmin }} ")).collect();
+    let response = server.as_(&root, &format!("{{ {fields} }}"), json!({})).await;
+    assert!(!response.errors.is_empty(), "3000 aliased fields must be refused");
+    assert!(response.data.is_null());
+}
+
 backend_tests!(
+    the_lockout_count_is_shared_by_every_instance,
+    a_block_on_one_instance_bites_on_the_other,
+    aliases_cannot_multiply_the_work_of_one_request,
     forwarded_for_counts_only_from_trusted_proxies,
     a_block_bites_on_the_next_request,
     blocking_a_shared_user_needs_every_org,

@@ -165,6 +165,37 @@ pub fn refresh_derived(model: &mut user::Model) {
     model.last_login_sort = model.last_login_at.map(|at| at.timestamp_micros()).unwrap_or(0);
 }
 
+/// A new user with nothing but an email address: the defaults every creation path starts from.
+fn blank(email: String, now: chrono::DateTime<chrono::Utc>) -> user::Model {
+    user::Model {
+        id: UserId::new(),
+        email,
+        email_verified: false,
+        username: None,
+        name: None,
+        given_name: None,
+        family_name: None,
+        nickname: None,
+        picture: None,
+        phone_number: None,
+        locale: None,
+        user_metadata: json!({}),
+        app_metadata: json!({}),
+        blocked: false,
+        blocked_reason: None,
+        is_superadmin: false,
+        password_change_required: false,
+        last_login_at: None,
+        logins_count: 0,
+        search_text: String::new(),
+        name_sort: String::new(),
+        last_login_sort: 0,
+        revision: 0,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
 /// Creates a user and their membership in the manager's organization. With a password the user
 /// must change it at first sign-in.
 pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model> {
@@ -194,9 +225,6 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
     };
     let now = app.clock.now();
     let mut model = user::Model {
-        id: UserId::new(),
-        email: email.expect("checked above"),
-        email_verified: false,
         username: profile.username,
         name: profile.name,
         given_name: profile.given_name,
@@ -207,18 +235,8 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
         locale: profile.locale,
         user_metadata,
         app_metadata,
-        blocked: false,
-        blocked_reason: None,
-        is_superadmin: false,
         password_change_required: hash.is_some(),
-        last_login_at: None,
-        logins_count: 0,
-        search_text: String::new(),
-        name_sort: String::new(),
-        last_login_sort: 0,
-        revision: 0,
-        created_at: now,
-        updated_at: now,
+        ..blank(email.expect("checked above"), now)
     };
     refresh_derived(&mut model);
     let transaction = app.database.write().await?;
@@ -257,31 +275,10 @@ pub async fn insert_bare(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<user::Model> {
     let mut model = user::Model {
-        id: UserId::new(),
-        email,
         email_verified: superadmin,
-        username: None,
         name,
-        given_name: None,
-        family_name: None,
-        nickname: None,
-        picture: None,
-        phone_number: None,
-        locale: None,
-        user_metadata: json!({}),
-        app_metadata: json!({}),
-        blocked: false,
-        blocked_reason: None,
         is_superadmin: superadmin,
-        password_change_required: false,
-        last_login_at: None,
-        logins_count: 0,
-        search_text: String::new(),
-        name_sort: String::new(),
-        last_login_sort: 0,
-        revision: 0,
-        created_at: now,
-        updated_at: now,
+        ..blank(email, now)
     };
     refresh_derived(&mut model);
     user::ActiveModel::from(model)
