@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_create_identity_tables;
 mod m20261127_000002_create_login_failures;
+mod m20261127_000003_create_password_history;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_create_identity_tables::Migration),
             Box::new(m20261127_000002_create_login_failures::Migration),
+            Box::new(m20261127_000003_create_password_history::Migration),
         ]
     }
 }

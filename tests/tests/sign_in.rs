@@ -166,7 +166,7 @@ async fn viewer_is_null_without_a_token(backend: Backend) {
         .expect_code("UNAUTHENTICATED");
 }
 
-const SETUP: &str = "mutation($token: String!) { setupFirstAdmin(token: $token, email: \"first@example.com\", password: \"A-long-first-password-1\", name: \"First\") { accessToken user { email } } }";
+const SETUP: &str = "mutation($token: String!) { setupFirstAdmin(token: $token, email: \"first@example.com\", password: \"Quartz-lantern-obelisk-9\", name: \"First\") { accessToken user { email } } }";
 
 async fn setup_link_creates_the_first_superadmin_once(backend: Backend) {
     let server = TestServer::start(backend).await;

@@ -1,41 +1,92 @@
-//! Setting passwords: the policy every path checks, and storing the hash.
+//! Setting passwords: the policy every path checks (length, strength, personal information,
+//! history), and storing the hash.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
-use steward_entity::{credential, membership, organization, UserId};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use steward_entity::{credential, membership, organization, password_history, user, UserId};
 
 use super::settings::{OrgSettings, PasswordPolicy};
+use crate::crypto::PasswordHasher;
 use crate::error::{Error, Result};
 
 /// Longer passwords are refused only to bound the cost of hashing them.
 pub const MAX_PASSWORD_CHARS: usize = 1024;
+/// The most history any policy may ask for; older entries are pruned.
+const HISTORY_KEPT: usize = 24;
+/// Personal words shorter than this are too common to refuse inside a password.
+const MIN_PERSONAL_WORD: usize = 4;
 
-/// The strictest policy among the organizations a user belongs to (the defaults when none).
-pub async fn policy_for(connection: &impl ConnectionTrait, user_id: UserId) -> Result<PasswordPolicy> {
-    let orgs = membership::Entity::find()
+/// What a password must not contain, and what zxcvbn should treat as easy to guess.
+#[derive(Clone, Debug, Default)]
+pub struct Personal {
+    words: Vec<String>,
+}
+
+impl Personal {
+    /// The email address (whole and its local part), names and organization names.
+    pub fn new<'a>(email: &str, names: impl IntoIterator<Item = Option<&'a str>>, orgs: &[String]) -> Self {
+        let mut words = vec![email.to_lowercase()];
+        if let Some((local, _)) = email.split_once('@') {
+            words.push(local.to_lowercase());
+        }
+        let names = names.into_iter().flatten().map(str::to_owned);
+        for name in names.chain(orgs.iter().cloned()) {
+            let name = name.to_lowercase();
+            words.extend(name.split(|c: char| !c.is_alphanumeric()).map(str::to_owned));
+            words.push(name);
+        }
+        words.retain(|word| word.chars().count() >= MIN_PERSONAL_WORD);
+        words.sort();
+        words.dedup();
+        Self { words }
+    }
+
+    pub fn of(user: &user::Model, orgs: &[String]) -> Self {
+        let names = [
+            user.name.as_deref(),
+            user.given_name.as_deref(),
+            user.family_name.as_deref(),
+            user.nickname.as_deref(),
+            user.username.as_deref(),
+        ];
+        Self::new(&user.email, names, orgs)
+    }
+}
+
+/// The strictest policy among the organizations a user belongs to (the defaults when none), and
+/// those organizations' names.
+pub async fn policy_for(connection: &impl ConnectionTrait, user_id: UserId) -> Result<(PasswordPolicy, Vec<String>)> {
+    let orgs: Vec<organization::Model> = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
         .find_also_related(organization::Entity)
         .all(connection)
-        .await?;
-    let mut policy = PasswordPolicy {
-        min_length: 0,
-        min_strength: 0,
-        history_size: 0,
-        reject_personal_info: false,
-    };
-    let mut any = false;
-    for org in orgs.into_iter().filter_map(|(_, org)| org) {
-        let theirs = OrgSettings::from_json(&org.settings).password_policy;
-        policy.min_length = policy.min_length.max(theirs.min_length);
-        policy.min_strength = policy.min_strength.max(theirs.min_strength);
-        policy.history_size = policy.history_size.max(theirs.history_size);
-        policy.reject_personal_info |= theirs.reject_personal_info;
-        any = true;
-    }
-    Ok(if any { policy } else { PasswordPolicy::default() })
+        .await?
+        .into_iter()
+        .filter_map(|(_, org)| org)
+        .collect();
+    Ok((
+        strictest(
+            orgs.iter()
+                .map(|org| OrgSettings::from_json(&org.settings).password_policy),
+        ),
+        orgs.into_iter().map(|org| org.name).collect(),
+    ))
 }
 
-/// Checks a new password against a policy. Every reason is reported at once.
-pub fn check(policy: &PasswordPolicy, password: &str) -> Result<()> {
+fn strictest(policies: impl Iterator<Item = PasswordPolicy>) -> PasswordPolicy {
+    policies
+        .reduce(|mine, theirs| PasswordPolicy {
+            min_length: mine.min_length.max(theirs.min_length),
+            min_strength: mine.min_strength.max(theirs.min_strength),
+            history_size: mine.history_size.max(theirs.history_size),
+            reject_personal_info: mine.reject_personal_info || theirs.reject_personal_info,
+        })
+        .unwrap_or_default()
+}
+
+/// Checks a new password against a policy: length, zxcvbn strength and personal information.
+/// Every reason is reported at once. (History needs the database: [`check_history`].)
+pub fn check(policy: &PasswordPolicy, password: &str, personal: &Personal) -> Result<()> {
     let length = password.chars().count();
     let mut reasons = Vec::new();
     // A policy can never refuse a password of 128 characters for being too short.
@@ -45,9 +96,21 @@ pub fn check(policy: &PasswordPolicy, password: &str) -> Result<()> {
     }
     if length > MAX_PASSWORD_CHARS {
         reasons.push(format!("must be at most {MAX_PASSWORD_CHARS} characters long"));
-    }
-    if password.trim().is_empty() {
+    } else if password.trim().is_empty() {
         reasons.push("must not be blank".to_string());
+    } else {
+        let lower = password.to_lowercase();
+        if policy.reject_personal_info && personal.words.iter().any(|word| lower.contains(word.as_str())) {
+            reasons.push("must not contain your name, email address or organization name".to_string());
+        }
+        let inputs: Vec<&str> = personal.words.iter().map(String::as_str).collect();
+        let score = u8::from(zxcvbn::zxcvbn(password, &inputs).score()) as i32;
+        if score < policy.min_strength {
+            reasons.push(format!(
+                "is too easy to guess (strength {score} of 4, at least {} needed): use a longer passphrase of unrelated words",
+                policy.min_strength
+            ));
+        }
     }
     if reasons.is_empty() {
         Ok(())
@@ -56,12 +119,69 @@ pub fn check(policy: &PasswordPolicy, password: &str) -> Result<()> {
     }
 }
 
-/// Stores a new hash for the user, replacing any old one.
-pub async fn store(
+/// Refuses a password that matches one of the user's last `historySize` passwords.
+pub async fn check_history(
+    connection: &impl ConnectionTrait,
+    hasher: &PasswordHasher,
+    user_id: UserId,
+    policy: &PasswordPolicy,
+    password: &str,
+) -> Result<()> {
+    if policy.history_size <= 0 {
+        return Ok(());
+    }
+    let recent = password_history::Entity::find()
+        .filter(password_history::Column::UserId.eq(user_id))
+        .order_by_desc(password_history::Column::CreatedAt)
+        .limit(policy.history_size as u64)
+        .all(connection)
+        .await?;
+    for entry in recent {
+        if hasher.verify(password, Some(&entry.password_hash)).await?.matches {
+            return Err(Error::PasswordPolicy {
+                reasons: vec![format!("must differ from your last {} passwords", policy.history_size)],
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Stores a newly chosen password's hash, and remembers it in the history.
+pub async fn store(connection: &impl ConnectionTrait, user_id: UserId, hash: String, now: DateTime<Utc>) -> Result<()> {
+    replace(connection, user_id, hash.clone(), now).await?;
+    password_history::Entity::insert(password_history::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        user_id: Set(user_id),
+        password_hash: Set(hash),
+        created_at: Set(now),
+    })
+    .exec(connection)
+    .await?;
+    // Pruned on every write, so this reads at most one entry more than is kept.
+    let kept: Vec<uuid::Uuid> = password_history::Entity::find()
+        .select_only()
+        .column(password_history::Column::Id)
+        .filter(password_history::Column::UserId.eq(user_id))
+        .order_by_desc(password_history::Column::CreatedAt)
+        .into_tuple()
+        .all(connection)
+        .await?;
+    let stale: Vec<uuid::Uuid> = kept.into_iter().skip(HISTORY_KEPT).collect();
+    if !stale.is_empty() {
+        password_history::Entity::delete_many()
+            .filter(password_history::Column::Id.is_in(stale))
+            .exec(connection)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Replaces the stored hash of the same password (a rehash at new parameters).
+pub async fn replace(
     connection: &impl ConnectionTrait,
     user_id: UserId,
     hash: String,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let model = credential::ActiveModel {
         user_id: Set(user_id),
@@ -77,4 +197,63 @@ pub async fn store(
         .exec(connection)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reasons(policy: &PasswordPolicy, password: &str, personal: &Personal) -> Vec<String> {
+        match check(policy, password, personal) {
+            Ok(()) => Vec::new(),
+            Err(Error::PasswordPolicy { reasons }) => reasons,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_long_unusual_passphrase_passes_the_defaults() {
+        let personal = Personal::new("ada@example.com", [Some("Ada Lovelace")], &["Acme".into()]);
+        assert!(reasons(&PasswordPolicy::default(), "quartz-lantern-obelisk-drizzle", &personal).is_empty());
+    }
+
+    #[test]
+    fn short_and_guessable_passwords_get_every_reason() {
+        let found = reasons(&PasswordPolicy::default(), "password", &Personal::default());
+        assert_eq!(found.len(), 2, "{found:?}");
+    }
+
+    #[test]
+    fn personal_information_is_refused_unless_the_policy_allows_it() {
+        let personal = Personal::new("ada.lovelace@example.com", [Some("Ada Lovelace")], &["Initech".into()]);
+        let policy = PasswordPolicy {
+            min_strength: 0,
+            ..PasswordPolicy::default()
+        };
+        assert_eq!(reasons(&policy, "quartz-Lovelace-obelisk", &personal).len(), 1);
+        assert_eq!(reasons(&policy, "quartz-initech-obelisk", &personal).len(), 1);
+        let lenient = PasswordPolicy {
+            reject_personal_info: false,
+            ..policy
+        };
+        assert!(reasons(&lenient, "quartz-Lovelace-obelisk", &personal).is_empty());
+    }
+
+    #[test]
+    fn the_strictest_policy_wins() {
+        let loose = PasswordPolicy {
+            min_length: 8,
+            min_strength: 1,
+            history_size: 0,
+            reject_personal_info: false,
+        };
+        let tight = PasswordPolicy {
+            min_length: 16,
+            min_strength: 4,
+            history_size: 10,
+            reject_personal_info: true,
+        };
+        assert_eq!(strictest([loose.clone(), tight.clone()].into_iter()), tight);
+        assert_eq!(strictest(std::iter::empty()), PasswordPolicy::default());
+    }
 }

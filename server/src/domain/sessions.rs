@@ -173,7 +173,7 @@ pub async fn login(scope: &Public<'_>, email: &str, password: &str, org_slug: Op
 
     let transaction = app.database.write().await?;
     if let Some(hash) = rehash {
-        passwords::store(&*transaction, user.id, hash, now).await?;
+        passwords::replace(&*transaction, user.id, hash, now).await?;
     }
     let session = session::ActiveModel {
         id: Set(SessionId::new()),
@@ -363,7 +363,13 @@ pub async fn change_my_password(scope: &Myself<'_>, current: &str, new: &str) ->
             reasons: vec!["must differ from the current password".into()],
         });
     }
-    passwords::check(&passwords::policy_for(database, user_id).await?, new)?;
+    let (policy, orgs) = passwords::policy_for(database, user_id).await?;
+    let user = user::Entity::find_by_id(user_id)
+        .one(database)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    passwords::check(&policy, new, &passwords::Personal::of(&user, &orgs))?;
+    passwords::check_history(database, &app.hasher, user_id, &policy, new).await?;
     let hash = app.hasher.hash(new).await?;
     let now = app.clock.now();
     let transaction = app.database.write().await?;
@@ -404,7 +410,14 @@ pub async fn reset_password(scope: &Public<'_>, token: &str, new: &str) -> Resul
         .await?
         .filter(|found| found.purpose == tokens::PASSWORD_RESET && found.used_at.is_none() && found.expires_at > now);
     let user_id = peek.and_then(|found| found.user_id).ok_or(Error::TokenInvalid)?;
-    passwords::check(&passwords::policy_for(app.database.reader(), user_id).await?, new)?;
+    let database = app.database.reader();
+    let (policy, orgs) = passwords::policy_for(database, user_id).await?;
+    let user = user::Entity::find_by_id(user_id)
+        .one(database)
+        .await?
+        .ok_or(Error::TokenInvalid)?;
+    passwords::check(&policy, new, &passwords::Personal::of(&user, &orgs))?;
+    passwords::check_history(database, &app.hasher, user_id, &policy, new).await?;
     let hash = app.hasher.hash(new).await?;
     let transaction = app.database.write().await?;
     tokens::consume(&*transaction, token, tokens::PASSWORD_RESET, now).await?;

@@ -46,7 +46,11 @@ pub async fn setup_first_admin(
         .map(|name| validate::text(name, 255))
         .transpose()
         .map_err(|message| Error::invalid("name", message))?;
-    passwords::check(&PasswordPolicy::default(), password)?;
+    passwords::check(
+        &PasswordPolicy::default(),
+        password,
+        &passwords::Personal::new(&email, [name.as_deref()], &[]),
+    )?;
     let app = scope.app();
     let hash = app.hasher.hash(password).await?;
     let now = app.clock.now();
@@ -90,7 +94,11 @@ pub async fn create_admin(scope: &Operator<'_>, email: &str, password: Option<&s
     let app = scope.app();
     let hash = match password {
         Some(password) => {
-            passwords::check(&PasswordPolicy::default(), password)?;
+            passwords::check(
+                &PasswordPolicy::default(),
+                password,
+                &passwords::Personal::new(&email, [None], &[]),
+            )?;
             Some(app.hasher.hash(password).await?)
         }
         None => None,

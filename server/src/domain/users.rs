@@ -218,7 +218,15 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
                 .await?
                 .ok_or(Error::NotFound)?;
             let policy = super::settings::OrgSettings::from_json(&organization.settings).password_policy;
-            passwords::check(&policy, password)?;
+            let names = [
+                profile.name.as_deref(),
+                profile.given_name.as_deref(),
+                profile.family_name.as_deref(),
+                profile.nickname.as_deref(),
+                profile.username.as_deref(),
+            ];
+            let personal = passwords::Personal::new(email.as_deref().unwrap_or_default(), names, &[organization.name]);
+            passwords::check(&policy, password, &personal)?;
             Some(app.hasher.hash(password).await?)
         }
         None => None,
