@@ -105,6 +105,10 @@ scope!(
     SessionReader { user_id: UserId }
 );
 scope!(
+    /// May read the audit log of these organizations (or all).
+    AuditScope { orgs: ReadScope }
+);
+scope!(
     /// May make org-scoped changes to one member of one organization.
     MemberManager { org_id: OrgId, user_id: UserId, is_admin: bool }
 );
@@ -243,6 +247,24 @@ impl Caller {
         } else {
             Err(self.org_denied(org_id, "organization ADMIN only"))
         }
+    }
+
+    /// Whose audit events the caller may read: ADMIN and AUDITOR of an organization read its
+    /// log, superadmins every log.
+    pub fn audit_scope(&self) -> Result<AuditScope<'_>> {
+        let user = self.full_user()?;
+        let orgs = if user.superadmin {
+            ReadScope::All
+        } else {
+            ReadScope::Orgs(
+                user.reach
+                    .iter()
+                    .filter(|(_, roles)| roles.admin || roles.auditor)
+                    .map(|(org, _)| *org)
+                    .collect(),
+            )
+        };
+        Ok(AuditScope { caller: self, orgs })
     }
 
     /// The organizations whose members the caller may read.

@@ -43,13 +43,16 @@ fn search_text(slug: &str, name: &str) -> String {
     format!("{}\n{}", slug, name.to_lowercase())
 }
 
+/// One branding field: its input name, the change asked for, where it is stored, its check.
+type BrandingField<'a> = (
+    &'a str,
+    &'a Option<Option<String>>,
+    &'a mut Option<String>,
+    fn(&str) -> Result<String, String>,
+);
+
 fn apply_branding(model: &mut organization::Model, branding: &BrandingPatch, errors: &mut FieldErrors) {
-    let fields: [(
-        &str,
-        &Option<Option<String>>,
-        &mut Option<String>,
-        fn(&str) -> Result<String, String>,
-    ); 3] = [
+    let fields: [BrandingField<'_>; 3] = [
         (
             "branding.displayName",
             &branding.display_name,

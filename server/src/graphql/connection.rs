@@ -19,6 +19,9 @@ pub struct PageInfo {
 
 /// What `totalCount` counts.
 pub enum Count {
+    AuditEvents {
+        filter: crate::domain::audit::AuditFilter,
+    },
     Members {
         org_id: OrgId,
         filter: UserFilter,
@@ -36,6 +39,7 @@ pub enum Count {
 impl Count {
     async fn run(&self, caller: &Caller) -> Result<u64> {
         match self {
+            Count::AuditEvents { filter } => crate::domain::audit::count(&caller.audit_scope()?, filter).await,
             Count::Members { org_id, filter } => members::count(&caller.org_reader(*org_id)?, filter).await,
             Count::Users { base, filter } => user_search::count(&caller.app().database, base, filter).await,
             Count::Organizations { scope, search } => {

@@ -2,6 +2,7 @@
 //! Resolvers are thin: input → `authz` scope → domain call → output type.
 
 mod access;
+mod audit;
 mod connection;
 pub mod cookies;
 mod enums;
@@ -22,6 +23,7 @@ pub struct Query(
     session::SessionQuery,
     organizations::OrganizationQuery,
     users::UserQuery,
+    audit::AuditQuery,
 );
 
 #[derive(MergedObject, Default)]

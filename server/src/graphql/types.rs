@@ -131,6 +131,21 @@ impl User {
             .map(Session)
             .collect())
     }
+    /// What happened to this user, newest first: the events the caller's organizations may see.
+    ///
+    /// **Permissions**: ADMIN or AUDITOR of an organization the user belongs to; superadmin.
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: i32,
+        after: Option<String>,
+    ) -> GqlResult<Connection<AuditEvent>> {
+        let filter = crate::domain::audit::AuditFilter {
+            user: Some(self.0.id),
+            ..Default::default()
+        };
+        super::audit::events(caller(ctx), filter, first, after).await
+    }
     /// Active brute-force locks, per client IP.
     async fn lockouts(&self, ctx: &Context<'_>) -> GqlResult<Vec<Lockout>> {
         let caller = caller(ctx);
@@ -417,5 +432,44 @@ impl UserOrderInput {
             field: self.field.into(),
             descending: self.direction == OrderDirection::Desc,
         }
+    }
+}
+
+pub struct AuditEvent(pub steward_entity::audit_event::Model);
+
+/// One recorded change or sign-in attempt.
+#[Object]
+impl AuditEvent {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    /// e.g. LOGIN_SUCCEEDED, LOGIN_FAILED, PASSWORD_CHANGED, USER_BLOCKED.
+    #[graphql(name = "type")]
+    async fn event_type(&self) -> &str {
+        &self.0.event_type
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    async fn actor_user_id(&self) -> Option<ID> {
+        self.0.actor_user_id.map(to_id)
+    }
+    async fn actor_api_client_id(&self) -> Option<ID> {
+        self.0.actor_api_client_id.map(to_id)
+    }
+    async fn target_user_id(&self) -> Option<ID> {
+        self.0.target_user_id.map(to_id)
+    }
+    async fn organization_id(&self) -> Option<ID> {
+        self.0.organization_id.map(to_id)
+    }
+    async fn ip(&self) -> Option<&str> {
+        self.0.ip.as_deref()
+    }
+    async fn user_agent(&self) -> Option<&str> {
+        self.0.user_agent.as_deref()
+    }
+    async fn details(&self) -> Json<serde_json::Value> {
+        Json(self.0.details.clone())
     }
 }

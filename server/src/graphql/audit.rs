@@ -1,0 +1,57 @@
+//! The audit log: queries.
+
+use async_graphql::{Context, Object, ID};
+use chrono::{DateTime, Utc};
+
+use super::connection::{Connection, Count};
+use super::ids::parse;
+use super::types::AuditEvent;
+use crate::authz::Caller;
+use crate::domain::audit::{self, AuditFilter};
+use crate::domain::pagination::PageRequest;
+
+type GqlResult<T> = async_graphql::Result<T>;
+
+/// A page of the events `filter` selects that the caller may read.
+pub async fn events(
+    caller: &Caller,
+    filter: AuditFilter,
+    first: i32,
+    after: Option<String>,
+) -> GqlResult<Connection<AuditEvent>> {
+    let scope = caller.audit_scope()?;
+    let page = audit::list(&scope, &filter, &PageRequest::new(Some(first), after)?).await?;
+    Ok(Connection::new(page, Count::AuditEvents { filter }, AuditEvent))
+}
+
+#[derive(Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// Audit events, newest first, with no cap. An organization's log holds what was done in it
+    /// and the identity-wide events (sign-in, profile, password) of its members.
+    ///
+    /// **Permissions**: ADMIN or AUDITOR (of `orgId` when given); superadmin for everything.
+    #[allow(clippy::too_many_arguments)]
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        org_id: Option<ID>,
+        user_id: Option<ID>,
+        types: Option<Vec<String>>,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        #[graphql(default = 50)] first: i32,
+        after: Option<String>,
+    ) -> GqlResult<Connection<AuditEvent>> {
+        let filter = AuditFilter {
+            org: org_id.as_ref().map(parse).transpose()?,
+            user: user_id.as_ref().map(parse).transpose()?,
+            types: types.unwrap_or_default(),
+            since,
+            until,
+        };
+        events(ctx.data_unchecked::<Caller>(), filter, first, after).await
+    }
+}
