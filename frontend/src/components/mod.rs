@@ -2,6 +2,7 @@
 //! table, paging, search, error display, the creation forms and the user page's Access panel.
 
 pub mod access;
+pub mod confirm;
 pub mod error_box;
 pub mod member_form;
 pub mod members_table;

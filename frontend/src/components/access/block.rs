@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::controller::{AccessAction, AccessController};
 use super::outcome::ActionOutcome;
 use crate::api::access::{block_user, unblock_user};
+use crate::components::confirm::ConfirmButtons;
 
 fn is_block_action(action: &AccessAction) -> bool {
     matches!(action, AccessAction::Block | AccessAction::Unblock)
@@ -105,31 +106,16 @@ pub fn BlockSection(controller: AccessController, blocked: bool, reason: Option<
                 <div class="access-confirm" id="block-confirm">
                     <label for="block-reason">"Reason (optional, kept with the block and shown to administrators)"</label>
                     <input type="text" id="block-reason" maxlength="1024" autocomplete="off" bind:value=reason_input />
-                    <div class="form-actions">
-                        <button
-                            type="button"
-                            class="button danger"
-                            id="confirm-block"
-                            disabled=move || controller.is_busy()
-                            on:click=block
-                        >
-                            {move || {
-                                if controller.is_running(&AccessAction::Block) {
-                                    "Blocking…"
-                                } else {
-                                    "Block everywhere"
-                                }
-                            }}
-                        </button>
-                        <button
-                            type="button"
-                            class="button secondary"
-                            id="cancel-block"
-                            on:click=move |_| confirming.set(false)
-                        >
-                            "Cancel"
-                        </button>
-                    </div>
+                    <ConfirmButtons
+                        confirm_id="confirm-block".to_owned()
+                        cancel_id="cancel-block".to_owned()
+                        label="Block everywhere"
+                        running_label="Blocking…"
+                        running=Signal::derive(move || controller.is_running(&AccessAction::Block))
+                        disabled=Signal::derive(move || controller.is_busy())
+                        confirming=confirming
+                        on_confirm=block
+                    />
                 </div>
             </Show>
             <ActionOutcome error=error notice=Signal::derive(notice) />

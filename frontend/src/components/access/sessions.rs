@@ -7,6 +7,7 @@ use super::controller::{AccessAction, AccessController};
 use super::outcome::ActionOutcome;
 use crate::api::access::{revoke_sessions, SignInSession};
 use crate::api::ApiError;
+use crate::components::confirm::ConfirmButtons;
 use crate::format;
 
 fn is_session_action(action: &AccessAction) -> bool {
@@ -73,31 +74,16 @@ pub fn SessionSection(controller: AccessController, sessions: Result<Vec<SignInS
             <Show when=move || confirming.get()>
                 <div class="access-confirm" id="revoke-sessions-confirm">
                     <p class="access-confirm-text">{warning}</p>
-                    <div class="form-actions">
-                        <button
-                            type="button"
-                            class="button danger"
-                            id="confirm-revoke-sessions"
-                            disabled=move || controller.is_busy()
-                            on:click=revoke
-                        >
-                            {move || {
-                                if controller.is_running(&AccessAction::RevokeSessions) {
-                                    "Signing out…"
-                                } else {
-                                    "End every session"
-                                }
-                            }}
-                        </button>
-                        <button
-                            type="button"
-                            class="button secondary"
-                            id="cancel-revoke-sessions"
-                            on:click=move |_| confirming.set(false)
-                        >
-                            "Cancel"
-                        </button>
-                    </div>
+                    <ConfirmButtons
+                        confirm_id="confirm-revoke-sessions".to_owned()
+                        cancel_id="cancel-revoke-sessions".to_owned()
+                        label="End every session"
+                        running_label="Signing out…"
+                        running=Signal::derive(move || controller.is_running(&AccessAction::RevokeSessions))
+                        disabled=Signal::derive(move || controller.is_busy())
+                        confirming=confirming
+                        on_confirm=revoke
+                    />
                 </div>
             </Show>
             {listing}

@@ -9,6 +9,7 @@ use super::outcome::ActionOutcome;
 use crate::api::access::{reinstate_member, suspend_member};
 use crate::api::types::MembershipStatus;
 use crate::api::users::UserMembership;
+use crate::components::confirm::ConfirmButtons;
 use crate::format;
 
 #[component]
@@ -176,27 +177,19 @@ fn MembershipRows(controller: AccessController, membership: UserMembership) -> i
                             autocomplete="off"
                             bind:value=reason_input
                         />
-                        <div class="form-actions">
-                            <button
-                                type="button"
-                                class="button danger"
-                                id=confirm_id.clone()
-                                disabled=move || controller.is_busy()
-                                on:click=suspend.clone()
-                            >
-                                {move || {
-                                    if controller.is_running(&running) { "Suspending…" } else { "Suspend member" }
-                                }}
-                            </button>
-                            <button
-                                type="button"
-                                class="button secondary"
-                                id=cancel_id.clone()
-                                on:click=move |_| confirming.set(false)
-                            >
-                                "Cancel"
-                            </button>
-                        </div>
+                        <ConfirmButtons
+                            confirm_id=confirm_id.clone()
+                            cancel_id=cancel_id.clone()
+                            label="Suspend member"
+                            running_label="Suspending…"
+                            running=Signal::derive({
+                                let running = running.clone();
+                                move || controller.is_running(&running)
+                            })
+                            disabled=Signal::derive(move || controller.is_busy())
+                            confirming=confirming
+                            on_confirm=suspend.clone()
+                        />
                     </div>
                 </td>
             </tr>
