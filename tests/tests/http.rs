@@ -229,3 +229,29 @@ backend_tests!(
     portal_routes_fall_back_to_index_html,
     request_bodies_over_256_kib_are_refused,
 );
+
+mod metrics {
+    use serde_json::json;
+    use steward_tests::{Backend, TestServer};
+
+    /// Metrics are process-wide, so this reads them once, on one backend.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn metrics_count_requests_by_route_and_sign_ins_by_outcome() {
+        let server = TestServer::start(Backend::Sqlite).await;
+        server
+            .login("nobody@example.com", "whatever-password")
+            .await
+            .expect_code("INVALID_CREDENTIALS");
+        server.gql(None, "{ __typename }", json!({})).await.ok();
+        let response = server.http.get(format!("{}/metrics", server.url)).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let text = response.text().await.unwrap();
+        assert!(text.contains("steward_http_requests_total{"), "{text}");
+        assert!(text.contains("route=\"/graphql\""), "{text}");
+        assert!(
+            text.contains("steward_login_attempts_total{outcome=\"INVALID_CREDENTIALS\"}"),
+            "{text}"
+        );
+        assert!(text.contains("steward_http_request_duration_seconds_bucket"), "{text}");
+    }
+}

@@ -64,8 +64,12 @@ impl SessionMutation {
         org_slug: Option<String>,
     ) -> GqlResult<AuthPayload> {
         let caller = ctx.data_unchecked::<Caller>();
-        let issued = sessions::login(&caller.public(), &email, &password, org_slug.as_deref()).await?;
-        Ok(payload(ctx, issued))
+        let result = sessions::login(&caller.public(), &email, &password, org_slug.as_deref()).await;
+        crate::http::metrics::login_outcome(match &result {
+            Ok(_) => "success",
+            Err(error) => error.code(),
+        });
+        Ok(payload(ctx, result?))
     }
 
     /// Exchanges a refresh token (the argument, or the browser's cookie) for a new pair. Each

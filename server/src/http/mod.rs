@@ -6,6 +6,7 @@ mod client_ip;
 pub use client_ip::TrustedProxies;
 mod graphiql;
 mod graphql;
+pub mod metrics;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -31,6 +32,7 @@ pub struct HttpState {
 }
 
 pub fn router(app: AppState) -> Router {
+    metrics::init();
     let portal = PathBuf::from(&app.config.portal_dir);
     let portal_service = ServeDir::new(&portal).fallback(ServeFile::new(portal.join("index.html")));
     // Checked when the configuration was loaded.
@@ -47,7 +49,9 @@ pub fn router(app: AppState) -> Router {
         .route("/.well-known/jwks.json", get(jwks))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::render))
         .fallback_service(portal_service)
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
