@@ -10,7 +10,7 @@ use super::roles::{Role, RoleSet, ACTIVE};
 use super::user_search::{self, Base, UserFilter, UserOrder};
 use crate::authz::{MemberManager, OrgManager, OrgReader, Scope, UserReader};
 use crate::error::{conflict_on_unique, Error, Result};
-use steward_entity::{membership, user, OrgId, UserId};
+use steward_entity::{membership, user, OrgId};
 
 pub fn role_names(roles: &RoleSet) -> Vec<&'static str> {
     roles
@@ -220,27 +220,7 @@ pub async fn list(
     order: UserOrder,
     page: &PageRequest,
 ) -> Result<Page<(membership::Model, user::Model)>> {
-    let database = scope.database();
-    let users = user_search::page(database, &Base::Org(scope.org_id), filter, order, page).await?;
-    let ids: Vec<UserId> = users.items.iter().map(|(_, user)| user.id).collect();
-    let memberships = membership::Entity::find()
-        .filter(membership::Column::OrgId.eq(scope.org_id))
-        .filter(membership::Column::UserId.is_in(ids))
-        .all(database.reader())
-        .await?;
-    let mut by_user: std::collections::HashMap<UserId, membership::Model> = memberships
-        .into_iter()
-        .map(|membership| (membership.user_id, membership))
-        .collect();
-    let items = users
-        .items
-        .into_iter()
-        .filter_map(|(cursor, user)| by_user.remove(&user.id).map(|membership| (cursor, (membership, user))))
-        .collect();
-    Ok(Page {
-        items,
-        has_next_page: users.has_next_page,
-    })
+    user_search::member_page(scope.database(), scope.org_id, filter, order, page).await
 }
 
 pub async fn count(scope: &OrgReader<'_>, filter: &UserFilter) -> Result<u64> {

@@ -268,14 +268,14 @@ fn direction(order: UserOrder) -> sea_orm::Order {
     }
 }
 
-/// The ids of one page of an organization's members, in order.
-async fn org_page_ids(
+/// One page of an organization's memberships, in order; the index does the sorting.
+async fn org_page_rows(
     database: &Database,
     org_id: OrgId,
     filter: &UserFilter,
     order: UserOrder,
     page: &PageRequest,
-) -> Result<Vec<UserId>> {
+) -> Result<Vec<membership::Model>> {
     let column = member_sort_column(order.field);
     let mut select = org_filtered(database, org_id, filter)?;
     if let Some(after) = &page.after {
@@ -289,12 +289,9 @@ async fn org_page_ids(
         ));
     }
     Ok(select
-        .select_only()
-        .column(membership::Column::UserId)
         .order_by(column, direction(order))
         .order_by(membership::Column::UserId, direction(order))
         .limit(page.first + 1)
-        .into_tuple()
         .all(database.reader())
         .await?)
 }
@@ -330,6 +327,40 @@ async fn user_page_ids(
         .await?)
 }
 
+/// The whole rows of these users, keyed by id.
+async fn load_users(
+    database: &Database,
+    ids: impl IntoIterator<Item = UserId>,
+) -> Result<HashMap<UserId, user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(database.reader())
+        .await?
+        .into_iter()
+        .map(|user| (user.id, user))
+        .collect())
+}
+
+/// One page of an organization's members, each membership with its user: the page comes from
+/// the membership indexes, and only its users are read.
+pub async fn member_page(
+    database: &Database,
+    org_id: OrgId,
+    filter: &UserFilter,
+    order: UserOrder,
+    page: &PageRequest,
+) -> Result<Page<(membership::Model, user::Model)>> {
+    let memberships = org_page_rows(database, org_id, filter, order, page).await?;
+    let mut users = load_users(database, memberships.iter().map(|membership| membership.user_id)).await?;
+    let rows = memberships
+        .into_iter()
+        .filter_map(|membership| users.remove(&membership.user_id).map(|user| (membership, user)))
+        .collect();
+    Ok(Page::from_rows(rows, page.first, |(_, user)| {
+        sort_key(order.field, user)
+    }))
+}
+
 /// One page of users, in order.
 pub async fn page(
     database: &Database,
@@ -338,19 +369,14 @@ pub async fn page(
     order: UserOrder,
     page: &PageRequest,
 ) -> Result<Page<user::Model>> {
-    // Two steps: find the page's ids from narrow rows (an index, for one organization), then load
-    // the few whole rows.
-    let ids = match base {
-        Base::Org(org_id) => org_page_ids(database, *org_id, filter, order, page).await?,
-        _ => user_page_ids(database, base, filter, order, page).await?,
-    };
-    let mut rows: HashMap<UserId, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(ids.iter().copied()))
-        .all(database.reader())
-        .await?
-        .into_iter()
-        .map(|user| (user.id, user))
-        .collect();
+    if let Base::Org(org_id) = base {
+        return Ok(member_page(database, *org_id, filter, order, page)
+            .await?
+            .map(|(_, user)| user));
+    }
+    // Two steps: find the page's ids from narrow rows, then load the few whole rows.
+    let ids = user_page_ids(database, base, filter, order, page).await?;
+    let mut rows = load_users(database, ids.iter().copied()).await?;
     let rows = ids.iter().filter_map(|id| rows.remove(id)).collect();
     Ok(Page::from_rows(rows, page.first, |user| sort_key(order.field, user)))
 }
