@@ -224,6 +224,27 @@ async fn fifty_parallel_wrong_passwords_count_exactly_to_the_limit(backend: Back
     );
 }
 
+/// Sets the organization's lockout policy.
+async fn set_lockout(server: &TestServer, admin: &Session, org: &str, max: i32, seconds: i32) {
+    let policy = "mutation($id: ID!, $max: Int!, $seconds: Int!) { updateOrganization(id: $id, input: { settings: { lockout: { maxFailedAttempts: $max, lockoutSeconds: $seconds } } }) { id } }";
+    server
+        .as_(admin, policy, json!({ "id": org, "max": max, "seconds": seconds }))
+        .await
+        .ok();
+}
+
+/// Fails `attempts` sign-ins with a wrong password (each answered INVALID_CREDENTIALS), and
+/// checks that the right password is then refused: the pair is locked.
+async fn lock_out(server: &TestServer, email: &str, attempts: usize) {
+    for _ in 0..attempts {
+        server
+            .login(email, "a-wrong-password")
+            .await
+            .expect_code("INVALID_CREDENTIALS");
+    }
+    server.login(email, CHANGED_PASSWORD).await.expect_code("LOCKED_OUT");
+}
+
 async fn a_lock_runs_out_after_the_policy_s_seconds(backend: Backend) {
     let World {
         server,
@@ -232,18 +253,8 @@ async fn a_lock_runs_out_after_the_policy_s_seconds(backend: Backend) {
         user,
         ..
     } = world(roomy(backend).await).await;
-    let policy = "mutation($id: ID!) { updateOrganization(id: $id, input: { settings: { lockout: { maxFailedAttempts: 3, lockoutSeconds: 60 } } }) { id } }";
-    server.as_(&admin, policy, json!({ "id": org })).await.ok();
-    for _ in 0..3 {
-        server
-            .login(&user.email, "a-wrong-password")
-            .await
-            .expect_code("INVALID_CREDENTIALS");
-    }
-    server
-        .login(&user.email, CHANGED_PASSWORD)
-        .await
-        .expect_code("LOCKED_OUT");
+    set_lockout(&server, &admin, &org, 3, 60).await;
+    lock_out(&server, &user.email, 3).await;
     server.clock.advance(chrono::Duration::seconds(61));
     server.login(&user.email, CHANGED_PASSWORD).await.ok();
     // Success starts the count afresh.
@@ -262,14 +273,8 @@ async fn clear_lockouts_lifts_a_lock_that_never_runs_out(backend: Backend) {
         user,
         ..
     } = world(roomy(backend).await).await;
-    let policy = "mutation($id: ID!) { updateOrganization(id: $id, input: { settings: { lockout: { maxFailedAttempts: 2, lockoutSeconds: 0 } } }) { id } }";
-    server.as_(&admin, policy, json!({ "id": org })).await.ok();
-    for _ in 0..2 {
-        server
-            .login(&user.email, "a-wrong-password")
-            .await
-            .expect_code("INVALID_CREDENTIALS");
-    }
+    set_lockout(&server, &admin, &org, 2, 0).await;
+    lock_out(&server, &user.email, 2).await;
     server.clock.advance(chrono::Duration::days(30));
     server
         .login(&user.email, CHANGED_PASSWORD)
@@ -291,13 +296,7 @@ async fn clear_lockouts_lifts_a_lock_that_never_runs_out(backend: Backend) {
 
 async fn a_password_reset_lifts_the_lock(backend: Backend) {
     let World { server, user, .. } = world(roomy(backend).await).await;
-    for _ in 0..10 {
-        server.login(&user.email, "a-wrong-password").await;
-    }
-    server
-        .login(&user.email, CHANGED_PASSWORD)
-        .await
-        .expect_code("LOCKED_OUT");
+    lock_out(&server, &user.email, 10).await;
     let token = {
         use steward_server::clock::Clock;
         use steward_server::domain::tokens;
@@ -323,13 +322,7 @@ async fn a_password_reset_lifts_the_lock(backend: Backend) {
 
 async fn locks_are_per_client_ip(backend: Backend) {
     let World { server, user, .. } = world(roomy(backend).await).await;
-    for _ in 0..10 {
-        server.login(&user.email, "a-wrong-password").await;
-    }
-    server
-        .login(&user.email, CHANGED_PASSWORD)
-        .await
-        .expect_code("LOCKED_OUT");
+    lock_out(&server, &user.email, 10).await;
     // The same user from another address (a sign-in through the domain, as another socket would
     // present it) is not locked.
     let caller = steward_server::authz::Caller::anonymous(server.state.clone(), Some("192.0.2.7".into()), None);
