@@ -9,6 +9,7 @@ pub mod login_failure;
 pub mod membership;
 pub mod one_time_token;
 pub mod organization;
+pub mod outbox_mail;
 pub mod password_history;
 pub mod refresh_token;
 pub mod session;

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_create_identity_tables;
 mod m20261127_000002_create_login_failures;
 mod m20261127_000003_create_password_history;
+mod m20261127_000004_create_mail_outbox;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_identity_tables::Migration),
             Box::new(m20261127_000002_create_login_failures::Migration),
             Box::new(m20261127_000003_create_password_history::Migration),
+            Box::new(m20261127_000004_create_mail_outbox::Migration),
         ]
     }
 }

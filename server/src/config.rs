@@ -39,6 +39,13 @@ pub struct Config {
     /// Comma-separated addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is
     /// believed. Unset: the client IP is the socket's peer.
     pub trusted_proxies: Option<String>,
+    /// How often the mail worker looks for mail committed by other instances (it is woken at once
+    /// for its own).
+    pub mail_poll_interval_ms: u64,
+    /// Password-reset and verification mails one client IP may ask for per minute.
+    pub mail_requests_per_ip_per_minute: u32,
+    /// Password-reset and verification mails one address may be sent per hour on request.
+    pub mail_requests_per_account_per_hour: u32,
 }
 
 impl Default for Config {
@@ -58,6 +65,9 @@ impl Default for Config {
             login_attempts_per_ip_per_minute: 60,
             login_attempts_per_account_per_minute: 20,
             trusted_proxies: None,
+            mail_poll_interval_ms: 2000,
+            mail_requests_per_ip_per_minute: 10,
+            mail_requests_per_account_per_hour: 5,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod graphql;
 pub mod http;
 pub mod keys;
 pub mod limits;
+pub mod mail;
 pub mod state;
 
 use std::sync::Arc;
@@ -28,13 +29,14 @@ use keys::KeyStore;
 
 impl AppState {
     /// Connects to the database, applies pending migrations and loads (or creates) the signing
-    /// key.
+    /// key. The mail worker is started apart ([`mail::worker::spawn`]), by whoever serves.
     pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let database = Database::connect(&config.database_url).await?;
         database.migrate().await?;
         let keys = KeyStore::load(database.clone(), clock.as_ref(), config.public_base().to_owned()).await?;
         let hasher = PasswordHasher::new(config.password_hash_concurrency);
         let limits = limits::Limits::new(&config);
+        let mailer = mail::Mailer::new(&config)?;
         let forget = limits.clone();
         tokio::spawn(async move {
             let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -43,14 +45,16 @@ impl AppState {
                 forget.forget_idle();
             }
         });
-        Ok(Self {
+        let state = Self {
             config: Arc::new(config),
             database,
             clock,
             keys,
             hasher,
             limits,
-        })
+            mailer,
+        };
+        Ok(state)
     }
 }
 

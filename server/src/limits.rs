@@ -13,6 +13,8 @@ use crate::error::{Error, Result};
 pub struct Limits {
     login_per_ip: Arc<DefaultKeyedRateLimiter<String>>,
     login_per_account: Arc<DefaultKeyedRateLimiter<String>>,
+    mail_per_ip: Arc<DefaultKeyedRateLimiter<String>>,
+    mail_per_account: Arc<DefaultKeyedRateLimiter<String>>,
 }
 
 fn per_minute(count: u32) -> Arc<DefaultKeyedRateLimiter<String>> {
@@ -20,18 +22,44 @@ fn per_minute(count: u32) -> Arc<DefaultKeyedRateLimiter<String>> {
     Arc::new(RateLimiter::keyed(Quota::per_minute(count)))
 }
 
+fn per_hour(count: u32) -> Arc<DefaultKeyedRateLimiter<String>> {
+    let count = NonZeroU32::new(count.max(1)).expect("at least one");
+    Arc::new(RateLimiter::keyed(Quota::per_hour(count)))
+}
+
+fn allowed(limiter: &DefaultKeyedRateLimiter<String>, key: &str) -> bool {
+    limiter.check_key(&key.to_owned()).is_ok()
+}
+
 impl Limits {
     pub fn new(config: &Config) -> Self {
         Self {
             login_per_ip: per_minute(config.login_attempts_per_ip_per_minute),
             login_per_account: per_minute(config.login_attempts_per_account_per_minute),
+            mail_per_ip: per_minute(config.mail_requests_per_ip_per_minute),
+            mail_per_account: per_hour(config.mail_requests_per_account_per_hour),
         }
     }
 
     /// One sign-in attempt from `ip` for `account`.
     pub fn check_login(&self, ip: Option<&str>, account: &str) -> Result<()> {
-        let ip_allowed = self.login_per_ip.check_key(&ip.unwrap_or("unknown").to_owned()).is_ok();
-        let account_allowed = account.is_empty() || self.login_per_account.check_key(&account.to_owned()).is_ok();
+        Self::check(&self.login_per_ip, &self.login_per_account, ip, account)
+    }
+
+    /// One request that mails an account (password reset, verification). Known and unknown
+    /// addresses count alike, so the limit tells nothing about which exist.
+    pub fn check_mail_request(&self, ip: Option<&str>, account: &str) -> Result<()> {
+        Self::check(&self.mail_per_ip, &self.mail_per_account, ip, account)
+    }
+
+    fn check(
+        per_ip: &DefaultKeyedRateLimiter<String>,
+        per_account: &DefaultKeyedRateLimiter<String>,
+        ip: Option<&str>,
+        account: &str,
+    ) -> Result<()> {
+        let ip_allowed = allowed(per_ip, ip.unwrap_or("unknown"));
+        let account_allowed = account.is_empty() || allowed(per_account, account);
         if ip_allowed && account_allowed {
             Ok(())
         } else {
@@ -43,5 +71,7 @@ impl Limits {
     pub fn forget_idle(&self) {
         self.login_per_ip.retain_recent();
         self.login_per_account.retain_recent();
+        self.mail_per_ip.retain_recent();
+        self.mail_per_account.retain_recent();
     }
 }

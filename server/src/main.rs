@@ -103,6 +103,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     {
         tracing::warn!(portal_dir = %state.config.portal_dir, "the portal is not built; only the API is served");
     }
+    if !state.mailer.delivers() {
+        tracing::warn!(
+            "STEWARD_SMTP_URL is not set: mail is not sent, but logged and kept in the outbox (the portal's Mail page)"
+        );
+    }
+    steward_server::mail::worker::spawn(state.clone());
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(address = %bind, public_url = %state.config.public_url, "Steward is listening");
     let app = steward_server::app(state);

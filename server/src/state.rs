@@ -1,4 +1,5 @@
-//! What every request shares: configuration, the database, the clock, keys and the hasher.
+//! What every request shares: configuration, the database, the clock, keys, the hasher,
+//! rate limits and the mailer.
 //! Passed down as data, never a global.
 
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use crate::crypto::PasswordHasher;
 use crate::db::Database;
 use crate::keys::KeyStore;
 use crate::limits::Limits;
+use crate::mail::Mailer;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -18,4 +20,5 @@ pub struct AppState {
     pub keys: KeyStore,
     pub hasher: PasswordHasher,
     pub limits: Limits,
+    pub mailer: Mailer,
 }

@@ -7,6 +7,7 @@
 
 mod client;
 mod databases;
+pub mod smtp;
 
 pub use client::{Gql, Pages, Session, CHANGED_PASSWORD, PASSWORD};
 pub use databases::Backend;
@@ -56,6 +57,7 @@ pub struct TestServer {
     pub clock: Arc<ManualClock>,
     pub http: reqwest::Client,
     task: tokio::task::JoinHandle<()>,
+    mail_worker: tokio::task::JoinHandle<()>,
     /// The first instance owns the database; a second instance on it holds none.
     _database: Option<databases::FreshDatabase>,
 }
@@ -63,6 +65,7 @@ pub struct TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.task.abort();
+        self.mail_worker.abort();
     }
 }
 
@@ -94,6 +97,7 @@ impl TestServer {
             bind: url.trim_start_matches("http://").to_owned(),
             public_url: url.clone(),
             portal_dir: workspace_root().join("dist").to_string_lossy().into_owned(),
+            mail_poll_interval_ms: 100,
             ..Config::default()
         };
         configure(&mut config);
@@ -121,6 +125,7 @@ impl TestServer {
         let url = config.public_url.clone();
         let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
         let state = AppState::start(config, clock.clone()).await.expect("start Steward");
+        let mail_worker = steward_server::mail::worker::spawn(state.clone());
         let app = steward_server::app(state.clone());
         let task = tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -134,6 +139,7 @@ impl TestServer {
             clock,
             http,
             task,
+            mail_worker,
             _database: database,
         }
     }

@@ -23,7 +23,7 @@ fn reason_text(reason: Option<&str>) -> Result<Option<String>> {
 }
 
 /// Blocks a user everywhere: sign-in, refresh and every access token stop working at once, and
-/// pending password-reset links die.
+/// every pending one-time link (reset, verification, unlock) dies.
 pub async fn block(scope: &IdentityManager<'_>, reason: Option<&str>) -> Result<user::Model> {
     let reason = reason_text(reason)?;
     if scope.caller().user().is_ok_and(|me| me.user_id == scope.user_id()) {
@@ -44,7 +44,7 @@ pub async fn block(scope: &IdentityManager<'_>, reason: Option<&str>) -> Result<
         return Err(Error::NotFound);
     }
     let revoked = sessions::revoke_all(&*transaction, scope.user_id(), None, now).await?;
-    tokens::invalidate(&*transaction, scope.user_id(), tokens::PASSWORD_RESET, now).await?;
+    tokens::invalidate_all(&*transaction, scope.user_id(), now).await?;
     let details = json!({ "reason": reason, "sessionsRevoked": revoked });
     audit::record(
         &*transaction,

@@ -3,12 +3,15 @@
 
 pub mod audit;
 pub mod blocking;
+pub mod invitations;
 pub mod lockouts;
+pub mod mailings;
 pub mod members;
 pub mod metadata;
 pub mod organizations;
 pub mod pagination;
 pub mod passwords;
+pub mod recovery;
 pub mod roles;
 pub mod sessions;
 pub mod settings;
@@ -17,3 +20,4 @@ pub mod tokens;
 pub mod user_search;
 pub mod users;
 pub mod validate;
+pub mod verification;

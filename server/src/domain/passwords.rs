@@ -73,7 +73,7 @@ pub async fn policy_for(connection: &impl ConnectionTrait, user_id: UserId) -> R
     ))
 }
 
-fn strictest(policies: impl Iterator<Item = PasswordPolicy>) -> PasswordPolicy {
+pub fn strictest(policies: impl Iterator<Item = PasswordPolicy>) -> PasswordPolicy {
     policies
         .reduce(|mine, theirs| PasswordPolicy {
             min_length: mine.min_length.max(theirs.min_length),
@@ -174,6 +174,49 @@ pub async fn store(connection: &impl ConnectionTrait, user_id: UserId, hash: Str
             .await?;
     }
     Ok(())
+}
+
+/// Checks a new password for a user against the strictest policy of their organizations (and of
+/// `joining`, an organization they are about to join) and their history, and hashes it.
+pub async fn vet(
+    app: &crate::state::AppState,
+    user: &user::Model,
+    new: &str,
+    joining: Option<&organization::Model>,
+) -> Result<String> {
+    let database = app.database.reader();
+    let (mut policy, mut orgs) = policy_for(database, user.id).await?;
+    if let Some(org) = joining {
+        policy = strictest([policy, OrgSettings::from_json(&org.settings).password_policy].into_iter());
+        orgs.push(org.name.clone());
+    }
+    check(&policy, new, &Personal::of(user, &orgs))?;
+    check_history(database, &app.hasher, user.id, &policy, new).await?;
+    app.hasher.hash(new).await
+}
+
+/// Stores a vetted password inside the caller's transaction, with what every password change
+/// brings: the forced-change flag set or lifted, every session but `keep` ended, and every
+/// outstanding reset link spent. Returns how many sessions ended.
+pub async fn commit(
+    connection: &impl ConnectionTrait,
+    user_id: UserId,
+    hash: String,
+    change_required: bool,
+    keep: Option<steward_entity::SessionId>,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    use sea_orm::sea_query::Expr;
+    store(connection, user_id, hash, now).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordChangeRequired, Expr::value(change_required))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(connection)
+        .await?;
+    let revoked = super::sessions::revoke_all(connection, user_id, keep, now).await?;
+    super::tokens::invalidate(connection, user_id, super::tokens::PASSWORD_RESET, now).await?;
+    Ok(revoked)
 }
 
 /// Replaces the stored hash of the same password (a rehash at new parameters).

@@ -132,8 +132,10 @@ pub async fn login(scope: &Public<'_>, email: &str, password: &str, org_slug: Op
                 Event::new("LOCKED_OUT").user(user.id).details(details),
             )
             .await?;
+            super::mailings::lockout(&*transaction, app, &user, &ip, policy.max_failed_attempts, now).await?;
         }
         transaction.commit().await?;
+        app.mailer.wake();
         record_failure(app, &actor, Some(user.id), "wrong_password", &email).await?;
         return Err(Error::InvalidCredentials);
     }
@@ -164,13 +166,31 @@ pub async fn login(scope: &Public<'_>, email: &str, password: &str, org_slug: Op
         lifetime = Duration::seconds(settings.session_lifetime_seconds.into());
         bound_org = Some(org.id);
     }
-    let now = app.clock.now();
     let rehash = if verified.needs_rehash {
         Some(app.hasher.hash(password).await?)
     } else {
         None
     };
 
+    open_session(app, actor, user.id, bound_org, lifetime, rehash).await
+}
+
+/// Opens a session for a user who has proven who they are (a password, an invitation link):
+/// records the sign-in and hands out the first token pair.
+pub async fn open_session(
+    app: &AppState,
+    actor: Actor,
+    user_id: UserId,
+    bound_org: Option<OrgId>,
+    lifetime: Duration,
+    rehash: Option<String>,
+) -> Result<Issued> {
+    let database = app.database.reader();
+    let now = app.clock.now();
+    let user = user::Entity::find_by_id(user_id)
+        .one(database)
+        .await?
+        .ok_or(Error::InvalidCredentials)?;
     let transaction = app.database.write().await?;
     if let Some(hash) = rehash {
         passwords::replace(&*transaction, user.id, hash, now).await?;
@@ -363,30 +383,19 @@ pub async fn change_my_password(scope: &Myself<'_>, current: &str, new: &str) ->
             reasons: vec!["must differ from the current password".into()],
         });
     }
-    let (policy, orgs) = passwords::policy_for(database, user_id).await?;
     let user = user::Entity::find_by_id(user_id)
         .one(database)
         .await?
         .ok_or(Error::Unauthenticated)?;
-    passwords::check(&policy, new, &passwords::Personal::of(&user, &orgs))?;
-    passwords::check_history(database, &app.hasher, user_id, &policy, new).await?;
-    let hash = app.hasher.hash(new).await?;
+    let hash = passwords::vet(app, &user, new, None).await?;
     let now = app.clock.now();
     let transaction = app.database.write().await?;
-    passwords::store(&*transaction, user_id, hash, now).await?;
-    user::Entity::update_many()
-        .col_expr(user::Column::PasswordChangeRequired, Expr::value(false))
-        .col_expr(user::Column::UpdatedAt, Expr::value(now))
-        .filter(user::Column::Id.eq(user_id))
-        .exec(&*transaction)
-        .await?;
+    let revoked = passwords::commit(&*transaction, user_id, hash, false, Some(scope.user.session_id), now).await?;
     session::Entity::update_many()
         .col_expr(session::Column::PasswordChangeOnly, Expr::value(false))
         .filter(session::Column::Id.eq(scope.user.session_id))
         .exec(&*transaction)
         .await?;
-    let revoked = revoke_all(&*transaction, user_id, Some(scope.user.session_id), now).await?;
-    tokens::invalidate(&*transaction, user_id, tokens::PASSWORD_RESET, now).await?;
     audit::record(
         &*transaction,
         &scope.actor(),
@@ -399,37 +408,38 @@ pub async fn change_my_password(scope: &Myself<'_>, current: &str, new: &str) ->
     transaction.commit().await
 }
 
-/// Sets a new password from a reset link (or the link `create-admin` prints). Every session ends
-/// and every other reset link dies with it.
+/// Sets a new password from a reset link, an admin's ticket (or the link `create-admin`
+/// prints). Every session ends, every other reset link dies and lockouts are lifted; a ticket
+/// made with `markEmailAsVerified` also verifies the address.
 pub async fn reset_password(scope: &Public<'_>, token: &str, new: &str) -> Result<()> {
     let app = scope.app();
     let now = app.clock.now();
-    // Peek first so that a policy failure does not spend the token.
-    let peek = steward_entity::one_time_token::Entity::find_by_id(token_hash(token))
-        .one(app.database.reader())
-        .await?
-        .filter(|found| found.purpose == tokens::PASSWORD_RESET && found.used_at.is_none() && found.expires_at > now);
-    let user_id = peek.and_then(|found| found.user_id).ok_or(Error::TokenInvalid)?;
     let database = app.database.reader();
-    let (policy, orgs) = passwords::policy_for(database, user_id).await?;
+    // Peek first so that a policy failure does not spend the token.
+    let peeked = tokens::peek(database, token, now)
+        .await?
+        .filter(|found| found.purpose == tokens::PASSWORD_RESET)
+        .ok_or(Error::TokenInvalid)?;
+    let user_id = peeked.user_id.ok_or(Error::TokenInvalid)?;
     let user = user::Entity::find_by_id(user_id)
         .one(database)
         .await?
         .ok_or(Error::TokenInvalid)?;
-    passwords::check(&policy, new, &passwords::Personal::of(&user, &orgs))?;
-    passwords::check_history(database, &app.hasher, user_id, &policy, new).await?;
-    let hash = app.hasher.hash(new).await?;
+    if user.blocked {
+        return Err(Error::TokenInvalid);
+    }
+    let hash = passwords::vet(app, &user, new, None).await?;
     let transaction = app.database.write().await?;
-    tokens::consume(&*transaction, token, tokens::PASSWORD_RESET, now).await?;
-    passwords::store(&*transaction, user_id, hash, now).await?;
-    user::Entity::update_many()
-        .col_expr(user::Column::PasswordChangeRequired, Expr::value(false))
-        .col_expr(user::Column::UpdatedAt, Expr::value(now))
-        .filter(user::Column::Id.eq(user_id))
-        .exec(&*transaction)
-        .await?;
-    let revoked = revoke_all(&*transaction, user_id, None, now).await?;
-    tokens::invalidate(&*transaction, user_id, tokens::PASSWORD_RESET, now).await?;
+    let spent = tokens::consume(&*transaction, token, tokens::PASSWORD_RESET, now).await?;
+    let revoked = passwords::commit(&*transaction, user_id, hash, false, None, now).await?;
+    let verify = spent.data.get("markEmailAsVerified").and_then(|v| v.as_bool()) == Some(true);
+    if verify && !user.email_verified {
+        user::Entity::update_many()
+            .col_expr(user::Column::EmailVerified, Expr::value(true))
+            .filter(user::Column::Id.eq(user_id))
+            .exec(&*transaction)
+            .await?;
+    }
     // Whoever can reset the password may sign in again from anywhere.
     lockouts::clear(&*transaction, user_id, now).await?;
     audit::record(
@@ -438,7 +448,7 @@ pub async fn reset_password(scope: &Public<'_>, token: &str, new: &str) -> Resul
         now,
         Event::new("PASSWORD_RESET")
             .user(user_id)
-            .details(json!({ "sessionsRevoked": revoked })),
+            .details(json!({ "sessionsRevoked": revoked, "emailVerified": verify })),
     )
     .await?;
     transaction.commit().await

@@ -1,39 +1,154 @@
-//! One-time tokens (setup, password reset, …): 256 random bits sent only in a link, stored only as
-//! a hash, single-use. Unknown, used and expired tokens fail alike with `TOKEN_INVALID`.
+//! One-time tokens (setup, password reset, verification, invitation, unlock): 256 random bits
+//! sent only in a link, stored only as a hash, single-use. Unknown, used and expired tokens fail
+//! alike with `TOKEN_INVALID`.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
-use serde_json::json;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde_json::{json, Value as Json};
 
+use crate::config::Config;
 use crate::crypto::{constant_time_eq, random_token, token_hash};
 use crate::error::{Error, Result};
-use steward_entity::{one_time_token, UserId};
+use steward_entity::{one_time_token, OrgId, UserId};
 
 pub const SETUP: &str = "SETUP";
+/// Consumed by `resetPassword`: reset links and admin tickets.
 pub const PASSWORD_RESET: &str = "PASSWORD_RESET";
+/// Consumed by `verifyEmail`: confirms the address the token names.
+pub const EMAIL_VERIFICATION: &str = "EMAIL_VERIFICATION";
+/// Consumed by `verifyEmail`: switches the user to the new address the token names.
+pub const EMAIL_CHANGE: &str = "EMAIL_CHANGE";
+/// Consumed by `acceptInvitation`.
+pub const INVITATION: &str = "INVITATION";
+/// Consumed by `unlockAccount`: lifts a brute-force lock.
+pub const UNLOCK: &str = "UNLOCK";
+
+/// How long each kind of link lives unless told otherwise.
+pub fn lifetime(purpose: &str) -> Duration {
+    match purpose {
+        PASSWORD_RESET => Duration::hours(1),
+        EMAIL_VERIFICATION | EMAIL_CHANGE | UNLOCK => Duration::hours(24),
+        INVITATION => Duration::days(7),
+        _ => Duration::hours(24),
+    }
+}
+
+/// The portal page that takes each kind of token.
+pub fn route(purpose: &str) -> &'static str {
+    match purpose {
+        PASSWORD_RESET => "/reset-password",
+        EMAIL_VERIFICATION | EMAIL_CHANGE => "/verify-email",
+        INVITATION => "/accept-invitation",
+        UNLOCK => "/unlock",
+        _ => "/setup",
+    }
+}
+
+/// `STEWARD_PUBLIC_URL` + the portal route for the token's purpose + `?token=`.
+pub fn link(config: &Config, purpose: &str, token: &str) -> String {
+    format!("{}{}?token={token}", config.public_base(), route(purpose))
+}
+
+/// What a new token is for and about.
+pub struct NewToken {
+    pub purpose: &'static str,
+    pub user_id: Option<UserId>,
+    pub org_id: Option<OrgId>,
+    pub data: Json,
+    pub lifetime: Duration,
+}
+
+impl NewToken {
+    /// A token for a user with the purpose's default lifetime and no data.
+    pub fn for_user(purpose: &'static str, user_id: UserId) -> Self {
+        Self {
+            purpose,
+            user_id: Some(user_id),
+            org_id: None,
+            data: json!({}),
+            lifetime: lifetime(purpose),
+        }
+    }
+}
 
 /// Creates a token and returns its secret, the only copy there will be.
 pub async fn issue(
     connection: &impl ConnectionTrait,
-    purpose: &str,
+    purpose: &'static str,
     user_id: Option<UserId>,
     now: DateTime<Utc>,
     lifetime: Duration,
 ) -> Result<String> {
+    let new = NewToken {
+        purpose,
+        user_id,
+        org_id: None,
+        data: json!({}),
+        lifetime,
+    };
+    create(connection, new, now).await
+}
+
+/// Creates a token as described and returns its secret.
+pub async fn create(connection: &impl ConnectionTrait, new: NewToken, now: DateTime<Utc>) -> Result<String> {
     let token = random_token();
     one_time_token::ActiveModel {
         token_hash: Set(token_hash(&token)),
-        purpose: Set(purpose.to_owned()),
-        user_id: Set(user_id),
-        org_id: Set(None),
-        data: Set(json!({})),
+        purpose: Set(new.purpose.to_owned()),
+        user_id: Set(new.user_id),
+        org_id: Set(new.org_id),
+        data: Set(new.data),
         created_at: Set(now),
-        expires_at: Set(now + lifetime),
+        expires_at: Set(now + new.lifetime),
         used_at: Set(None),
     }
     .insert(connection)
     .await?;
     Ok(token)
+}
+
+/// A token that could still be spent, without spending it (to show a page, or to check a new
+/// password before the token is used). `None` for unknown, used and expired tokens alike.
+pub async fn peek(
+    connection: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<one_time_token::Model>> {
+    let hash = token_hash(token);
+    let found = one_time_token::Entity::find_by_id(hash.clone()).one(connection).await?;
+    Ok(found.filter(|found| {
+        constant_time_eq(found.token_hash.as_bytes(), hash.as_bytes())
+            && found.used_at.is_none()
+            && found.expires_at > now
+    }))
+}
+
+/// The newest unspent token of a purpose for a user (a pending email change).
+pub async fn newest_pending(
+    connection: &impl ConnectionTrait,
+    user_id: UserId,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<one_time_token::Model>> {
+    Ok(one_time_token::Entity::find()
+        .filter(one_time_token::Column::UserId.eq(user_id))
+        .filter(one_time_token::Column::Purpose.eq(purpose))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .filter(one_time_token::Column::ExpiresAt.gt(now))
+        .order_by_desc(one_time_token::Column::CreatedAt)
+        .one(connection)
+        .await?)
+}
+
+/// Spends every outstanding token of a user, whatever its purpose (a block).
+pub async fn invalidate_all(connection: &impl ConnectionTrait, user_id: UserId, now: DateTime<Utc>) -> Result<()> {
+    one_time_token::Entity::update_many()
+        .col_expr(one_time_token::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(one_time_token::Column::UserId.eq(user_id))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .exec(connection)
+        .await?;
+    Ok(())
 }
 
 /// Spends a token: it must exist, serve `purpose`, be unexpired and unused. Marking it used is a

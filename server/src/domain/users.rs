@@ -1,6 +1,6 @@
 //! Users: creation into an organization, profile edits, metadata, deletion.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde_json::{json, Value as Json};
 
 use super::audit::{self, Event};
@@ -34,6 +34,9 @@ pub struct NewUser {
     pub profile: Profile,
     pub user_metadata: Option<Json>,
     pub app_metadata: Option<Json>,
+    /// Mail an invitation link that verifies the address and sets a password; without it the
+    /// user is mailed a verification link.
+    pub send_invitation: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -196,8 +199,9 @@ fn blank(email: String, now: chrono::DateTime<chrono::Utc>) -> user::Model {
     }
 }
 
-/// Creates a user and their membership in the manager's organization. With a password the user
-/// must change it at first sign-in.
+/// Creates a user and their membership in the manager's organization, and mails them an
+/// invitation (or, when told not to invite, a verification link). With a password the user must
+/// change it at first sign-in.
 pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model> {
     let mut errors = FieldErrors::default();
     let email = check_optional(&mut errors, "email", Some(&new.email), validate::email);
@@ -211,12 +215,12 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
     let (user_metadata, app_metadata) = (user_metadata?, app_metadata?);
     scope.check_grant(&new.roles)?;
     let app = scope.app();
+    let organization = steward_entity::organization::Entity::find_by_id(scope.org_id())
+        .one(app.database.reader())
+        .await?
+        .ok_or(Error::NotFound)?;
     let hash = match &new.password {
         Some(password) => {
-            let organization = steward_entity::organization::Entity::find_by_id(scope.org_id())
-                .one(app.database.reader())
-                .await?
-                .ok_or(Error::NotFound)?;
             let policy = super::settings::OrgSettings::from_json(&organization.settings).password_policy;
             let names = [
                 profile.name.as_deref(),
@@ -225,7 +229,11 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
                 profile.nickname.as_deref(),
                 profile.username.as_deref(),
             ];
-            let personal = passwords::Personal::new(email.as_deref().unwrap_or_default(), names, &[organization.name]);
+            let personal = passwords::Personal::new(
+                email.as_deref().unwrap_or_default(),
+                names,
+                &[organization.name.clone()],
+            );
             passwords::check(&policy, password, &personal)?;
             Some(app.hasher.hash(password).await?)
         }
@@ -258,6 +266,18 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
         passwords::store(&*transaction, user.id, hash, now).await?;
     }
     let actor = scope.actor();
+    if new.send_invitation {
+        let grant = super::mailings::InvitationGrant {
+            email: &user.email,
+            name: user.name.clone(),
+            roles: super::members::role_names(&new.roles),
+            user_id: Some(user.id),
+            invited_by: actor.user_id,
+        };
+        super::mailings::invitation(&*transaction, app, grant, &organization, now).await?;
+    } else {
+        super::mailings::verification(&*transaction, app, &user, Some(&organization), now).await?;
+    }
     let details = json!({ "email": user.email, "roles": super::members::role_names(&new.roles) });
     audit::record(
         &*transaction,
@@ -270,6 +290,7 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
     )
     .await?;
     transaction.commit().await?;
+    app.mailer.wake();
     Ok(user)
 }
 
@@ -304,6 +325,39 @@ async fn modify(
     event_type: &str,
     change: impl Fn(&mut user::Model) -> Result<Json>,
 ) -> Result<user::Model> {
+    let modified = modify_uncommitted(scope, user_id, event_type, change).await?;
+    modified.commit().await
+}
+
+/// A change written but not yet committed, so that more (mail about it, say) can join its
+/// transaction.
+pub(crate) struct Modified {
+    transaction: Option<crate::db::WriteTransaction>,
+    pub before: user::Model,
+    pub after: user::Model,
+}
+
+impl Modified {
+    /// The open transaction; `None` when nothing changed.
+    pub fn transaction(&self) -> Option<&DatabaseTransaction> {
+        self.transaction.as_deref()
+    }
+
+    pub async fn commit(self) -> Result<user::Model> {
+        if let Some(transaction) = self.transaction {
+            transaction.commit().await?;
+        }
+        Ok(self.after)
+    }
+}
+
+/// [`modify`], leaving the transaction open.
+async fn modify_uncommitted(
+    scope: &dyn Scope,
+    user_id: UserId,
+    event_type: &str,
+    change: impl Fn(&mut user::Model) -> Result<Json>,
+) -> Result<Modified> {
     let app = scope.app();
     for _ in 0..20 {
         let transaction = app.database.write().await?;
@@ -314,7 +368,11 @@ async fn modify(
         let mut next = current.clone();
         let details = change(&mut next)?;
         if next == current {
-            return Ok(current);
+            return Ok(Modified {
+                transaction: None,
+                before: current.clone(),
+                after: current,
+            });
         }
         let now = app.clock.now();
         next.revision = current.revision + 1;
@@ -340,22 +398,45 @@ async fn modify(
             Event::new(event_type).user(user_id).details(details),
         )
         .await?;
-        transaction.commit().await?;
-        return Ok(next);
+        return Ok(Modified {
+            transaction: Some(transaction),
+            before: current,
+            after: next,
+        });
     }
     Err(Error::Conflict("the user is being changed by others; try again".into()))
 }
 
-/// An admin's profile edit. A new email address is unverified.
+/// Marks the address verified or not, by an administrator.
+pub async fn set_email_verified(scope: &IdentityManager<'_>, verified: bool) -> Result<user::Model> {
+    modify(scope, scope.user_id(), "EMAIL_VERIFICATION_SET", |model| {
+        model.email_verified = verified;
+        Ok(json!({ "verified": verified }))
+    })
+    .await
+}
+
+/// An admin's profile edit. A new email address is unverified and is sent a verification link.
 pub async fn update(scope: &IdentityManager<'_>, patch: ProfilePatch) -> Result<user::Model> {
     let mut errors = FieldErrors::default();
     let patch = patch.checked(&mut errors);
     errors.into_result()?;
-    modify(scope, scope.user_id(), "USER_UPDATED", |model| {
+    let app = scope.app();
+    let modified = modify_uncommitted(scope, scope.user_id(), "USER_UPDATED", |model| {
         let changed = patch.clone().apply(model);
         Ok(json!({ "changed": changed }))
     })
-    .await
+    .await?;
+    if let Some(transaction) = modified.transaction() {
+        if modified.before.email != modified.after.email {
+            let acting = super::recovery::acting_org(scope);
+            let org = super::mailings::brand_org(transaction, modified.after.id, acting).await?;
+            super::mailings::verification(transaction, app, &modified.after, org.as_ref(), app.clock.now()).await?;
+        }
+    }
+    let updated = modified.commit().await?;
+    app.mailer.wake();
+    Ok(updated)
 }
 
 /// Merge-patches `userMetadata` and/or `appMetadata`.

@@ -34,6 +34,9 @@ pub enum Count {
         scope: OrgListScope,
         search: Option<String>,
     },
+    Mails {
+        status: Option<&'static str>,
+    },
 }
 
 impl Count {
@@ -45,6 +48,7 @@ impl Count {
             Count::Organizations { scope, search } => {
                 organizations::count(&caller.public(), scope, search.as_deref()).await
             }
+            Count::Mails { status } => crate::mail::outbox::count(&caller.superadmin()?, *status).await,
         }
     }
 }

@@ -10,6 +10,7 @@ mod errors;
 pub use errors::ensure_codes;
 mod ids;
 mod inputs;
+pub(crate) mod mail;
 mod members;
 mod organizations;
 mod session;
@@ -24,6 +25,7 @@ pub struct Query(
     organizations::OrganizationQuery,
     users::UserQuery,
     audit::AuditQuery,
+    mail::MailQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -33,6 +35,7 @@ pub struct Mutation(
     users::UserMutation,
     members::MemberMutation,
     access::AccessMutation,
+    mail::MailMutation,
 );
 
 pub type StewardSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -5,11 +5,10 @@ use async_graphql::{Context, Object, ID};
 use super::connection::{Connection, Count};
 use super::ids::parse;
 use super::inputs::{CreateOrganizationInput, UpdateOrganizationInput};
-use super::types::{password_policy, Branding, Organization, PublicOrganization};
+use super::types::{Organization, PublicOrganization};
 use crate::authz::Caller;
 use crate::domain::organizations::{self, NewOrganization, OrgListScope, OrganizationPatch};
 use crate::domain::pagination::PageRequest;
-use crate::domain::settings::OrgSettings;
 use crate::error::Error;
 use steward_entity::OrgId;
 
@@ -73,12 +72,7 @@ impl OrganizationQuery {
     async fn public_organization(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<PublicOrganization>> {
         let caller = ctx.data_unchecked::<Caller>();
         let org = organizations::find_by_slug(&caller.public(), &slug).await?;
-        Ok(org.map(|org| PublicOrganization {
-            branding: Branding::of(&org),
-            password_policy: password_policy(&OrgSettings::from_json(&org.settings).password_policy),
-            slug: org.slug,
-            name: org.name,
-        }))
+        Ok(org.as_ref().map(PublicOrganization::of))
     }
 }
 

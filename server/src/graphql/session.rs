@@ -10,7 +10,7 @@ use crate::error::Error;
 
 type GqlResult<T> = async_graphql::Result<T>;
 
-fn payload(ctx: &Context<'_>, issued: sessions::Issued) -> AuthPayload {
+pub(super) fn payload(ctx: &Context<'_>, issued: sessions::Issued) -> AuthPayload {
     let caller = ctx.data_unchecked::<Caller>();
     ctx.append_http_header(
         "Set-Cookie",

@@ -106,6 +106,14 @@ impl User {
         self.0.updated_at
     }
     /// Whether the user is a platform superadmin.
+    /// The address a pending change of the user's own would switch to, until its link is
+    /// followed.
+    async fn pending_email(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        let Ok(scope) = caller(ctx).user_reader(self.0.id).await else {
+            return Ok(None);
+        };
+        Ok(crate::domain::verification::pending_email(&scope, self.0.id).await?)
+    }
     async fn is_superadmin(&self) -> bool {
         self.0.is_superadmin
     }
@@ -344,6 +352,15 @@ impl Organization {
             },
         ))
     }
+    /// Invitations that can still be accepted, newest first; empty for callers who cannot
+    /// manage the organization's members.
+    async fn invitations(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::mail::Invitation>> {
+        let Ok(scope) = caller(ctx).org_manager(self.0.id) else {
+            return Ok(Vec::new());
+        };
+        let pending = crate::domain::invitations::pending(&scope).await?;
+        Ok(pending.into_iter().map(Into::into).collect())
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -356,6 +373,19 @@ pub struct PublicOrganization {
     pub name: String,
     pub branding: Branding,
     pub password_policy: PasswordPolicy,
+}
+
+impl PublicOrganization {
+    pub fn of(org: &organization::Model) -> Self {
+        Self {
+            slug: org.slug.clone(),
+            name: org.name.clone(),
+            branding: Branding::of(org),
+            password_policy: password_policy(
+                &crate::domain::settings::OrgSettings::from_json(&org.settings).password_policy,
+            ),
+        }
+    }
 }
 
 pub struct Session(pub session::Model);

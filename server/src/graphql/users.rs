@@ -99,13 +99,13 @@ impl UserMutation {
             },
             user_metadata: input.user_metadata.map(|json| json.0),
             app_metadata: input.app_metadata.map(|json| json.0),
+            send_invitation: input.send_invitation.unwrap_or(true),
         };
-        let _ = input.send_invitation;
         Ok(User(users::create(&scope, new).await?))
     }
 
     /// Changes profile fields; only what is given changes, null clears. A new email address is
-    /// unverified.
+    /// unverified and is sent a verification link.
     ///
     /// **Permissions**: ADMIN or USER_MANAGER in every organization the user belongs to (only an
     /// ADMIN for a user who is an ADMIN); superadmin.

@@ -1,0 +1,262 @@
+//! Invitations: an organization's managers invite an address with roles; following the mailed
+//! link verifies the address, creates the account (or uses the existing one), makes it a member
+//! and signs the user in. An invitation's id is its token's hash, which names it without being
+//! usable as a link.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::json;
+
+use super::audit::{self, Event};
+use super::members::role_names;
+use super::roles::{Role, RoleSet};
+use super::sessions::{self, Issued};
+use super::{mailings, passwords, tokens, users, validate};
+use crate::authz::{OrgManager, Public, Scope};
+use crate::error::{Error, Result};
+use steward_entity::{credential, membership, one_time_token, organization, user, OrgId};
+
+/// A pending invitation.
+#[derive(Clone, Debug)]
+pub struct Invitation {
+    pub id: String,
+    pub org_id: OrgId,
+    pub email: String,
+    pub roles: RoleSet,
+    pub expires_at: DateTime<Utc>,
+}
+
+fn roles_named(names: &[&str]) -> RoleSet {
+    let roles: Vec<Role> = names
+        .iter()
+        .filter_map(|name| match *name {
+            "ADMIN" => Some(Role::Admin),
+            "USER_MANAGER" => Some(Role::UserManager),
+            "AUDITOR" => Some(Role::Auditor),
+            "MEMBER" => Some(Role::Member),
+            _ => None,
+        })
+        .collect();
+    RoleSet::from_roles(&roles)
+}
+
+impl Invitation {
+    fn of(token: &one_time_token::Model) -> Option<Self> {
+        let email = token.data.get("email")?.as_str()?.to_owned();
+        let names: Vec<&str> = token
+            .data
+            .get("roles")?
+            .as_array()?
+            .iter()
+            .filter_map(|name| name.as_str())
+            .collect();
+        Some(Self {
+            id: token.token_hash.clone(),
+            org_id: token.org_id?,
+            email,
+            roles: roles_named(&names),
+            expires_at: token.expires_at,
+        })
+    }
+}
+
+/// Invites an address into the manager's organization. Only an ADMIN may invite with ADMIN or
+/// USER_MANAGER.
+pub async fn invite(scope: &OrgManager<'_>, email: &str, roles: RoleSet) -> Result<Invitation> {
+    let email = validate::email(email).map_err(|message| Error::invalid("email", message))?;
+    if roles.is_empty() {
+        return Err(Error::invalid("roles", "give at least one role"));
+    }
+    scope.check_grant(&roles)?;
+    let app = scope.app();
+    let database = app.database.reader();
+    let org = organization::Entity::find_by_id(scope.org_id())
+        .one(database)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let existing = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(database)
+        .await?;
+    if let Some(existing) = &existing {
+        let member = membership::Entity::find_by_id((org.id, existing.id))
+            .one(database)
+            .await?;
+        if member.is_some() {
+            return Err(Error::Conflict("this address already belongs to a member".into()));
+        }
+    }
+    let now = app.clock.now();
+    let transaction = app.database.write().await?;
+    let grant = mailings::InvitationGrant {
+        email: &email,
+        name: existing.as_ref().and_then(|user| user.name.clone()),
+        roles: role_names(&roles),
+        user_id: None,
+        invited_by: scope.actor().user_id,
+    };
+    let (id, expires_at) = mailings::invitation(&*transaction, app, grant, &org, now).await?;
+    audit::record(
+        &*transaction,
+        &scope.actor(),
+        now,
+        Event::new("INVITATION_SENT")
+            .org(org.id)
+            .details(json!({ "invitationId": id, "email": email, "roles": role_names(&roles) })),
+    )
+    .await?;
+    transaction.commit().await?;
+    app.mailer.wake();
+    Ok(Invitation {
+        id,
+        org_id: org.id,
+        email,
+        roles,
+        expires_at,
+    })
+}
+
+/// The organization's invitations that can still be accepted, newest first.
+pub async fn pending(scope: &OrgManager<'_>) -> Result<Vec<Invitation>> {
+    let now = scope.app().clock.now();
+    let tokens = one_time_token::Entity::find()
+        .filter(one_time_token::Column::OrgId.eq(scope.org_id()))
+        .filter(one_time_token::Column::Purpose.eq(tokens::INVITATION))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .filter(one_time_token::Column::ExpiresAt.gt(now))
+        .order_by_desc(one_time_token::Column::CreatedAt)
+        .all(scope.database().reader())
+        .await?;
+    Ok(tokens.iter().filter_map(Invitation::of).collect())
+}
+
+/// The organization an invitation belongs to, to check the caller's right there first. `None`
+/// for anything that is not a pending invitation.
+pub async fn org_of(scope: &dyn Scope, id: &str) -> Result<Option<OrgId>> {
+    let found = one_time_token::Entity::find_by_id(id.to_owned())
+        .one(scope.database().reader())
+        .await?;
+    Ok(found
+        .filter(|token| token.purpose == tokens::INVITATION && token.used_at.is_none())
+        .and_then(|token| token.org_id))
+}
+
+/// Withdraws a pending invitation: its link stops working.
+pub async fn revoke(scope: &OrgManager<'_>, id: &str) -> Result<()> {
+    let app = scope.app();
+    let now = app.clock.now();
+    let transaction = app.database.write().await?;
+    let revoked = one_time_token::Entity::update_many()
+        .col_expr(one_time_token::Column::UsedAt, Expr::value(now))
+        .filter(one_time_token::Column::TokenHash.eq(id))
+        .filter(one_time_token::Column::OrgId.eq(scope.org_id()))
+        .filter(one_time_token::Column::Purpose.eq(tokens::INVITATION))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .exec(&*transaction)
+        .await?;
+    if revoked.rows_affected == 0 {
+        return Err(Error::NotFound);
+    }
+    audit::record(
+        &*transaction,
+        &scope.actor(),
+        now,
+        Event::new("INVITATION_REVOKED")
+            .org(scope.org_id())
+            .details(json!({ "invitationId": id })),
+    )
+    .await?;
+    transaction.commit().await
+}
+
+/// Accepts an invitation and signs the user in. A new account needs a password (checked against
+/// the organization's policy); an account without a password (created by an administrator)
+/// needs one too; an account with one may set a new one or keep it. The address counts as
+/// verified: the link reached it.
+pub async fn accept(scope: &Public<'_>, token: &str, password: Option<&str>, name: Option<&str>) -> Result<Issued> {
+    let app = scope.app();
+    let database = app.database.reader();
+    let now = app.clock.now();
+    let peeked = tokens::peek(database, token, now)
+        .await?
+        .filter(|found| found.purpose == tokens::INVITATION)
+        .ok_or(Error::TokenInvalid)?;
+    let invitation = Invitation::of(&peeked).ok_or(Error::TokenInvalid)?;
+    let org = organization::Entity::find_by_id(invitation.org_id)
+        .one(database)
+        .await?
+        .ok_or(Error::TokenInvalid)?;
+    let name = name
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| validate::text(name, 255))
+        .transpose()
+        .map_err(|message| Error::invalid("name", message))?;
+    let existing = match peeked.user_id {
+        Some(user_id) => user::Entity::find_by_id(user_id).one(database).await?,
+        None => {
+            user::Entity::find()
+                .filter(user::Column::Email.eq(invitation.email.as_str()))
+                .one(database)
+                .await?
+        }
+    };
+    if existing.as_ref().is_some_and(|user| user.blocked) {
+        return Err(Error::UserBlocked);
+    }
+    let has_password = match &existing {
+        Some(user) => credential::Entity::find_by_id(user.id).one(database).await?.is_some(),
+        None => false,
+    };
+    let hash = match (password, &existing) {
+        (None, _) if !has_password => return Err(Error::invalid("password", "choose a password")),
+        (None, _) => None,
+        (Some(password), Some(user)) => Some(passwords::vet(app, user, password, Some(&org)).await?),
+        (Some(password), None) => {
+            let policy = super::settings::OrgSettings::from_json(&org.settings).password_policy;
+            let personal = passwords::Personal::new(&invitation.email, [name.as_deref()], &[org.name.clone()]);
+            passwords::check(&policy, password, &personal)?;
+            Some(app.hasher.hash(password).await?)
+        }
+    };
+
+    let transaction = app.database.write().await?;
+    tokens::consume(&*transaction, token, tokens::INVITATION, now).await?;
+    let user = match existing {
+        Some(user) => user,
+        None => users::insert_bare(&*transaction, invitation.email.clone(), name, false, now).await?,
+    };
+    if user.email == invitation.email {
+        user::Entity::update_many()
+            .col_expr(user::Column::EmailVerified, Expr::value(true))
+            .col_expr(user::Column::Revision, Expr::col(user::Column::Revision).add(1))
+            .filter(user::Column::Id.eq(user.id))
+            .exec(&*transaction)
+            .await?;
+    }
+    let member = membership::Entity::find_by_id((org.id, user.id))
+        .one(&*transaction)
+        .await?;
+    if member.is_none() {
+        super::members::insert_membership(&*transaction, org.id, &user, invitation.roles, now).await?;
+    }
+    if let Some(hash) = hash {
+        passwords::commit(&*transaction, user.id, hash, false, None, now).await?;
+    }
+    let mut actor = scope.actor();
+    actor.user_id = Some(user.id);
+    audit::record(
+        &*transaction,
+        &actor,
+        now,
+        Event::new("INVITATION_ACCEPTED")
+            .user(user.id)
+            .org(org.id)
+            .details(json!({ "invitationId": invitation.id, "roles": role_names(&invitation.roles) })),
+    )
+    .await?;
+    transaction.commit().await?;
+    let lifetime = Duration::seconds(app.config.session_lifetime_seconds);
+    sessions::open_session(app, actor, user.id, None, lifetime, None).await
+}

@@ -1,0 +1,102 @@
+//! Mail: every message is rendered and written to the outbox inside the transaction of the change
+//! that caused it ([`outbox::enqueue`]); a background worker ([`worker`]) delivers it over SMTP,
+//! retrying with backoff while the server is unreachable. No request waits on SMTP or fails
+//! because of it.
+//!
+//! Without `STEWARD_SMTP_URL` nothing is sent: each message is written to the log as one line
+//! with its link and kept in the outbox, where superadmins can read it.
+
+pub mod messages;
+pub mod outbox;
+mod render;
+mod transport;
+pub mod worker;
+
+use lettre::message::Mailbox;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+pub use messages::{Brand, Message};
+pub use render::Rendered;
+
+/// What the application needs to write and send mail: the sender, the SMTP transport (if any),
+/// the templates, and a doorbell that wakes the worker when new mail is committed.
+#[derive(Clone)]
+pub struct Mailer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    from: Mailbox,
+    transport: Option<transport::Smtp>,
+    templates: render::Templates,
+    doorbell: Notify,
+}
+
+impl Mailer {
+    /// Reads the sender and SMTP URL from the configuration. An invalid value is an error at
+    /// start-up, never at the first send.
+    pub fn new(config: &crate::Config) -> anyhow::Result<Self> {
+        let from: Mailbox = config
+            .mail_from
+            .parse()
+            .map_err(|_| anyhow::anyhow!("invalid configuration: mail_from is not a mailbox like `Name <a@b.c>`"))?;
+        let transport = config.smtp_url.as_deref().map(transport::from_url).transpose()?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                from,
+                transport,
+                templates: render::Templates::load()?,
+                doorbell: Notify::new(),
+            }),
+        })
+    }
+
+    /// Renders a message into its subject, plain text and HTML.
+    pub fn render(&self, message: &dyn Message) -> crate::error::Result<Rendered> {
+        self.inner.templates.render(message)
+    }
+
+    /// Tells the worker that mail was committed, so it need not wait for its next poll.
+    pub fn wake(&self) {
+        self.inner.doorbell.notify_one();
+    }
+
+    pub fn delivers(&self) -> bool {
+        self.inner.transport.is_some()
+    }
+
+    pub(crate) fn from(&self) -> &Mailbox {
+        &self.inner.from
+    }
+
+    pub(crate) fn transport(&self) -> Option<&transport::Smtp> {
+        self.inner.transport.as_ref()
+    }
+
+    pub(crate) async fn rung(&self) {
+        self.inner.doorbell.notified().await
+    }
+}
+
+/// Replaces line breaks and other control characters with spaces, so that a value put into a
+/// header (a subject with an organization's name, a display name) cannot start a new header.
+pub fn header_safe(value: &str) -> String {
+    let cleaned: String = value.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::header_safe;
+
+    #[test]
+    fn header_values_lose_line_breaks() {
+        assert_eq!(
+            header_safe("Acme\r\nBcc: evil@example.com"),
+            "Acme Bcc: evil@example.com"
+        );
+        assert_eq!(header_safe("  Tab\there\u{0}  "), "Tab here");
+        assert_eq!(header_safe("Zoë & Co"), "Zoë & Co");
+    }
+}

@@ -1,0 +1,218 @@
+//! The delivery worker. It wakes when mail is committed on this instance, and polls in case it
+//! was committed on another. Each message is claimed with a conditional update that sets a lease,
+//! so of several instances on one database exactly one sends it; a failure leaves it pending with
+//! a later `next_attempt_at` (exponential backoff), and a refusal the server calls permanent
+//! marks it `FAILED`. A message is lost by none of these.
+
+use chrono::{DateTime, Duration, Utc};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::AsyncTransport;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::outbox::{FAILED, LOGGED, PENDING, SENT};
+use crate::error::Result;
+use crate::AppState;
+use steward_entity::outbox_mail;
+
+/// How long a claim holds. Longer than one SMTP conversation may take, so a message is not
+/// claimed twice while it is being sent.
+const LEASE_SECONDS: i64 = 5 * 60;
+const BATCH: u64 = 20;
+/// The first retry comes after this many seconds, then twice as long each time, up to an hour.
+const FIRST_RETRY_SECONDS: i64 = 10;
+const LONGEST_RETRY_SECONDS: i64 = 3600;
+
+/// Starts the worker for this instance.
+pub fn spawn(app: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let owner = Uuid::new_v4().to_string();
+        let poll = std::time::Duration::from_millis(app.config.mail_poll_interval_ms.max(10));
+        loop {
+            if let Err(error) = drain(&app, &owner).await {
+                tracing::warn!(%error, "the mail worker could not read the outbox; it tries again");
+            }
+            tokio::select! {
+                _ = app.mailer.rung() => {}
+                _ = tokio::time::sleep(poll) => {}
+            }
+        }
+    })
+}
+
+/// The delay before attempt `attempts + 1`, after `attempts` failures.
+pub fn backoff(attempts: i32) -> Duration {
+    let doubling = attempts.clamp(1, 20) - 1;
+    Duration::seconds((FIRST_RETRY_SECONDS << doubling).min(LONGEST_RETRY_SECONDS))
+}
+
+/// Sends everything that is due, a batch at a time.
+async fn drain(app: &AppState, owner: &str) -> Result<()> {
+    loop {
+        let now = app.clock.now();
+        let due: Vec<Uuid> = outbox_mail::Entity::find()
+            .select_only()
+            .column(outbox_mail::Column::Id)
+            .filter(outbox_mail::Column::Status.eq(PENDING))
+            .filter(outbox_mail::Column::NextAttemptAt.lte(now))
+            .filter(free(now))
+            .order_by_asc(outbox_mail::Column::NextAttemptAt)
+            .limit(BATCH)
+            .into_tuple()
+            .all(app.database.reader())
+            .await?;
+        let mut claimed = 0;
+        for id in &due {
+            if let Some(mail) = claim(app, owner, *id, now).await? {
+                claimed += 1;
+                deliver(app, owner, mail).await?;
+            }
+        }
+        if claimed == 0 || (due.len() as u64) < BATCH {
+            return Ok(());
+        }
+    }
+}
+
+fn free(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(outbox_mail::Column::LeaseUntil.is_null())
+        .add(outbox_mail::Column::LeaseUntil.lt(now))
+}
+
+/// Takes the lease on one message, unless another worker holds it or it is no longer pending.
+async fn claim(app: &AppState, owner: &str, id: Uuid, now: DateTime<Utc>) -> Result<Option<outbox_mail::Model>> {
+    let transaction = app.database.write().await?;
+    let taken = outbox_mail::Entity::update_many()
+        .col_expr(
+            outbox_mail::Column::LeaseUntil,
+            Expr::value(now + Duration::seconds(LEASE_SECONDS)),
+        )
+        .col_expr(outbox_mail::Column::LeaseOwner, Expr::value(owner))
+        .filter(outbox_mail::Column::Id.eq(id))
+        .filter(outbox_mail::Column::Status.eq(PENDING))
+        .filter(free(now))
+        .exec(&*transaction)
+        .await?;
+    if taken.rows_affected != 1 {
+        return Ok(None);
+    }
+    let mail = outbox_mail::Entity::find_by_id(id).one(&*transaction).await?;
+    transaction.commit().await?;
+    Ok(mail)
+}
+
+/// What became of one attempt.
+enum Outcome {
+    Sent,
+    Logged,
+    Retry(String),
+    Failed(String),
+}
+
+async fn attempt(app: &AppState, mail: &outbox_mail::Model) -> Outcome {
+    let Some(transport) = app.mailer.transport() else {
+        tracing::info!(
+            to = %mail.recipient,
+            kind = %mail.kind,
+            subject = %mail.subject,
+            link = mail.link.as_deref().unwrap_or("-"),
+            "mail not sent: no SMTP server is configured (STEWARD_SMTP_URL); it stays in the outbox"
+        );
+        return Outcome::Logged;
+    };
+    let recipient: Mailbox = match mail.recipient.parse() {
+        Ok(recipient) => recipient,
+        Err(_) => return Outcome::Failed("the recipient is not a valid address".into()),
+    };
+    let body = MultiPart::alternative_plain_html(
+        mail.text_body.clone().unwrap_or_default(),
+        mail.html_body.clone().unwrap_or_default(),
+    );
+    let message = lettre::Message::builder()
+        .from(app.mailer.from().clone())
+        .to(recipient)
+        .subject(super::header_safe(&mail.subject))
+        .multipart(body);
+    let message = match message {
+        Ok(message) => message,
+        Err(error) => return Outcome::Failed(format!("the message could not be built: {error}")),
+    };
+    match transport.send(message).await {
+        Ok(_) => Outcome::Sent,
+        Err(error) if error.is_permanent() => Outcome::Failed(error.to_string()),
+        Err(error) => Outcome::Retry(error.to_string()),
+    }
+}
+
+async fn deliver(app: &AppState, owner: &str, mail: outbox_mail::Model) -> Result<()> {
+    let outcome = attempt(app, &mail).await;
+    let now = app.clock.now();
+    let mut update = outbox_mail::Entity::update_many()
+        .col_expr(
+            outbox_mail::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(outbox_mail::Column::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(outbox_mail::Column::Attempts, Expr::value(mail.attempts + 1));
+    let kind = mail.kind.clone();
+    update = match outcome {
+        Outcome::Sent => {
+            metrics::counter!("steward_mail_sent_total", "kind" => kind).increment(1);
+            // Delivered: the bodies and the link held a live token, which the outbox need not keep.
+            update
+                .col_expr(outbox_mail::Column::Status, Expr::value(SENT))
+                .col_expr(outbox_mail::Column::SentAt, Expr::value(now))
+                .col_expr(outbox_mail::Column::TextBody, Expr::value(Option::<String>::None))
+                .col_expr(outbox_mail::Column::HtmlBody, Expr::value(Option::<String>::None))
+                .col_expr(outbox_mail::Column::Link, Expr::value(Option::<String>::None))
+                .col_expr(outbox_mail::Column::LastError, Expr::value(Option::<String>::None))
+        }
+        Outcome::Logged => update
+            .col_expr(outbox_mail::Column::Status, Expr::value(LOGGED))
+            .col_expr(outbox_mail::Column::Attempts, Expr::value(mail.attempts)),
+        Outcome::Retry(error) => {
+            metrics::counter!("steward_mail_failures_total", "kind" => kind).increment(1);
+            tracing::warn!(id = %mail.id, attempts = mail.attempts + 1, %error, "mail not delivered; it will be retried");
+            update
+                .col_expr(
+                    outbox_mail::Column::NextAttemptAt,
+                    Expr::value(now + backoff(mail.attempts + 1)),
+                )
+                .col_expr(outbox_mail::Column::LastError, Expr::value(truncate(error)))
+        }
+        Outcome::Failed(error) => {
+            metrics::counter!("steward_mail_failures_total", "kind" => kind).increment(1);
+            tracing::error!(id = %mail.id, %error, "mail refused for good");
+            update
+                .col_expr(outbox_mail::Column::Status, Expr::value(FAILED))
+                .col_expr(outbox_mail::Column::LastError, Expr::value(truncate(error)))
+        }
+    };
+    let transaction = app.database.write().await?;
+    update
+        .filter(outbox_mail::Column::Id.eq(mail.id))
+        .filter(outbox_mail::Column::LeaseOwner.eq(owner))
+        .exec(&*transaction)
+        .await?;
+    transaction.commit().await
+}
+
+fn truncate(error: String) -> String {
+    error.chars().take(1000).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn retries_back_off_to_an_hour() {
+        assert_eq!(backoff(1).num_seconds(), 10);
+        assert_eq!(backoff(2).num_seconds(), 20);
+        assert_eq!(backoff(5).num_seconds(), 160);
+        assert_eq!(backoff(12).num_seconds(), 3600);
+        assert_eq!(backoff(1000).num_seconds(), 3600);
+    }
+}
