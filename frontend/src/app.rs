@@ -1,6 +1,7 @@
 //! The router and the sign-in gate. Pages reached from an emailed or printed link (sign-in, setup,
-//! reset) stand alone; everything else sits behind the gate, which waits for the start-up session
-//! check, sends the signed-out to sign-in, and holds back the portal while a password change is due.
+//! reset, forgotten password, verification, invitation, unlock) stand alone; everything else sits
+//! behind the gate, which waits for the start-up session check, sends the signed-out to sign-in,
+//! and holds back the portal while a password change is due.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -11,15 +12,21 @@ use leptos_router::{path, NavigateOptions};
 use crate::api::client::{provide_session, refresh};
 use crate::api::{use_session, AuthState};
 use crate::components::shell::Shell;
+use crate::pages::accept_invitation::AcceptInvitationPage;
 use crate::pages::change_password::ChangePasswordPage;
+use crate::pages::forgot_password::ForgotPasswordPage;
 use crate::pages::home::HomePage;
 use crate::pages::login::LoginPage;
+use crate::pages::mail::MailPage;
 use crate::pages::members::MembersPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::organizations::OrganizationsPage;
+use crate::pages::profile::ProfilePage;
 use crate::pages::reset_password::ResetPasswordPage;
 use crate::pages::setup::SetupPage;
+use crate::pages::unlock::UnlockPage;
 use crate::pages::user::UserPage;
+use crate::pages::verify_email::VerifyEmailPage;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -35,11 +42,17 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/setup") view=SetupPage />
                 <Route path=path!("/reset-password") view=ResetPasswordPage />
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage />
+                <Route path=path!("/verify-email") view=VerifyEmailPage />
+                <Route path=path!("/accept-invitation") view=AcceptInvitationPage />
+                <Route path=path!("/unlock") view=UnlockPage />
                 <ParentRoute path=path!("") view=SignedInGate>
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/orgs") view=OrganizationsPage />
                     <Route path=path!("/orgs/:org_id") view=MembersPage />
                     <Route path=path!("/users/:user_id") view=UserPage />
+                    <Route path=path!("/me") view=ProfilePage />
+                    <Route path=path!("/mail") view=MailPage />
                 </ParentRoute>
             </Routes>
         </Router>

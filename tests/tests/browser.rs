@@ -403,3 +403,121 @@ async fn superadmin_creates_an_organization_and_a_user_in_the_portal() {
     let signed_in = server.login("hank@globex.test", "A-first-passphrase-to-change").await;
     assert_eq!(signed_in.ok()["login"]["passwordChangeRequired"], true);
 }
+
+/// Forgot password, the way a user meets it: the link on the sign-in page, the mail in their
+/// inbox (a real SMTP server), the reset page it leads to, and signing in with the new password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_resets_a_forgotten_password_from_the_mailed_link() {
+    use steward_tests::smtp::SmtpSink;
+    assert_portal_built();
+    let sink = SmtpSink::start().await;
+    let smtp_url = sink.url();
+    let server = TestServer::start_with(Backend::Sqlite, move |config| config.smtp_url = Some(smtp_url)).await;
+    let admin = server.superadmin().await;
+    let org = server.create_org(&admin, "acme").await;
+    server.create_user(&admin, &org, "ada@acme.test", &["MEMBER"]).await;
+    sink.wait_for("ada@acme.test", Duration::from_secs(10)).await; // the invitation
+    let new_password = "Lantern-obelisk-quartz-drizzle";
+
+    let driver = chromedriver().await;
+    let client = browser(&driver).await;
+    let result = async {
+        client.goto(&format!("{}/login", server.url)).await?;
+        click(&client, "forgot-password-link").await?;
+        type_into(&client, "forgot-email", "ada@acme.test").await?;
+        click(&client, "send-reset-link").await?;
+        wait_for_text(&client, "forgot-done", |text| text.contains("If an account exists")).await?;
+
+        let mail = sink.wait_for("ada@acme.test", Duration::from_secs(10)).await;
+        client.goto(&mail.link("/reset-password")).await?;
+        wait_for_text(&client, "reset-email", |text| text.contains("ada@acme.test")).await?;
+        type_into(&client, "new-password", new_password).await?;
+        type_into(&client, "new-password-confirm", new_password).await?;
+        std::fs::write(
+            workspace_root().join("target/browser-reset.png"),
+            client.screenshot().await?,
+        )?;
+        click(&client, "reset-password-submit").await?;
+        let done = wait_for_text(&client, "reset-password-done", |text| text.contains("changed")).await?;
+        Ok::<_, anyhow::Error>((mail.subject, done))
+    }
+    .await;
+    let _ = client.close().await;
+    let (subject, done) = result.expect("the browser journey");
+    assert!(subject.contains("Reset your"), "{subject}");
+    assert!(done.contains("Sign in"), "{done}");
+    server.login("ada@acme.test", new_password).await.ok();
+    server
+        .login("ada@acme.test", PASSWORD)
+        .await
+        .expect_code("INVALID_CREDENTIALS");
+}
+
+/// "My profile": a member edits their name and metadata, and changes their address, which takes
+/// effect when they follow the link mailed to the new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_edits_their_profile_and_changes_their_email() {
+    use steward_tests::smtp::SmtpSink;
+    assert_portal_built();
+    let sink = SmtpSink::start().await;
+    let smtp_url = sink.url();
+    let server = TestServer::start_with(Backend::Sqlite, move |config| config.smtp_url = Some(smtp_url)).await;
+    let admin = server.superadmin().await;
+    let org = server.create_org(&admin, "acme").await;
+    let member = server.member(&admin, &org, "grace@acme.test", &["MEMBER"]).await;
+    sink.wait_for("grace@acme.test", Duration::from_secs(10)).await; // the invitation
+
+    let driver = chromedriver().await;
+    let client = browser(&driver).await;
+    let result = async {
+        sign_in_through_portal(&client, &server, "grace@acme.test", CHANGED_PASSWORD).await?;
+        click(&client, "my-profile-link").await?;
+        let name = client.wait().for_element(Locator::Id("me-name")).await?;
+        name.clear().await?;
+        name.send_keys("Grace Hopper").await?;
+        click(&client, "save-profile").await?;
+        wait_for_text(&client, "profile-saved", |text| !text.is_empty()).await?;
+
+        let metadata = client.wait().for_element(Locator::Id("me-user-metadata")).await?;
+        metadata.clear().await?;
+        metadata.send_keys(r#"{"theme": "dark"}"#).await?;
+        click(&client, "save-metadata").await?;
+        wait_for_text(&client, "metadata-saved", |text| !text.is_empty()).await?;
+
+        type_into(&client, "me-new-email", "grace.hopper@acme.test").await?;
+        type_into(&client, "me-email-password", CHANGED_PASSWORD).await?;
+        click(&client, "change-email").await?;
+        wait_for_text(&client, "email-change-sent", |text| {
+            text.contains("grace.hopper@acme.test")
+        })
+        .await?;
+        std::fs::write(
+            workspace_root().join("target/browser-profile.png"),
+            client.screenshot().await?,
+        )?;
+
+        let mail = sink.wait_for("grace.hopper@acme.test", Duration::from_secs(10)).await;
+        client.goto(&mail.link("/verify-email")).await?;
+        click(&client, "verify-email").await?;
+        wait_for_text(&client, "verify-done", |text| !text.is_empty()).await?;
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    let _ = client.close().await;
+    result.expect("the browser journey");
+    let me = server
+        .as_(
+            &member,
+            "{ viewer { user { email emailVerified name userMetadata } } }",
+            json!({}),
+        )
+        .await;
+    let user = &me.ok()["viewer"]["user"];
+    assert_eq!(user["name"], "Grace Hopper");
+    assert_eq!(user["userMetadata"], json!({ "theme": "dark" }));
+    assert_eq!(user["email"], "grace.hopper@acme.test");
+    assert_eq!(user["emailVerified"], true);
+    // The old address is told.
+    let notice = sink.wait_for("grace@acme.test", Duration::from_secs(10)).await;
+    assert!(notice.subject.contains("was changed"), "{}", notice.subject);
+}

@@ -1,4 +1,5 @@
-//! Signing in and out, keeping the session alive, and the password flows that start from a link.
+//! Signing in and out, keeping the session alive, and the flows that start from a link and end
+//! with a password: reset, and accepting an invitation (which signs in).
 
 use graphql_client::GraphQLQuery;
 
@@ -53,6 +54,14 @@ pub struct ChangeMyPassword;
 )]
 pub struct ResetPassword;
 
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/auth.graphql",
+    response_derives = "Debug, Clone, PartialEq"
+)]
+pub struct AcceptInvitation;
+
 /// What every sign-in path hands the session store, whichever operation produced it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GrantedSession {
@@ -82,6 +91,7 @@ macro_rules! granted_from {
 granted_from!(login::SessionFields);
 granted_from!(refresh_session::SessionFields);
 granted_from!(setup_first_admin::SessionFields);
+granted_from!(accept_invitation::SessionFields);
 
 pub async fn login(email: String, password: String) -> Result<GrantedSession, ApiError> {
     let data = execute_public::<Login>(login::Variables { email, password }).await?;
@@ -133,4 +143,16 @@ pub async fn reset_password(token: String, new_password: String) -> Result<bool,
     let variables = reset_password::Variables { token, new_password };
     let data = execute_public::<ResetPassword>(variables).await?;
     Ok(data.reset_password)
+}
+
+/// Joins the organization the invitation is for and signs in. A new account sends a password
+/// (and optionally a name); an existing one sends neither.
+pub async fn accept_invitation(
+    token: String,
+    password: Option<String>,
+    name: Option<String>,
+) -> Result<GrantedSession, ApiError> {
+    let variables = accept_invitation::Variables { token, password, name };
+    let data = execute_public::<AcceptInvitation>(variables).await?;
+    Ok(data.accept_invitation.into())
 }

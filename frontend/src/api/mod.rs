@@ -5,9 +5,14 @@
 pub mod access;
 pub mod auth;
 pub mod client;
+pub mod credentials;
 pub mod error;
+pub mod invitations;
+pub mod links;
+pub mod mail;
 pub mod members;
 pub mod organizations;
+pub mod profile;
 pub mod types;
 pub mod users;
 pub mod viewer;

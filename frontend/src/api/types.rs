@@ -165,3 +165,71 @@ impl UserOrderField {
             .unwrap_or_default()
     }
 }
+
+/// What a one-time token from an emailed link is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TokenPurpose {
+    PasswordReset,
+    EmailVerification,
+    EmailChange,
+    Invitation,
+    Unlock,
+    #[serde(other)]
+    Unknown,
+}
+
+/// Where a message in the outbox stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MailStatus {
+    Pending,
+    Sent,
+    Failed,
+    /// Not sent: no SMTP server is configured, so the message went to the server log.
+    Logged,
+    #[serde(other)]
+    Unknown,
+}
+
+impl MailStatus {
+    pub const ALL: [MailStatus; 4] = [
+        MailStatus::Pending,
+        MailStatus::Sent,
+        MailStatus::Failed,
+        MailStatus::Logged,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MailStatus::Pending => "Pending",
+            MailStatus::Sent => "Sent",
+            MailStatus::Failed => "Failed",
+            MailStatus::Logged => "Logged",
+            MailStatus::Unknown => "Other",
+        }
+    }
+
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            MailStatus::Pending => "PENDING",
+            MailStatus::Sent => "SENT",
+            MailStatus::Failed => "FAILED",
+            MailStatus::Logged => "LOGGED",
+            MailStatus::Unknown => "UNKNOWN",
+        }
+    }
+
+    pub fn from_wire_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.wire_name() == name)
+    }
+
+    /// The pill colour, from the shared palette in lists.css.
+    pub fn pill_class(self) -> &'static str {
+        match self {
+            MailStatus::Sent => "pill positive",
+            MailStatus::Failed => "pill danger",
+            MailStatus::Pending | MailStatus::Logged | MailStatus::Unknown => "pill warning",
+        }
+    }
+}

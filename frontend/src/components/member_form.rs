@@ -7,6 +7,7 @@ use crate::api::members::{create_member, NewMember};
 use crate::api::types::OrgRole;
 use crate::api::{use_session, ApiError};
 use crate::components::error_box::{ErrorBox, FieldError};
+use crate::components::role_choices::RoleChoices;
 
 #[component]
 pub fn NewMemberForm(
@@ -57,35 +58,7 @@ pub fn NewMemberForm(
             <label for="new-user-name">"Name (optional)"</label>
             <input type="text" id="new-user-name" autocomplete="off" bind:value=name />
             <FieldError error=error field="name" />
-            <fieldset class="choices">
-                <legend>"Roles"</legend>
-                {OrgRole::GRANTABLE
-                    .into_iter()
-                    .map(|role| {
-                        let id = format!("new-user-role-{}", role.wire_name());
-                        let label_for = id.clone();
-                        view! {
-                            <label class="choice" for=label_for>
-                                <input
-                                    type="checkbox"
-                                    id=id
-                                    prop:checked=move || roles.with(|roles| roles.contains(&role))
-                                    on:change=move |event| {
-                                        let checked = event_target_checked(&event);
-                                        roles.update(|roles| {
-                                            roles.retain(|held| *held != role);
-                                            if checked {
-                                                roles.push(role);
-                                            }
-                                        });
-                                    }
-                                />
-                                {role.label()}
-                            </label>
-                        }
-                    })
-                    .collect_view()}
-            </fieldset>
+            <RoleChoices roles=roles id_prefix="new-user-role" />
             <FieldError error=error field="roles" />
             <label for="new-user-password">"Initial password (optional)"</label>
             <input

@@ -1,14 +1,22 @@
 //! Building blocks shared by the pages: the signed-in shell, the organization switcher, the member
-//! table, paging, search, error display, the creation forms and the user page's Access panel.
+//! table, paging, search, form fields, error and outcome display, the creation forms, the user
+//! page's Access and "Password and email" panels, invitations, and the frame of the public pages.
 
 pub mod access;
+pub mod action_controller;
 pub mod confirm;
+pub mod credentials;
 pub mod error_box;
+pub mod fields;
+pub mod invitations;
 pub mod member_form;
 pub mod members_table;
 pub mod organization_form;
 pub mod organization_switcher;
+pub mod outcome;
 pub mod pager;
 pub mod password_fields;
+pub mod public_page;
+pub mod role_choices;
 pub mod search_box;
 pub mod shell;

@@ -1,6 +1,6 @@
-//! The frame around every signed-in page: the header (product, organization switcher, who is
-//! signed in, sign-out here or everywhere) and the page below it. It also loads the viewer once
-//! for all pages.
+//! The frame around every signed-in page: the header (product, organization switcher, the
+//! organizations, mail for superadmins, one's own profile, who is signed in, sign-out here or
+//! everywhere) and the page below it. It also loads the viewer once for all pages.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -73,6 +73,14 @@ fn Header() -> impl IntoView {
             <OrganizationSwitcher />
             <nav class="top-nav">
                 <A href="/orgs">"Organizations"</A>
+                <Show when=is_superadmin>
+                    <A href="/mail" attr:id="mail-link">
+                        "Mail"
+                    </A>
+                </Show>
+                <A href="/me" attr:id="my-profile-link">
+                    "My profile"
+                </A>
             </nav>
             <div class="account">
                 <Show when=is_superadmin>

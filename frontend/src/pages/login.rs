@@ -1,13 +1,17 @@
 //! Sign-in. The portal signs in without an organization slug: an administrator's session reaches
-//! every organization they may manage, and the switcher moves between them.
+//! every organization they may manage, and the switcher moves between them. An `org` in the
+//! address (from an organization's own pages) is only carried on to the reset form.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 use crate::api::{auth, use_session, ApiError, AuthState};
 use crate::components::error_box::ErrorBox;
+use crate::components::public_page::with_organization;
+use crate::pages::reset_password::PASSWORD_CHANGED_NOTICE;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -16,6 +20,9 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let organization_slug = query.get_untracked().get("org").filter(|slug| !slug.trim().is_empty());
+    let forgot_href = with_organization("/forgot-password", organization_slug.as_deref());
+    let password_changed = query.get_untracked().get("notice").as_deref() == Some(PASSWORD_CHANGED_NOTICE);
 
     // Signed in already (the start-up refresh worked) or just now: continue where they were going.
     Effect::new(move |_| {
@@ -51,6 +58,14 @@ pub fn LoginPage() -> impl IntoView {
             <form class="panel form narrow" id="login-form" on:submit=submit>
                 <h1 class="brand">"Steward"</h1>
                 <p class="muted">"Sign in to the administration portal."</p>
+                {password_changed
+                    .then(|| {
+                        view! {
+                            <p class="notice" id="reset-password-done" role="status">
+                                "Your password has been changed. Sign in with it."
+                            </p>
+                        }
+                    })}
                 <ErrorBox id="login-error" error=error />
                 <label for="email">"Email"</label>
                 <input type="email" id="email" required autocomplete="username" bind:value=email />
@@ -70,6 +85,11 @@ pub fn LoginPage() -> impl IntoView {
                 >
                     {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
+                <p class="public-footer">
+                    <A href=forgot_href attr:id="forgot-password-link">
+                        "Forgot password?"
+                    </A>
+                </p>
             </form>
         </div>
     }

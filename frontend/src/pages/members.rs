@@ -1,5 +1,5 @@
 //! `/orgs/:orgId`: one organization's members with search, filters, sorting and paging, plus the
-//! "New user" form for those who may add members.
+//! "New user" form and the invitations for those who may add members.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -8,6 +8,7 @@ use crate::api::members::{load_members, OrganizationWithMembers, UserFilter, Use
 use crate::api::types::{MembershipStatus, OrderDirection, OrgRole, UserOrderField};
 use crate::api::use_session;
 use crate::components::error_box::ErrorBox;
+use crate::components::invitations::InvitationsPanel;
 use crate::components::member_form::NewMemberForm;
 use crate::components::members_table::MembersTable;
 use crate::components::pager::{CursorStack, Pager};
@@ -138,13 +139,14 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
         let _ = current_organization.try_set(None);
     });
 
-    let can_manage = {
+    let can_manage = Memo::new({
         let organization_id = organization_id.clone();
-        move || {
+        move |_| {
             viewer.with(|loaded| matches!(loaded, Some(Ok(profile)) if profile.can_manage_members_of(&organization_id)))
         }
-    };
+    });
 
+    let organization_id_for_form = organization_id.clone();
     view! {
         <section class="page">
             <div class="page-header">
@@ -152,7 +154,7 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
                     <h1 id="organization-name">{title}</h1>
                     <p class="muted mono" id="organization-slug">{slug}</p>
                 </div>
-                <Show when=move || can_manage() && !show_form.get()>
+                <Show when=move || can_manage.get() && !show_form.get()>
                     <button
                         type="button"
                         class="button primary"
@@ -179,7 +181,7 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
             }}
             <Show when=move || show_form.get()>
                 <NewMemberForm
-                    organization_id=organization_id.clone()
+                    organization_id=organization_id_for_form.clone()
                     on_created=Callback::new(move |email: String| {
                         show_form.set(false);
                         notice.set(Some(format!("Created {email}.")));
@@ -216,6 +218,9 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
                 noun=("member", "members")
                 total_id="member-count"
             />
+            <Show when=move || can_manage.get()>
+                <InvitationsPanel organization_id=organization_id.clone() />
+            </Show>
         </section>
     }
 }

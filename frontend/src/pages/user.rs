@@ -1,5 +1,5 @@
-//! `/users/:userId`: everything the administrator may see about one user, and the Access panel
-//! that shows and changes what keeps them out.
+//! `/users/:userId`: everything the administrator may see about one user, the Access panel that
+//! shows and changes what keeps them out, and the panel for their password and email address.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -9,6 +9,7 @@ use crate::api::access::{load_sessions, SignInSession};
 use crate::api::users::{load_user, UserMembership, UserProfile};
 use crate::api::{use_session, ApiError};
 use crate::components::access::{AccessController, AccessPanel};
+use crate::components::credentials::{CredentialsController, CredentialsPanel};
 use crate::components::error_box::ErrorBox;
 use crate::format;
 
@@ -31,14 +32,12 @@ fn UserView(user_id: String) -> impl IntoView {
         let user_id = user_id.clone();
         move || load_sessions(session, user_id.clone())
     });
-    let controller = AccessController::new(
-        session,
-        user_id,
-        Callback::new(move |()| {
-            user.refetch();
-            sessions.refetch();
-        }),
-    );
+    let reload = Callback::new(move |()| {
+        user.refetch();
+        sessions.refetch();
+    });
+    let controller = AccessController::new(session, user_id.clone(), reload);
+    let credentials = CredentialsController::new(session, user_id, reload);
 
     view! {
         <section class="page">
@@ -49,7 +48,12 @@ fn UserView(user_id: String) -> impl IntoView {
                     match loaded {
                         Ok(Some(profile)) => {
                             view! {
-                                <UserDetails profile=profile sessions=sessions controller=controller />
+                                <UserDetails
+                                    profile=profile
+                                    sessions=sessions
+                                    controller=controller
+                                    credentials=credentials
+                                />
                             }
                                 .into_any()
                         }
@@ -79,6 +83,7 @@ fn UserDetails(
     profile: UserProfile,
     sessions: Result<Vec<SignInSession>, ApiError>,
     controller: AccessController,
+    credentials: CredentialsController,
 ) -> impl IntoView {
     let heading = profile.name.clone().unwrap_or_else(|| profile.email.clone());
     let blocked = if profile.blocked {
@@ -148,7 +153,14 @@ fn UserDetails(
             </div>
             {profile.blocked.then(|| view! { <span class="pill danger">"Blocked"</span> })}
         </div>
-        <AccessPanel profile=profile.clone() sessions=sessions controller=controller />
+        <div class="user-panels">
+            <AccessPanel profile=profile.clone() sessions=sessions controller=controller />
+            <CredentialsPanel
+                controller=credentials
+                email=profile.email.clone()
+                email_verified=profile.email_verified
+            />
+        </div>
         <div class="panel" id="user-profile">
             <h2>"Profile"</h2>
             <dl class="details">

@@ -185,16 +185,32 @@ pub async fn consume(
 
 /// Spends every outstanding token of one purpose for a user (a password change invalidates
 /// pending reset links).
+///
+/// The tokens are found first and spent by their key. An UPDATE that searched the user and
+/// purpose index would take gap locks on MariaDB, and two transactions that each go on to insert
+/// a token there (two users created at once: their ids are adjacent) would deadlock.
 pub async fn invalidate(
     connection: &impl ConnectionTrait,
     user_id: UserId,
     purpose: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    one_time_token::Entity::update_many()
-        .col_expr(one_time_token::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
+    use sea_orm::QuerySelect;
+    let outstanding: Vec<String> = one_time_token::Entity::find()
+        .select_only()
+        .column(one_time_token::Column::TokenHash)
         .filter(one_time_token::Column::UserId.eq(user_id))
         .filter(one_time_token::Column::Purpose.eq(purpose))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .into_tuple()
+        .all(connection)
+        .await?;
+    if outstanding.is_empty() {
+        return Ok(());
+    }
+    one_time_token::Entity::update_many()
+        .col_expr(one_time_token::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(one_time_token::Column::TokenHash.is_in(outstanding))
         .filter(one_time_token::Column::UsedAt.is_null())
         .exec(connection)
         .await?;

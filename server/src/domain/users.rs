@@ -429,6 +429,9 @@ pub async fn update(scope: &IdentityManager<'_>, patch: ProfilePatch) -> Result<
     .await?;
     if let Some(transaction) = modified.transaction() {
         if modified.before.email != modified.after.email {
+            // Links already sent to the old address must not outlive it.
+            let now = app.clock.now();
+            super::tokens::invalidate(transaction, modified.after.id, super::tokens::PASSWORD_RESET, now).await?;
             let acting = super::recovery::acting_org(scope);
             let org = super::mailings::brand_org(transaction, modified.after.id, acting).await?;
             super::mailings::verification(transaction, app, &modified.after, org.as_ref(), app.clock.now()).await?;

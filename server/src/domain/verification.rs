@@ -130,8 +130,8 @@ pub async fn verify(scope: &Public<'_>, token: &str) -> Result<()> {
     Ok(())
 }
 
-/// The user's own address change: proven by the password, it takes effect when the link sent to
-/// the new address is followed. An address that belongs to another account answers the same but
+/// The user's own address change: proven by the password (and rate limited like other mail
+/// requests), it takes effect when the link sent to the new address is followed. An address that belongs to another account answers the same but
 /// is sent nothing, so the form cannot be used to find out who has an account.
 pub async fn change_mine(scope: &Myself<'_>, new_email: &str, password: &str) -> Result<()> {
     let app = scope.app();
@@ -145,6 +145,8 @@ pub async fn change_mine(scope: &Myself<'_>, new_email: &str, password: &str) ->
         return Err(Error::InvalidCredentials);
     }
     let user = find(scope, user_id).await?;
+    let actor = scope.actor();
+    app.limits.check_mail_request(actor.ip.as_deref(), &user.email)?;
     if user.email == new_email {
         return Err(Error::invalid("newEmail", "that is already your address"));
     }

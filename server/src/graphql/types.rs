@@ -105,7 +105,6 @@ impl User {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
-    /// Whether the user is a platform superadmin.
     /// The address a pending change of the user's own would switch to, until its link is
     /// followed.
     async fn pending_email(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
@@ -114,6 +113,7 @@ impl User {
         };
         Ok(crate::domain::verification::pending_email(&scope, self.0.id).await?)
     }
+    /// Whether the user is a platform superadmin.
     async fn is_superadmin(&self) -> bool {
         self.0.is_superadmin
     }

@@ -31,7 +31,12 @@ pub fn spawn(app: AppState) -> tokio::task::JoinHandle<()> {
         let poll = std::time::Duration::from_millis(app.config.mail_poll_interval_ms.max(10));
         loop {
             if let Err(error) = drain(&app, &owner).await {
-                tracing::warn!(%error, "the mail worker could not read the outbox; it tries again");
+                // The cause, which the error's own message leaves out for clients.
+                let error = match error {
+                    crate::error::Error::Internal(cause) => format!("{cause:#}"),
+                    other => other.to_string(),
+                };
+                tracing::warn!(error, "the mail worker could not read the outbox; it tries again");
             }
             tokio::select! {
                 _ = app.mailer.rung() => {}
@@ -154,8 +159,12 @@ async fn deliver(app: &AppState, owner: &str, mail: outbox_mail::Model) -> Resul
             outbox_mail::Column::LeaseUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .col_expr(outbox_mail::Column::LeaseOwner, Expr::value(Option::<String>::None))
-        .col_expr(outbox_mail::Column::Attempts, Expr::value(mail.attempts + 1));
+        .col_expr(outbox_mail::Column::LeaseOwner, Expr::value(Option::<String>::None));
+    // Logging a message is no attempt to send it. (Each column is set once: PostgreSQL refuses
+    // an UPDATE that assigns one twice.)
+    if !matches!(outcome, Outcome::Logged) {
+        update = update.col_expr(outbox_mail::Column::Attempts, Expr::value(mail.attempts + 1));
+    }
     let kind = mail.kind.clone();
     update = match outcome {
         Outcome::Sent => {
@@ -169,9 +178,7 @@ async fn deliver(app: &AppState, owner: &str, mail: outbox_mail::Model) -> Resul
                 .col_expr(outbox_mail::Column::Link, Expr::value(Option::<String>::None))
                 .col_expr(outbox_mail::Column::LastError, Expr::value(Option::<String>::None))
         }
-        Outcome::Logged => update
-            .col_expr(outbox_mail::Column::Status, Expr::value(LOGGED))
-            .col_expr(outbox_mail::Column::Attempts, Expr::value(mail.attempts)),
+        Outcome::Logged => update.col_expr(outbox_mail::Column::Status, Expr::value(LOGGED)),
         Outcome::Retry(error) => {
             metrics::counter!("steward_mail_failures_total", "kind" => kind).increment(1);
             tracing::warn!(id = %mail.id, attempts = mail.attempts + 1, %error, "mail not delivered; it will be retried");

@@ -1,16 +1,7 @@
-//! Running the Access panel's actions: one at a time, each followed by a reload of the user, with
-//! its outcome remembered next to the control that started it.
-//!
-//! The controller belongs to the page rather than the panel: a reload renders the panel anew, and
-//! the outcome of the action that caused it must outlive that.
+//! The Access panel's actions, run by the page's [`ActionController`]: one at a time, each
+//! followed by a reload of the user, with its outcome next to the control that started it.
 
-use std::future::Future;
-
-use leptos::prelude::*;
-use leptos::task::spawn_local;
-
-use crate::api::client::Session;
-use crate::api::ApiError;
+use crate::components::action_controller::ActionController;
 
 /// Which control an outcome belongs to, so that its error or confirmation shows beside it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,105 +23,4 @@ impl AccessAction {
     }
 }
 
-/// What the last action came to: a sentence saying what changed, or the server's refusal.
-#[derive(Clone, Debug, PartialEq)]
-struct Outcome {
-    action: AccessAction,
-    result: Result<String, ApiError>,
-}
-
-#[derive(Clone, Copy)]
-pub struct AccessController {
-    session: Session,
-    user_id: StoredValue<String>,
-    /// The action on its way, until the server has answered it.
-    pending: RwSignal<Option<AccessAction>>,
-    outcome: RwSignal<Option<Outcome>>,
-    reload: Callback<()>,
-}
-
-impl AccessController {
-    /// `reload` fetches the user (and their sessions) again; it is called after every action,
-    /// refused or not, since a refusal may itself mean the page is out of date.
-    pub fn new(session: Session, user_id: String, reload: Callback<()>) -> Self {
-        Self {
-            session,
-            user_id: StoredValue::new(user_id),
-            pending: RwSignal::new(None),
-            outcome: RwSignal::new(None),
-            reload,
-        }
-    }
-
-    pub fn session(&self) -> Session {
-        self.session
-    }
-
-    pub fn user_id(&self) -> String {
-        self.user_id.get_value()
-    }
-
-    /// Whether the page shows the signed-in person's own account, where the server refuses
-    /// blocking and suspending.
-    pub fn is_own_account(&self) -> bool {
-        self.session
-            .user()
-            .is_some_and(|user| user.id == self.user_id.get_value())
-    }
-
-    /// Whether any action is under way; every control waits for it. Tracked.
-    pub fn is_busy(&self) -> bool {
-        self.pending.with(Option::is_some)
-    }
-
-    /// Whether this particular action is under way, for its button's label. Tracked.
-    pub fn is_running(&self, action: &AccessAction) -> bool {
-        self.pending.with(|pending| pending.as_ref() == Some(action))
-    }
-
-    /// The refusal of the last action, when it was one matching `belongs`. Tracked.
-    pub fn error_where(
-        &self,
-        belongs: impl Fn(&AccessAction) -> bool + Send + Sync + 'static,
-    ) -> Signal<Option<ApiError>> {
-        let outcome = self.outcome;
-        Signal::derive(move || {
-            outcome.with(|outcome| match outcome {
-                Some(Outcome {
-                    action,
-                    result: Err(error),
-                }) if belongs(action) => Some(error.clone()),
-                _ => None,
-            })
-        })
-    }
-
-    /// What the last action changed, when it succeeded and was one matching `belongs`. Tracked.
-    pub fn notice_where(&self, belongs: impl Fn(&AccessAction) -> bool) -> Option<String> {
-        self.outcome.with(|outcome| match outcome {
-            Some(Outcome {
-                action,
-                result: Ok(notice),
-            }) if belongs(action) => Some(notice.clone()),
-            _ => None,
-        })
-    }
-
-    /// Sends `request` unless another action is still under way, then reloads the user whatever
-    /// the answer. `request` answers with a sentence saying what changed.
-    pub fn run(self, action: AccessAction, request: impl Future<Output = Result<String, ApiError>> + 'static) {
-        if self.pending.get_untracked().is_some() {
-            return;
-        }
-        self.pending.set(Some(action.clone()));
-        self.outcome.set(None);
-        spawn_local(async move {
-            let result = request.await;
-            // The page may have been left meanwhile; then there is nothing to update.
-            if self.outcome.try_set(Some(Outcome { action, result })).is_none() {
-                self.pending.set(None);
-                self.reload.try_run(());
-            }
-        });
-    }
-}
+pub type AccessController = ActionController<AccessAction>;

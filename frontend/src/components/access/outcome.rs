@@ -5,25 +5,13 @@
 use leptos::prelude::*;
 
 use crate::api::ApiError;
-use crate::components::error_box::ErrorBox;
+use crate::components::outcome::Outcome;
 
 #[component]
 pub fn ActionOutcome(
     #[prop(into)] error: Signal<Option<ApiError>>,
     #[prop(into)] notice: Signal<Option<String>>,
 ) -> impl IntoView {
-    view! {
-        <ErrorBox id="access-error" error=error />
-        {move || {
-            notice
-                .get()
-                .map(|text| {
-                    view! {
-                        <p class="notice" id="access-notice" role="status">
-                            {text}
-                        </p>
-                    }
-                })
-        }}
-    }
+    let result = Signal::derive(move || error.get().map(Err).or_else(|| notice.get().map(Ok)));
+    view! { <Outcome error_id="access-error" notice_id="access-notice" result=result /> }
 }

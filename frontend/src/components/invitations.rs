@@ -1,0 +1,174 @@
+//! The members page's "Invitations" panel, for those who manage the organization's members:
+//! invite someone by email with the roles they will get, and see and revoke the invitations
+//! still pending.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+
+use crate::api::invitations::{invite_member, load_invitations, revoke_invitation, Invitation};
+use crate::api::types::OrgRole;
+use crate::api::{use_session, ApiError};
+use crate::components::error_box::ErrorBox;
+use crate::components::fields::{BusyButton, TextField};
+use crate::components::outcome::{error_of, Outcome};
+use crate::components::role_choices::RoleChoices;
+use crate::format;
+
+#[component]
+pub fn InvitationsPanel(organization_id: String) -> impl IntoView {
+    let session = use_session();
+    let invitations = LocalResource::new({
+        let organization_id = organization_id.clone();
+        move || load_invitations(session, organization_id.clone())
+    });
+    let email = RwSignal::new(String::new());
+    let roles = RwSignal::new(vec![OrgRole::Member]);
+
+    let invite = Action::new_local(move |(email_address, chosen): &(String, Vec<OrgRole>)| {
+        let (email_address, chosen) = (email_address.clone(), chosen.clone());
+        let organization_id = organization_id.clone();
+        async move {
+            invite_member(session, organization_id, email_address.clone(), chosen).await?;
+            let _ = email.try_set(String::new());
+            invitations.refetch();
+            Ok::<_, ApiError>(format!("Invitation sent to {email_address}."))
+        }
+    });
+    let revoke = Action::new_local(move |invitation: &Invitation| {
+        let invitation = invitation.clone();
+        async move {
+            revoke_invitation(session, invitation.id).await?;
+            invitations.refetch();
+            Ok::<_, ApiError>(format!("Revoked the invitation for {}.", invitation.email))
+        }
+    });
+    let invite_result = Signal::derive(move || invite.value().get());
+    let revoke_result = Signal::derive(move || revoke.value().get());
+
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        revoke.value().set(None);
+        invite.dispatch_local((email.get_untracked().trim().to_owned(), roles.get_untracked()));
+    };
+
+    view! {
+        <div class="panel" id="invitations-panel">
+            <h2>"Invitations"</h2>
+            <form class="form" id="invite-member-form" on:submit=submit>
+                <p class="hint">
+                    "The person gets an email with a link to join; without an account yet, they "
+                    "choose a password there."
+                </p>
+                <TextField
+                    id="invite-email"
+                    label="Email"
+                    kind="email"
+                    required=true
+                    value=email
+                    error=error_of(invite_result)
+                    field="email"
+                />
+                <RoleChoices roles=roles id_prefix="invite-role" />
+                <div class="form-actions">
+                    <BusyButton
+                        id="send-invitation"
+                        label="Send invitation"
+                        running_label="Sending…"
+                        running=invite.pending()
+                    />
+                </div>
+                <Outcome error_id="invite-error" notice_id="invitation-sent" result=invite_result />
+            </form>
+            <h3 class="subheading">"Pending"</h3>
+            <Outcome error_id="revoke-invitation-error" notice_id="invitation-revoked" result=revoke_result />
+            <Transition fallback=|| view! { <p class="muted">"Loading invitations…"</p> }>
+                {move || Suspend::new(async move {
+                    match invitations.await {
+                        Ok(rows) => {
+                            view! {
+                                <InvitationsTable
+                                    rows=rows
+                                    revoking=revoke.pending()
+                                    on_revoke=Callback::new(move |invitation: Invitation| {
+                                        invite.value().set(None);
+                                        revoke.dispatch_local(invitation);
+                                    })
+                                />
+                            }
+                                .into_any()
+                        }
+                        Err(error) => {
+                            view! { <ErrorBox id="invitations-error" error=Some(error) /> }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn InvitationsTable(
+    rows: Vec<Invitation>,
+    #[prop(into)] revoking: Signal<bool>,
+    on_revoke: Callback<Invitation>,
+) -> impl IntoView {
+    let body = if rows.is_empty() {
+        view! {
+            <tr>
+                <td colspan="4" class="muted">
+                    "No pending invitations."
+                </td>
+            </tr>
+        }
+        .into_any()
+    } else {
+        rows.into_iter()
+            .map(|invitation| {
+                let button_id = format!("revoke-invitation-{}", invitation.id);
+                let label = format!("Revoke the invitation for {}", invitation.email);
+                let row_id = invitation.id.clone();
+                let email = invitation.email.clone();
+                let roles = format::roles(&invitation.roles);
+                let expires = format::timestamp(&invitation.expires_at);
+                view! {
+                    <tr data-invitation-id=row_id>
+                        <td>{email}</td>
+                        <td>{roles}</td>
+                        <td>{expires}</td>
+                        <td class="actions-column">
+                            <button
+                                type="button"
+                                class="button danger-outline"
+                                id=button_id
+                                aria-label=label
+                                disabled=move || revoking.get()
+                                on:click=move |_| on_revoke.run(invitation.clone())
+                            >
+                                "Revoke"
+                            </button>
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view()
+            .into_any()
+    };
+    view! {
+        <div class="table-scroll">
+            <table class="data-table" id="invitations-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Roles"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col" class="actions-column">
+                            <span class="visually-hidden">"Actions"</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+    }
+}
