@@ -22,3 +22,6 @@ fi
 
 echo "==> tests"
 cargo test --locked --workspace --exclude steward-frontend
+
+echo "==> portal logic (merge-patch diff, password rules), on the host"
+cargo test --locked -p steward-frontend --lib
