@@ -63,3 +63,7 @@ typed_id!(
     /// An audit event.
     AuditEventId
 );
+typed_id!(
+    /// A partner application's credentials (an API client) in one organization.
+    ApiClientId
+);

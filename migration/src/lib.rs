@@ -7,6 +7,7 @@ mod m20261127_000001_create_identity_tables;
 mod m20261127_000002_create_login_failures;
 mod m20261127_000003_create_password_history;
 mod m20261127_000004_create_mail_outbox;
+mod m20261127_000005_create_api_clients;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_create_login_failures::Migration),
             Box::new(m20261127_000003_create_password_history::Migration),
             Box::new(m20261127_000004_create_mail_outbox::Migration),
+            Box::new(m20261127_000005_create_api_clients::Migration),
         ]
     }
 }

@@ -42,6 +42,12 @@ pub struct Config {
     /// How often the mail worker looks for mail committed by other instances (it is woken at once
     /// for its own).
     pub mail_poll_interval_ms: u64,
+    /// Lifetime of an API client's access token.
+    pub client_token_ttl_seconds: i64,
+    /// Token requests (`/oauth/token`) one client IP may make per minute.
+    pub token_requests_per_ip_per_minute: u32,
+    /// Token requests for one API client per minute, from anywhere.
+    pub token_requests_per_client_per_minute: u32,
     /// Password-reset and verification mails one client IP may ask for per minute.
     pub mail_requests_per_ip_per_minute: u32,
     /// Password-reset and verification mails one address may be sent per hour on request.
@@ -66,6 +72,9 @@ impl Default for Config {
             login_attempts_per_account_per_minute: 20,
             trusted_proxies: None,
             mail_poll_interval_ms: 2000,
+            client_token_ttl_seconds: 3600,
+            token_requests_per_ip_per_minute: 60,
+            token_requests_per_client_per_minute: 30,
             mail_requests_per_ip_per_minute: 10,
             mail_requests_per_account_per_hour: 5,
         }
@@ -96,7 +105,10 @@ impl Config {
             anyhow::bail!("invalid configuration: public_url must start with http:// or https://");
         }
         crate::http::TrustedProxies::parse(self.trusted_proxies.as_deref())?;
-        if self.access_token_ttl_seconds < 10 || self.session_lifetime_seconds < 60 {
+        if self.access_token_ttl_seconds < 10
+            || self.session_lifetime_seconds < 60
+            || self.client_token_ttl_seconds < 10
+        {
             anyhow::bail!("invalid configuration: token lifetimes are too short");
         }
         Ok(())

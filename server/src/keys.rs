@@ -15,9 +15,9 @@ use std::sync::{Arc, RwLock};
 use crate::clock::Clock;
 use crate::db::Database;
 use crate::error::{Error, Result};
-use steward_entity::{signing_key, OrgId, SessionId, UserId};
+use steward_entity::{signing_key, ApiClientId, OrgId, SessionId, UserId};
 
-/// What an access token says.
+/// What a user's access token says.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
     pub iss: String,
@@ -30,6 +30,41 @@ pub struct Claims {
     pub org: Option<OrgId>,
     pub iat: i64,
     pub exp: i64,
+}
+
+/// What an API client's access token (client-credentials grant) says.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ClientClaims {
+    pub iss: String,
+    /// The client's public `client_id`.
+    pub sub: String,
+    /// The client; every request checks it still exists.
+    pub cid: ApiClientId,
+    /// The one organization the client acts in.
+    pub org: OrgId,
+    /// The granted scopes, space-separated (RFC 6749 §3.3).
+    pub scope: String,
+    /// The client's secret version when the token was issued.
+    pub ver: i32,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// A verified access token of either kind.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum TokenClaims {
+    User(Claims),
+    Client(ClientClaims),
+}
+
+impl TokenClaims {
+    fn exp(&self) -> i64 {
+        match self {
+            TokenClaims::User(claims) => claims.exp,
+            TokenClaims::Client(claims) => claims.exp,
+        }
+    }
 }
 
 struct PublicKey {
@@ -102,14 +137,14 @@ impl KeyStore {
         Ok(())
     }
 
-    pub fn issue(&self, claims: &Claims) -> Result<String> {
+    pub fn issue(&self, claims: &impl Serialize) -> Result<String> {
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.current_kid.clone());
         jsonwebtoken::encode(&header, claims, &self.encoding).map_err(Error::internal)
     }
 
     /// Checks signature, issuer and expiry. Any failure is `Unauthenticated`.
-    pub async fn verify(&self, token: &str, now: i64) -> Result<Claims> {
+    pub async fn verify(&self, token: &str, now: i64) -> Result<TokenClaims> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| Error::Unauthenticated)?;
         let kid = header.kid.ok_or(Error::Unauthenticated)?;
         let mut key = self.public.read().expect("key lock").get(&kid).cloned();
@@ -123,11 +158,11 @@ impl KeyStore {
         validation.set_issuer(&[&self.issuer]);
         validation.validate_exp = false;
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation)
+        let claims = jsonwebtoken::decode::<TokenClaims>(token, &key.decoding, &validation)
             .map_err(|_| Error::Unauthenticated)?
             .claims;
         // Expiry against the injected clock, not the system's.
-        if claims.exp <= now {
+        if claims.exp() <= now {
             return Err(Error::Unauthenticated);
         }
         Ok(claims)

@@ -15,6 +15,8 @@ pub struct Limits {
     login_per_account: Arc<DefaultKeyedRateLimiter<String>>,
     mail_per_ip: Arc<DefaultKeyedRateLimiter<String>>,
     mail_per_account: Arc<DefaultKeyedRateLimiter<String>>,
+    token_per_ip: Arc<DefaultKeyedRateLimiter<String>>,
+    token_per_client: Arc<DefaultKeyedRateLimiter<String>>,
 }
 
 fn per_minute(count: u32) -> Arc<DefaultKeyedRateLimiter<String>> {
@@ -38,6 +40,8 @@ impl Limits {
             login_per_account: per_minute(config.login_attempts_per_account_per_minute),
             mail_per_ip: per_minute(config.mail_requests_per_ip_per_minute),
             mail_per_account: per_hour(config.mail_requests_per_account_per_hour),
+            token_per_ip: per_minute(config.token_requests_per_ip_per_minute),
+            token_per_client: per_minute(config.token_requests_per_client_per_minute),
         }
     }
 
@@ -50,6 +54,11 @@ impl Limits {
     /// addresses count alike, so the limit tells nothing about which exist.
     pub fn check_mail_request(&self, ip: Option<&str>, account: &str) -> Result<()> {
         Self::check(&self.mail_per_ip, &self.mail_per_account, ip, account)
+    }
+
+    /// One `/oauth/token` request from `ip` for `client_id`.
+    pub fn check_token(&self, ip: Option<&str>, client_id: &str) -> Result<()> {
+        Self::check(&self.token_per_ip, &self.token_per_client, ip, client_id)
     }
 
     fn check(
@@ -73,5 +82,7 @@ impl Limits {
         self.login_per_account.retain_recent();
         self.mail_per_ip.retain_recent();
         self.mail_per_account.retain_recent();
+        self.token_per_ip.retain_recent();
+        self.token_per_client.retain_recent();
     }
 }

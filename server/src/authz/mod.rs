@@ -8,5 +8,5 @@
 mod principal;
 mod scopes;
 
-pub use principal::{Caller, Principal, UserPrincipal};
+pub use principal::{Caller, ClientPrincipal, Principal, UserPrincipal};
 pub use scopes::*;

@@ -1,5 +1,5 @@
 //! Turning a request's bearer token into a principal, checking on every request that the session
-//! and the user are still valid.
+//! and the user (or the API client) are still valid.
 
 use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -9,8 +9,9 @@ use std::sync::Arc;
 use crate::domain::roles::{RoleSet, ACTIVE};
 use crate::domain::settings::OrgSettings;
 use crate::error::{Error, Result};
+use crate::keys::{Claims, ClientClaims, TokenClaims};
 use crate::state::AppState;
-use steward_entity::{membership, organization, session, user, OrgId, SessionId, UserId};
+use steward_entity::{api_client, membership, organization, session, user, ApiClientId, OrgId, SessionId, UserId};
 
 /// A signed-in user as this request sees them.
 #[derive(Debug)]
@@ -27,10 +28,25 @@ pub struct UserPrincipal {
     pub reach: HashMap<OrgId, RoleSet>,
 }
 
+/// A partner application, acting inside its one organization with its scopes.
+#[derive(Debug)]
+pub struct ClientPrincipal {
+    pub id: ApiClientId,
+    pub org_id: OrgId,
+    pub scopes: Vec<String>,
+}
+
+impl ClientPrincipal {
+    pub fn has(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|granted| granted == scope)
+    }
+}
+
 #[derive(Debug)]
 pub enum Principal {
     Anonymous,
     User(Arc<UserPrincipal>),
+    Client(Arc<ClientPrincipal>),
     /// A token was presented and did not hold; requests that need sign-in fail with this code.
     Rejected(&'static str),
 }
@@ -77,7 +93,7 @@ impl Caller {
         let principal = match token {
             None => Principal::Anonymous,
             Some(token) => match authenticate(&state, token).await {
-                Ok(user) => Principal::User(Arc::new(user)),
+                Ok(principal) => principal,
                 Err(Error::UserBlocked) => Principal::Rejected("USER_BLOCKED"),
                 Err(Error::Internal(error)) => {
                     tracing::error!(error = format!("{error:#}"), "authentication failed");
@@ -103,6 +119,9 @@ impl Caller {
     pub fn user(&self) -> Result<&Arc<UserPrincipal>> {
         match &self.principal {
             Principal::User(user) => Ok(user),
+            Principal::Client(_) => Err(Error::Forbidden(
+                "API clients act on their organization's users; this needs a signed-in user",
+            )),
             Principal::Rejected("USER_BLOCKED") => Err(Error::UserBlocked),
             Principal::Rejected("INTERNAL") => Err(Error::internal(anyhow::anyhow!("authentication failed"))),
             _ => Err(Error::Unauthenticated),
@@ -117,11 +136,69 @@ impl Caller {
         }
         Ok(user)
     }
+
+    /// The API client calling, if one is.
+    pub fn client(&self) -> Option<&Arc<ClientPrincipal>> {
+        match &self.principal {
+            Principal::Client(client) => Some(client),
+            _ => None,
+        }
+    }
+
+    /// Anyone authenticated: a user (even one who must change their password first) or an API
+    /// client.
+    pub fn authenticated(&self) -> Result<()> {
+        if self.client().is_some() {
+            return Ok(());
+        }
+        self.user().map(|_| ())
+    }
+
+    /// Anyone authenticated who may do more than change a password: a user with a full session,
+    /// or an API client.
+    pub fn signed_in(&self) -> Result<()> {
+        if self.client().is_some() {
+            return Ok(());
+        }
+        self.full_user().map(|_| ())
+    }
 }
 
-async fn authenticate(state: &AppState, token: &str) -> Result<UserPrincipal> {
+async fn authenticate(state: &AppState, token: &str) -> Result<Principal> {
     let now = state.clock.now();
-    let claims = state.keys.verify(token, now.timestamp()).await?;
+    match state.keys.verify(token, now.timestamp()).await? {
+        TokenClaims::User(claims) => Ok(Principal::User(Arc::new(authenticate_user(state, claims).await?))),
+        TokenClaims::Client(claims) => Ok(Principal::Client(Arc::new(authenticate_client(state, claims).await?))),
+    }
+}
+
+/// A client's token holds while the client exists and its secret has not been rotated since the
+/// token was issued: deleting or rotating bites on the very next request.
+async fn authenticate_client(state: &AppState, claims: ClientClaims) -> Result<ClientPrincipal> {
+    let client = api_client::Entity::find_by_id(claims.cid)
+        .one(state.database.reader())
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    if client.org_id != claims.org || claims.ver != client.secret_version {
+        return Err(Error::Unauthenticated);
+    }
+    let granted = crate::domain::api_clients::scopes_of(&client);
+    // The token's scopes, narrowed to what the client still holds.
+    let scopes = claims
+        .scope
+        .split_whitespace()
+        .filter(|scope| granted.iter().any(|held| held == scope))
+        .map(str::to_owned)
+        .collect();
+    Ok(ClientPrincipal {
+        id: client.id,
+        org_id: client.org_id,
+        scopes,
+    })
+}
+
+async fn authenticate_user(state: &AppState, claims: Claims) -> Result<UserPrincipal> {
+    let now = state.clock.now();
     let database = state.database.reader();
     // The session and its user in one round trip.
     let (session, user) = session::Entity::find_by_id(claims.sid)

@@ -9,12 +9,13 @@ use crate::db::Database;
 use crate::domain::roles::{Role, RoleSet};
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use steward_entity::{membership, user, OrgId, UserId};
+use steward_entity::{membership, user, ApiClientId, OrgId, UserId};
 
 /// Who did something, for the audit log.
 #[derive(Clone, Debug, Default)]
 pub struct Actor {
     pub user_id: Option<UserId>,
+    pub api_client_id: Option<ApiClientId>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
 }
@@ -35,6 +36,7 @@ pub trait Scope: Sync {
         let caller = self.caller();
         Actor {
             user_id: caller.user().ok().map(|user| user.user_id),
+            api_client_id: caller.client().map(|client| client.id),
             ip: caller.ip.clone(),
             user_agent: caller.user_agent.clone(),
         }
@@ -136,6 +138,12 @@ impl OrgManager<'_> {
     }
 }
 
+impl OrgAdmin<'_> {
+    pub fn org_id(&self) -> OrgId {
+        self.org_id
+    }
+}
+
 impl MemberManager<'_> {
     pub fn check_grant(&self, roles: &RoleSet) -> Result<()> {
         if roles.is_privileged() && !self.is_admin {
@@ -144,6 +152,26 @@ impl MemberManager<'_> {
             ));
         }
         Ok(())
+    }
+}
+
+/// An API client's scopes, as the contract names them.
+pub const USERS_READ: &str = "users:read";
+pub const USERS_WRITE: &str = "users:write";
+pub const USERS_DELETE: &str = "users:delete";
+pub const METADATA_WRITE: &str = "metadata:write";
+pub const AUDIT_READ: &str = "audit:read";
+pub const ORG_READ: &str = "org:read";
+
+/// What an API client may do in an organization: nothing outside its own, and inside it what
+/// `scope` grants. Outside its organization everything reads as absent.
+fn client_check(client: &super::ClientPrincipal, org_id: OrgId, scope: &str) -> Result<()> {
+    if client.org_id != org_id {
+        Err(Error::NotFound)
+    } else if client.has(scope) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden("the API client lacks the scope this needs"))
     }
 }
 
@@ -204,6 +232,12 @@ impl Caller {
     }
 
     pub fn org_viewer(&self, org_id: OrgId) -> Result<OrgViewer<'_>> {
+        if let Some(client) = self.client() {
+            return match client.org_id == org_id {
+                true => Ok(OrgViewer { caller: self }),
+                false => Err(Error::NotFound),
+            };
+        }
         self.full_user()?;
         if self.is_superadmin() || self.roles_in(org_id).is_some() {
             Ok(OrgViewer { caller: self })
@@ -213,6 +247,10 @@ impl Caller {
     }
 
     pub fn org_reader(&self, org_id: OrgId) -> Result<OrgReader<'_>> {
+        if let Some(client) = self.client() {
+            client_check(client, org_id, USERS_READ)?;
+            return Ok(OrgReader { caller: self, org_id });
+        }
         self.full_user()?;
         if self.is_superadmin() || self.roles_in(org_id).is_some_and(|roles| roles.can_read_members()) {
             Ok(OrgReader { caller: self, org_id })
@@ -222,6 +260,16 @@ impl Caller {
     }
 
     pub fn org_manager(&self, org_id: OrgId) -> Result<OrgManager<'_>> {
+        if let Some(client) = self.client() {
+            // An API client manages members like a USER_MANAGER: it never grants ADMIN or
+            // USER_MANAGER, nor acts on an ADMIN.
+            client_check(client, org_id, USERS_WRITE)?;
+            return Ok(OrgManager {
+                caller: self,
+                org_id,
+                is_admin: false,
+            });
+        }
         self.full_user()?;
         if self.is_superadmin() {
             return Ok(OrgManager {
@@ -241,6 +289,12 @@ impl Caller {
     }
 
     pub fn org_admin(&self, org_id: OrgId) -> Result<OrgAdmin<'_>> {
+        if let Some(client) = self.client() {
+            return Err(match client.org_id == org_id {
+                true => Error::Forbidden("API clients cannot change organization settings"),
+                false => Error::NotFound,
+            });
+        }
         self.full_user()?;
         if self.is_superadmin() || self.roles_in(org_id).is_some_and(|roles| roles.admin) {
             Ok(OrgAdmin { caller: self, org_id })
@@ -249,9 +303,25 @@ impl Caller {
         }
     }
 
+    /// May read an organization's settings and metadata: its ADMIN, a superadmin, or an API
+    /// client with `org:read`.
+    pub fn org_settings_reader(&self, org_id: OrgId) -> Result<()> {
+        if let Some(client) = self.client() {
+            return client_check(client, org_id, ORG_READ);
+        }
+        self.org_admin(org_id).map(|_| ())
+    }
+
     /// Whose audit events the caller may read: ADMIN and AUDITOR of an organization read its
     /// log, superadmins every log.
     pub fn audit_scope(&self) -> Result<AuditScope<'_>> {
+        if let Some(client) = self.client() {
+            client_check(client, client.org_id, AUDIT_READ)?;
+            return Ok(AuditScope {
+                caller: self,
+                orgs: ReadScope::Orgs(vec![client.org_id]),
+            });
+        }
         let user = self.full_user()?;
         let orgs = if user.superadmin {
             ReadScope::All
@@ -269,6 +339,13 @@ impl Caller {
 
     /// The organizations whose members the caller may read.
     pub fn read_scope(&self) -> Result<ReadScope> {
+        if let Some(client) = self.client() {
+            let orgs = match client.has(USERS_READ) {
+                true => vec![client.org_id],
+                false => Vec::new(),
+            };
+            return Ok(ReadScope::Orgs(orgs));
+        }
         let user = self.full_user()?;
         if user.superadmin {
             return Ok(ReadScope::All);
@@ -284,11 +361,17 @@ impl Caller {
 
     /// The organizations whose settings and metadata the caller may read.
     pub fn is_org_admin(&self, org_id: OrgId) -> bool {
+        if let Some(client) = self.client() {
+            return client_check(client, org_id, ORG_READ).is_ok();
+        }
         self.is_superadmin() || self.roles_in(org_id).is_some_and(|roles| roles.admin)
     }
 
     /// True when the caller may read members of `org_id`.
     pub fn can_read_org(&self, org_id: OrgId) -> bool {
+        if let Some(client) = self.client() {
+            return client_check(client, org_id, USERS_READ).is_ok();
+        }
         self.is_superadmin() || self.roles_in(org_id).is_some_and(|roles| roles.can_read_members())
     }
 
@@ -302,6 +385,15 @@ impl Caller {
     /// May the caller see this user at all: themselves, a superadmin, or a reader in an org the
     /// user belongs to.
     pub async fn user_reader(&self, user_id: UserId) -> Result<UserReader<'_>> {
+        if let Some(client) = self.client() {
+            let member = membership::Entity::find_by_id((client.org_id, user_id))
+                .one(self.state.database.reader())
+                .await?;
+            return match member.is_some() && client.has(USERS_READ) {
+                true => Ok(UserReader { caller: self, user_id }),
+                false => Err(Error::NotFound),
+            };
+        }
         let me = self.full_user()?;
         if me.superadmin || me.user_id == user_id {
             return Ok(UserReader { caller: self, user_id });
@@ -320,6 +412,15 @@ impl Caller {
     /// The shared-user rule: an identity-wide change needs the right in every org the user
     /// belongs to, and the privilege taint holds in each.
     pub async fn identity_manager(&self, user_id: UserId) -> Result<IdentityManager<'_>> {
+        self.identity_manager_as(user_id, USERS_WRITE).await
+    }
+
+    /// [`Caller::identity_manager`] for an action an API client needs `client_scope` for
+    /// (`users:delete` to delete, `metadata:write` for metadata); users are checked alike.
+    pub async fn identity_manager_as(&self, user_id: UserId, client_scope: &str) -> Result<IdentityManager<'_>> {
+        if let Some(client) = self.client() {
+            return self.client_identity_manager(client, user_id, client_scope).await;
+        }
         let me = self.full_user()?.clone();
         if me.superadmin {
             self.require_user_exists(user_id).await?;
@@ -363,6 +464,36 @@ impl Caller {
         Ok(IdentityManager { caller: self, user_id })
     }
 
+    /// The shared-user rule for an API client: it has its rights in one organization, so a user
+    /// who also belongs to another is out of its hands, and so is an ADMIN.
+    async fn client_identity_manager(
+        &self,
+        client: &super::ClientPrincipal,
+        user_id: UserId,
+        client_scope: &str,
+    ) -> Result<IdentityManager<'_>> {
+        let memberships = self.memberships_of(user_id).await?;
+        let Some(here) = memberships.iter().find(|membership| membership.org_id == client.org_id) else {
+            return Err(Error::NotFound);
+        };
+        client_check(client, client.org_id, client_scope)?;
+        if memberships.len() > 1 {
+            return Err(Error::Forbidden(
+                "the user also belongs to another organization; an API client cannot change them",
+            ));
+        }
+        if here.role_admin {
+            return Err(Error::Forbidden("only an ADMIN may act on an organization admin"));
+        }
+        let target = user::Entity::find_by_id(user_id)
+            .one(self.state.database.reader())
+            .await?;
+        if target.is_none_or(|target| target.is_superadmin) {
+            return Err(Error::Forbidden("only a superadmin may change a superadmin"));
+        }
+        Ok(IdentityManager { caller: self, user_id })
+    }
+
     /// Org-scoped changes to one member: the right in that org, and the privilege taint.
     pub async fn member_manager(&self, org_id: OrgId, user_id: UserId) -> Result<MemberManager<'_>> {
         let manager = self.org_manager(org_id)?;
@@ -390,6 +521,10 @@ impl Caller {
     }
 
     pub async fn session_reader(&self, user_id: UserId) -> Result<SessionReader<'_>> {
+        if self.client().is_some() {
+            self.identity_manager(user_id).await?;
+            return Ok(SessionReader { caller: self, user_id });
+        }
         let me = self.user()?;
         if me.user_id == user_id {
             return Ok(SessionReader { caller: self, user_id });

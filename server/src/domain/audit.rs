@@ -52,7 +52,7 @@ pub async fn record(
         event_type: Set(event.event_type.to_owned()),
         at: Set(at),
         actor_user_id: Set(actor.user_id),
-        actor_api_client_id: Set(None),
+        actor_api_client_id: Set(actor.api_client_id.map(|id| id.0)),
         target_user_id: Set(event.target_user),
         organization_id: Set(event.organization),
         ip: Set(actor.ip.clone()),

@@ -1,6 +1,7 @@
 //! The capabilities of Steward, one module each. Functions here take an `authz` scope, run one
 //! transaction per change and write its audit event inside it.
 
+pub mod api_clients;
 pub mod audit;
 pub mod blocking;
 pub mod invitations;

@@ -2,6 +2,7 @@
 //! Resolvers are thin: input → `authz` scope → domain call → output type.
 
 mod access;
+mod api_clients;
 mod audit;
 mod connection;
 pub mod cookies;
@@ -26,6 +27,7 @@ pub struct Query(
     users::UserQuery,
     audit::AuditQuery,
     mail::MailQuery,
+    api_clients::ApiClientQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -36,6 +38,7 @@ pub struct Mutation(
     members::MemberMutation,
     access::AccessMutation,
     mail::MailMutation,
+    api_clients::ApiClientMutation,
 );
 
 pub type StewardSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -29,7 +29,7 @@ impl OrganizationQuery {
         slug: Option<String>,
     ) -> GqlResult<Option<Organization>> {
         let caller = ctx.data_unchecked::<Caller>();
-        caller.full_user()?;
+        caller.signed_in()?;
         let org = match (id, slug) {
             (Some(id), _) => match parse::<OrgId>(&id) {
                 Ok(org_id) => organizations::get(&caller.public(), org_id).await?,
@@ -53,11 +53,16 @@ impl OrganizationQuery {
         search: Option<String>,
     ) -> GqlResult<Connection<Organization>> {
         let caller = ctx.data_unchecked::<Caller>();
-        let me = caller.full_user()?;
-        let scope = if me.superadmin {
-            OrgListScope::All
-        } else {
-            OrgListScope::Only(me.reach.keys().copied().collect())
+        let scope = match caller.client() {
+            Some(client) => OrgListScope::Only(vec![client.org_id]),
+            None => {
+                let me = caller.full_user()?;
+                if me.superadmin {
+                    OrgListScope::All
+                } else {
+                    OrgListScope::Only(me.reach.keys().copied().collect())
+                }
+            }
         };
         let page = PageRequest::new(Some(first), after)?;
         let found = organizations::list(&caller.public(), &scope, search.as_deref(), &page).await?;

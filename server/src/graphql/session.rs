@@ -30,11 +30,11 @@ pub struct SessionQuery;
 
 #[Object]
 impl SessionQuery {
-    /// The signed-in user; null when no token was sent. A token that no longer holds (expired,
+    /// The signed-in user; null when no token was sent (or an API client's). A token that no longer holds (expired,
     /// revoked, blocked user) is an error, so that clients know to refresh.
     async fn viewer(&self, ctx: &Context<'_>) -> GqlResult<Option<Viewer>> {
         let caller = ctx.data_unchecked::<Caller>();
-        if matches!(caller.principal, Principal::Anonymous) {
+        if matches!(caller.principal, Principal::Anonymous | Principal::Client(_)) {
             return Ok(None);
         }
         let me = caller.myself_restricted()?;

@@ -72,8 +72,9 @@ impl User {
     /// or superadmin.
     async fn app_metadata(&self, ctx: &Context<'_>) -> GqlResult<Json<serde_json::Value>> {
         let caller = caller(ctx);
-        let me = caller.full_user()?;
-        if !me.superadmin {
+        caller.signed_in()?;
+        let superadmin = caller.user().is_ok_and(|me| me.superadmin);
+        if !superadmin {
             let memberships = users::memberships(&caller.public(), self.0.id).await?;
             if !memberships
                 .iter()
@@ -120,7 +121,7 @@ impl User {
     /// Only the memberships the caller may see.
     async fn memberships(&self, ctx: &Context<'_>) -> GqlResult<Vec<Membership>> {
         let caller = caller(ctx);
-        caller.user()?;
+        caller.authenticated()?;
         let memberships = users::memberships(&caller.public(), self.0.id).await?;
         Ok(memberships
             .into_iter()
@@ -184,7 +185,7 @@ pub struct Membership {
 impl Membership {
     async fn organization(&self, ctx: &Context<'_>) -> GqlResult<Organization> {
         let caller = caller(ctx);
-        caller.user()?;
+        caller.authenticated()?;
         let org = organizations::get(&caller.public(), self.membership.org_id)
             .await?
             .ok_or(Error::NotFound)?;
@@ -302,14 +303,14 @@ impl Organization {
     }
     /// Admin-only organization metadata.
     ///
-    /// **Permissions**: the organization's ADMIN, or superadmin.
+    /// **Permissions**: the organization's ADMIN, superadmin, or an API client with `org:read`.
     async fn metadata(&self, ctx: &Context<'_>) -> GqlResult<Json<serde_json::Value>> {
-        caller(ctx).org_admin(self.0.id)?;
+        caller(ctx).org_settings_reader(self.0.id)?;
         Ok(Json(self.0.metadata.clone()))
     }
-    /// **Permissions**: the organization's ADMIN, or superadmin.
+    /// **Permissions**: the organization's ADMIN, superadmin, or an API client with `org:read`.
     async fn settings(&self, ctx: &Context<'_>) -> GqlResult<OrgSettings> {
-        caller(ctx).org_admin(self.0.id)?;
+        caller(ctx).org_settings_reader(self.0.id)?;
         let settings = Settings::from_json(&self.0.settings);
         Ok(OrgSettings {
             password_policy: password_policy(&settings.password_policy),

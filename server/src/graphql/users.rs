@@ -7,7 +7,7 @@ use super::enums::role_set;
 use super::ids::parse;
 use super::inputs::{CreateUserInput, MyProfileInput, UpdateUserInput, UserFilterInput, UserOrderInput};
 use super::types::User;
-use crate::authz::{Caller, ReadScope};
+use crate::authz::{Caller, ReadScope, METADATA_WRITE, USERS_DELETE};
 use crate::domain::pagination::PageRequest;
 use crate::domain::user_search::{self, Base};
 use crate::domain::users::{self, NewUser, Profile};
@@ -27,7 +27,7 @@ impl UserQuery {
     /// user belongs to; superadmin.
     async fn user(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<User>> {
         let caller = ctx.data_unchecked::<Caller>();
-        caller.full_user()?;
+        caller.signed_in()?;
         let Ok(user_id) = parse::<UserId>(&id) else {
             return Ok(None);
         };
@@ -118,7 +118,7 @@ impl UserMutation {
     /// Merge-patches (RFC 7396) `userMetadata` and/or `appMetadata`: objects merge, null
     /// deletes a key. Each document stays an object of at most 16 KiB with no `.` in keys.
     ///
-    /// **Permissions**: as `updateUser`.
+    /// **Permissions**: as `updateUser`; API clients need `metadata:write`.
     async fn update_user_metadata(
         &self,
         ctx: &Context<'_>,
@@ -127,7 +127,7 @@ impl UserMutation {
         app_metadata: Option<Json<serde_json::Value>>,
     ) -> GqlResult<User> {
         let caller = ctx.data_unchecked::<Caller>();
-        let scope = caller.identity_manager(parse(&id)?).await?;
+        let scope = caller.identity_manager_as(parse(&id)?, METADATA_WRITE).await?;
         let user = users::update_metadata(
             &scope,
             user_metadata.map(|json| json.0),
@@ -139,10 +139,10 @@ impl UserMutation {
 
     /// Deletes a user everywhere.
     ///
-    /// **Permissions**: as `updateUser`.
+    /// **Permissions**: as `updateUser`; API clients need `users:delete`.
     async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         let caller = ctx.data_unchecked::<Caller>();
-        let scope = caller.identity_manager(parse(&id)?).await?;
+        let scope = caller.identity_manager_as(parse(&id)?, USERS_DELETE).await?;
         users::delete(&scope).await?;
         Ok(true)
     }

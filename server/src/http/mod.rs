@@ -1,5 +1,5 @@
-//! Routes: `/graphql`, `/graphiql`, `/schema.graphql`, `/.well-known/jwks.json`, health, and the
-//! portal with a fallback to `index.html` for its client-side routes.
+//! Routes: `/graphql`, `/graphiql`, `/schema.graphql`, `/oauth/token`, `/.well-known/jwks.json`,
+//! health, and the portal with a fallback to `index.html` for its client-side routes.
 
 mod client_ip;
 
@@ -7,6 +7,7 @@ pub use client_ip::TrustedProxies;
 mod graphiql;
 mod graphql;
 pub mod metrics;
+mod oauth;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -46,6 +47,7 @@ pub fn router(app: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphiql", get(graphiql::page))
         .route("/schema.graphql", get(schema_sdl))
+        .route("/oauth/token", axum::routing::post(oauth::token))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
