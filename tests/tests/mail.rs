@@ -630,6 +630,27 @@ async fn verification_links_are_sent_again_on_request(backend: Backend) {
     assert_eq!(w.count(email, "Verify your"), 3);
 }
 
+async fn verification_and_address_change_requests_are_rate_limited(backend: Backend) {
+    let w = world_with(backend, |config| config.mail_requests_per_account_per_hour = 2).await;
+    let user = w.member("ada@acme.test").await;
+    let resend = "mutation { resendMyVerificationEmail }";
+    for _ in 0..2 {
+        w.server.as_(&user, resend, json!({})).await.ok();
+    }
+    w.server.as_(&user, resend, json!({})).await.expect_code("RATE_LIMITED");
+    // Address changes draw on the same budget, so they cannot flood other inboxes either.
+    let change =
+        "mutation($email: String!, $password: String!) { changeMyEmail(newEmail: $email, password: $password) }";
+    w.server
+        .as_(
+            &user,
+            change,
+            json!({ "email": "someone@else.test", "password": CHANGED_PASSWORD }),
+        )
+        .await
+        .expect_code("RATE_LIMITED");
+}
+
 async fn an_org_requiring_verified_addresses_admits_after_verification(backend: Backend) {
     let w = world(backend).await;
     let require = "mutation($id: ID!) { updateOrganization(id: $id, input: { settings: { requireVerifiedEmail: true } }) { settings { requireVerifiedEmail } } }";
@@ -1197,6 +1218,7 @@ backend_tests!(
     an_admin_sets_a_password,
     a_new_user_verifies_their_address_by_link,
     verification_links_are_sent_again_on_request,
+    verification_and_address_change_requests_are_rate_limited,
     an_org_requiring_verified_addresses_admits_after_verification,
     an_invitation_creates_an_account,
     an_invitation_expires_after_seven_days,
