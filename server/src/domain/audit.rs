@@ -137,38 +137,15 @@ pub async fn list(
     filter: &AuditFilter,
     page: &super::pagination::PageRequest,
 ) -> Result<super::pagination::Page<audit_event::Model>> {
-    use super::pagination::{after_condition, KeyValue, Page, SortKey};
     use crate::authz::Scope;
-    use crate::error::Error;
-    use sea_orm::sea_query::Expr;
-    use sea_orm::{QueryFilter, QueryOrder, QuerySelect};
-
-    let mut select = visible(scope, filter)?;
-    if let Some(after) = &page.after {
-        let cursor = SortKey::decode(after)?;
-        let KeyValue::Number(micros) = cursor.key else {
-            return Err(Error::invalid("after", "not a cursor from this list"));
-        };
-        let at = chrono::DateTime::<chrono::Utc>::from_timestamp_micros(micros)
-            .ok_or_else(|| Error::invalid("after", "not a cursor from this list"))?;
-        select = select.filter(after_condition(
-            Expr::col((audit_event::Entity, audit_event::Column::At)).into(),
-            Expr::col((audit_event::Entity, audit_event::Column::Id)).into(),
-            at.into(),
-            cursor.id,
-            true,
-        ));
-    }
-    let rows = select
-        .order_by_desc(audit_event::Column::At)
-        .order_by_desc(audit_event::Column::Id)
-        .limit(page.first + 1)
-        .all(scope.database().reader())
-        .await?;
-    Ok(Page::from_rows(rows, page.first, |event| SortKey {
-        key: KeyValue::Number(event.at.timestamp_micros()),
-        id: event.id.0,
-    }))
+    super::pagination::newest_first(
+        scope.database().reader(),
+        visible(scope, filter)?,
+        (audit_event::Column::At, audit_event::Column::Id),
+        page,
+        |event| (event.at, event.id.0),
+    )
+    .await
 }
 
 pub async fn count(scope: &crate::authz::AuditScope<'_>, filter: &AuditFilter) -> Result<u64> {

@@ -118,3 +118,47 @@ pub fn after_condition(
             .or(Expr::expr(key_column).eq(key).and(Expr::expr(id_column).gt(id)))
     }
 }
+
+/// A page of rows newest first: ordered by a timestamp column, then the id, both descending,
+/// starting after the cursor's row. `key` reads a row's timestamp and id.
+pub async fn newest_first<E>(
+    connection: &impl sea_orm::ConnectionTrait,
+    select: sea_orm::Select<E>,
+    (at_column, id_column): (E::Column, E::Column),
+    page: &PageRequest,
+    key: impl Fn(&E::Model) -> (chrono::DateTime<chrono::Utc>, Uuid),
+) -> Result<Page<E::Model>>
+where
+    E: sea_orm::EntityTrait,
+{
+    use sea_orm::{QueryFilter, QueryOrder, QuerySelect};
+    let mut select = select;
+    if let Some(after) = &page.after {
+        let cursor = SortKey::decode(after)?;
+        let at = match cursor.key {
+            KeyValue::Number(micros) => chrono::DateTime::<chrono::Utc>::from_timestamp_micros(micros),
+            KeyValue::Text(_) => None,
+        }
+        .ok_or_else(|| Error::invalid("after", "not a cursor from this list"))?;
+        select = select.filter(after_condition(
+            Expr::col((E::default(), at_column)).into(),
+            Expr::col((E::default(), id_column)).into(),
+            at.into(),
+            cursor.id,
+            true,
+        ));
+    }
+    let rows = select
+        .order_by_desc(at_column)
+        .order_by_desc(id_column)
+        .limit(page.first + 1)
+        .all(connection)
+        .await?;
+    Ok(Page::from_rows(rows, page.first, |row| {
+        let (at, id) = key(row);
+        SortKey {
+            key: KeyValue::Number(at.timestamp_micros()),
+            id,
+        }
+    }))
+}

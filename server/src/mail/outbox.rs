@@ -2,14 +2,13 @@
 //! superadmins' Mail page.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
 use super::{Mailer, Message};
 use crate::authz::{Scope, Superadmin};
-use crate::domain::pagination::{after_condition, KeyValue, Page, PageRequest, SortKey};
-use crate::error::{Error, Result};
+use crate::domain::pagination::{newest_first, Page, PageRequest};
+use crate::error::Result;
 use steward_entity::{outbox_mail, OrgId, UserId};
 
 pub const PENDING: &str = "PENDING";
@@ -94,32 +93,14 @@ pub async fn list(
     status: Option<&str>,
     page: &PageRequest,
 ) -> Result<Page<outbox_mail::Model>> {
-    let mut select = listed(status);
-    if let Some(after) = &page.after {
-        let cursor = SortKey::decode(after)?;
-        let at = match cursor.key {
-            KeyValue::Number(micros) => DateTime::<Utc>::from_timestamp_micros(micros),
-            KeyValue::Text(_) => None,
-        }
-        .ok_or_else(|| Error::invalid("after", "not a cursor from this list"))?;
-        select = select.filter(after_condition(
-            Expr::col(outbox_mail::Column::CreatedAt).into(),
-            Expr::col(outbox_mail::Column::Id).into(),
-            at.into(),
-            cursor.id,
-            true,
-        ));
-    }
-    let rows = select
-        .order_by_desc(outbox_mail::Column::CreatedAt)
-        .order_by_desc(outbox_mail::Column::Id)
-        .limit(page.first + 1)
-        .all(scope.database().reader())
-        .await?;
-    Ok(Page::from_rows(rows, page.first, |mail| SortKey {
-        key: KeyValue::Number(mail.created_at.timestamp_micros()),
-        id: mail.id,
-    }))
+    newest_first(
+        scope.database().reader(),
+        listed(status),
+        (outbox_mail::Column::CreatedAt, outbox_mail::Column::Id),
+        page,
+        |mail| (mail.created_at, mail.id),
+    )
+    .await
 }
 
 pub async fn count(scope: &Superadmin<'_>, status: Option<&str>) -> Result<u64> {
