@@ -85,8 +85,8 @@ impl PasswordHasher {
         self.run(move || hash_now(&password)).await?
     }
 
-    /// Verifies `password` against `stored`, or against the dummy hash when there is no stored
-    /// hash (then it never matches).
+    /// Verifies `password` against `stored` (argon2, or bcrypt from an import), or against the
+    /// dummy hash when there is no stored hash (then it never matches).
     pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<Verified> {
         let password = password.to_owned();
         let known = stored.is_some();
@@ -94,6 +94,14 @@ impl PasswordHasher {
             .map(str::to_owned)
             .unwrap_or_else(|| self.dummy_hash.as_ref().clone());
         self.run(move || {
+            if stored.starts_with("$2") {
+                // bcrypt, as imported from elsewhere: replaced by argon2id once it matches.
+                let matches = known && bcrypt::verify(&password, &stored).unwrap_or(false);
+                return Verified {
+                    matches,
+                    needs_rehash: matches,
+                };
+            }
             let Ok(parsed) = PasswordHash::new(&stored) else {
                 return Verified {
                     matches: false,

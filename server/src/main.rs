@@ -31,11 +31,42 @@ enum Command {
     },
     /// Print the GraphQL schema (what schema.graphql holds).
     ExportSchema,
+    /// Import users into an organization from NDJSON (Auth0's user format) or CSV (by the file's
+    /// extension). All or nothing: any bad record is reported with its line and nothing is written.
+    ImportUsers {
+        /// The organization's slug.
+        #[arg(long)]
+        org: String,
+        /// The file to read; `.csv` is read as CSV, anything else as NDJSON.
+        file: String,
+        /// Check the file and report what would happen, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Update users whose address already has an account, instead of refusing them.
+        #[arg(long)]
+        upsert: bool,
+    },
+    /// Write an organization's users to standard output (password hashes are never exported).
+    ExportUsers {
+        #[arg(long)]
+        org: String,
+        #[arg(long, value_enum, default_value = "ndjson")]
+        format: ExportFormat,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Ndjson,
+    Csv,
 }
 
 fn init_logging(config: &Config) {
     let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Logs go to standard error, so that what a command prints (an export) stays clean.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if config.log_format == "json" {
         builder.json().init();
     } else {
@@ -70,6 +101,46 @@ async fn main() -> anyhow::Result<()> {
             if let Some(link) = outcome.link {
                 println!("Set the password within 24 hours at:\n  {link}");
             }
+            Ok(())
+        }
+        Command::ImportUsers {
+            org,
+            file,
+            dry_run,
+            upsert,
+        } => {
+            let input =
+                std::fs::read_to_string(&file).map_err(|error| anyhow::anyhow!("cannot read {file}: {error}"))?;
+            let state = AppState::start(config, Arc::new(SystemClock)).await?;
+            let caller = Caller::operator(state);
+            let format = domain::transfer::Format::of_path(&file);
+            let report = domain::transfer::import(&caller.operator_scope()?, &org, &input, format, dry_run, upsert)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}{}", describe_fields(&error)))?;
+            if !report.errors.is_empty() {
+                for (line, problem) in &report.errors {
+                    eprintln!("{file}:{line}: {problem}");
+                }
+                anyhow::bail!("{} problem(s) found; nothing was imported", report.errors.len());
+            }
+            let verb = if dry_run { "would create" } else { "created" };
+            let updated = if dry_run { "would update" } else { "updated" };
+            println!("{verb} {} user(s), {updated} {}", report.created, report.updated);
+            Ok(())
+        }
+        Command::ExportUsers { org, format } => {
+            let state = AppState::start(config, Arc::new(SystemClock)).await?;
+            let caller = Caller::operator(state);
+            let format = match format {
+                ExportFormat::Ndjson => domain::transfer::Format::Ndjson,
+                ExportFormat::Csv => domain::transfer::Format::Csv,
+            };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let written = domain::transfer::export(&caller.operator_scope()?, &org, format, &mut out)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}{}", describe_fields(&error)))?;
+            drop(out);
+            tracing::info!(users = written, "exported");
             Ok(())
         }
         Command::ExportSchema => unreachable!("handled above"),

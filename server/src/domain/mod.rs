@@ -18,6 +18,7 @@ pub mod sessions;
 pub mod settings;
 pub mod setup;
 pub mod tokens;
+pub mod transfer;
 pub mod user_search;
 pub mod users;
 pub mod validate;

@@ -94,7 +94,7 @@ fn name_text(raw: &str) -> Result<String, String> {
 }
 
 impl Profile {
-    fn checked(&self, errors: &mut FieldErrors) -> Profile {
+    pub(crate) fn checked(&self, errors: &mut FieldErrors) -> Profile {
         Profile {
             username: check_optional(errors, "username", self.username.as_ref(), validate::username),
             name: check_optional(errors, "name", self.name.as_ref(), name_text),
@@ -169,7 +169,7 @@ pub fn refresh_derived(model: &mut user::Model) {
 }
 
 /// A new user with nothing but an email address: the defaults every creation path starts from.
-fn blank(email: String, now: chrono::DateTime<chrono::Utc>) -> user::Model {
+pub(crate) fn blank(email: String, now: chrono::DateTime<chrono::Utc>) -> user::Model {
     user::Model {
         id: UserId::new(),
         email,
