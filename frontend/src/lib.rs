@@ -2,6 +2,7 @@
 //! app so that its unit tests run on the host (`cargo test -p steward-frontend --lib`), while the
 //! app itself only makes sense compiled to wasm32.
 
+pub mod api_scopes;
 pub mod brand;
 pub mod merge_patch;
 pub mod password_policy;

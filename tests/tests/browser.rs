@@ -521,3 +521,167 @@ async fn a_member_edits_their_profile_and_changes_their_email() {
     let notice = sink.wait_for("grace@acme.test", Duration::from_secs(10)).await;
     assert!(notice.subject.contains("was changed"), "{}", notice.subject);
 }
+
+/// API clients, the way an organization's ADMIN meets them: create one on the members page, hand
+/// its credentials to a partner application, which gets a token at `/oauth/token` and reads the
+/// members with it; give it a new secret, then delete it, each behind a confirm step, and the
+/// tokens stop working at once. A USER_MANAGER does not see the panel at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_org_admin_manages_api_clients_in_the_portal() {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let root = server.superadmin().await;
+    let org = server.create_org(&root, "acme").await;
+    server.member(&root, &org, "ada@acme.test", &["ADMIN"]).await;
+    server.member(&root, &org, "max@acme.test", &["USER_MANAGER"]).await;
+    server.create_user(&root, &org, "grace@acme.test", &["MEMBER"]).await;
+    let users = "query($org: ID) { users(orgId: $org) { totalCount } }";
+
+    let driver = chromedriver().await;
+    let client = browser(&driver).await;
+    let result = async {
+        // Tall enough for the whole panel, credentials included, to fit in the screenshot.
+        client.set_window_size(1280, 1800).await?;
+        sign_in_through_portal(&client, &server, "ada@acme.test", CHANGED_PASSWORD).await?;
+        client.goto(&format!("{}/orgs/{org}", server.url)).await?;
+        wait_for_text(&client, "api-clients-table", |text| text.contains("No API clients yet")).await?;
+
+        type_into(&client, "api-client-name", "Billing sync").await?;
+        click(&client, "api-client-scope-users-read").await?;
+        click(&client, "create-api-client").await?;
+        wait_for_text(&client, "api-client-credentials", |text| {
+            text.contains("Copy the secret now: it is not shown again.")
+        })
+        .await?;
+        let client_id = wait_for_text(&client, "api-client-id", |text| text.starts_with("stw_")).await?;
+        let secret = client
+            .find(Locator::Id("api-client-secret"))
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        let example = wait_for_text(&client, "api-client-curl", |text| !text.is_empty()).await?;
+        let table = wait_for_text(&client, "api-clients-table", |text| text.contains("Billing sync")).await?;
+        // An element's screenshot shows only what is in the window: the panel's top goes first.
+        let panel = client.find(Locator::Id("api-clients-panel")).await?;
+        client
+            .execute("arguments[0].scrollIntoView()", vec![serde_json::to_value(&panel)?])
+            .await?;
+        std::fs::write(
+            workspace_root().join("target/browser-api-clients.png"),
+            panel.screenshot().await?,
+        )?;
+
+        // The partner application, with what the page showed.
+        let (status, body) = token_request(&server, &client_id, &secret).await;
+        let token = body["access_token"].as_str().unwrap_or_default().to_owned();
+        let read = server.gql(Some(&token), users, json!({ "org": org })).await;
+
+        click(&client, "api-client-done").await?;
+        let row = client
+            .wait()
+            .for_element(Locator::Css("#api-clients-table tr[data-api-client-id]"))
+            .await?;
+        let id = row.attr("data-api-client-id").await?.unwrap_or_default();
+        let credentials_hidden = client.find(Locator::Id("api-client-credentials")).await.is_err();
+
+        // A new secret: the old one and its token stop working, the new one works.
+        click(&client, &format!("rotate-api-client-{id}")).await?;
+        click(&client, &format!("confirm-rotate-api-client-{id}")).await?;
+        wait_for_text(&client, "api-client-changed", |text| text.contains("new secret")).await?;
+        let new_secret = client
+            .wait()
+            .for_element(Locator::Id("api-client-secret"))
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        let old_token_refused = server.gql(Some(&token), users, json!({ "org": org })).await;
+        let old_secret_status = token_request(&server, &client_id, &secret).await.0;
+        let (_, body) = token_request(&server, &client_id, &new_secret).await;
+        let new_token = body["access_token"].as_str().unwrap_or_default().to_owned();
+        let new_read = server.gql(Some(&new_token), users, json!({ "org": org })).await;
+
+        // Deleting it: the credentials on screen go, and so does the row.
+        click(&client, &format!("delete-api-client-{id}")).await?;
+        click(&client, &format!("confirm-delete-api-client-{id}")).await?;
+        wait_for_text(&client, "api-clients-table", |text| text.contains("No API clients yet")).await?;
+        wait_for_text(&client, "api-client-changed", |text| {
+            text.contains("Deleted Billing sync")
+        })
+        .await?;
+        let deleted_refused = server.gql(Some(&new_token), users, json!({ "org": org })).await;
+        let credentials_left = client.find(Locator::Id("api-client-credentials")).await.is_ok();
+
+        // A USER_MANAGER manages members and invitations, but not API clients.
+        click(&client, "sign-out").await?;
+        client.wait().for_url(&format!("{}/login", server.url).parse()?).await?;
+        sign_in_through_portal(&client, &server, "max@acme.test", CHANGED_PASSWORD).await?;
+        client.goto(&format!("{}/orgs/{org}", server.url)).await?;
+        client.wait().for_element(Locator::Id("invitations-panel")).await?;
+        let manager_sees_panel = client.find(Locator::Id("api-clients-panel")).await.is_ok();
+        Ok::<_, anyhow::Error>((
+            client_id,
+            secret,
+            example,
+            table,
+            (status, token, read),
+            credentials_hidden,
+            (old_token_refused, old_secret_status, new_read),
+            (deleted_refused, credentials_left, manager_sees_panel),
+        ))
+    }
+    .await;
+    let _ = client.close().await;
+    let (
+        client_id,
+        secret,
+        example,
+        table,
+        (status, token, read),
+        credentials_hidden,
+        (old_token_refused, old_secret_status, new_read),
+        (deleted_refused, credentials_left, manager_sees_panel),
+    ) = result.expect("the browser journey");
+    assert_eq!(secret.len(), 43, "the secret in the read-only input: {secret:?}");
+    assert_eq!(
+        example,
+        format!(
+            "curl -u {client_id}:{secret} -d grant_type=client_credentials {}/oauth/token",
+            server.url
+        )
+    );
+    assert!(table.contains(&client_id) && table.contains("users:read"), "{table}");
+    assert!(table.contains("Never"), "not used yet: {table}");
+    assert_eq!(status, 200, "the token request with the page's credentials");
+    assert!(!token.is_empty(), "an access_token");
+    assert_eq!(
+        read.ok()["users"]["totalCount"],
+        3,
+        "users(orgId) with the client's token"
+    );
+    assert!(credentials_hidden, "Done hides the credentials");
+    old_token_refused.expect_code("UNAUTHENTICATED");
+    assert_eq!(old_secret_status, 401, "the old secret after rotating");
+    assert_eq!(new_read.ok()["users"]["totalCount"], 3);
+    deleted_refused.expect_code("UNAUTHENTICATED");
+    assert!(
+        !credentials_left,
+        "a deleted client's credentials are not left on screen"
+    );
+    assert!(!manager_sees_panel, "a USER_MANAGER is not offered API clients");
+}
+
+/// Posts the client-credentials grant to `/oauth/token` with HTTP Basic client authentication.
+async fn token_request(server: &TestServer, client_id: &str, secret: &str) -> (u16, serde_json::Value) {
+    let response = server
+        .http
+        .post(format!("{}/oauth/token", server.url))
+        .basic_auth(client_id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}

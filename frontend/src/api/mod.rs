@@ -3,6 +3,7 @@
 //! at compile time, so a renamed field breaks the build rather than a page.
 
 pub mod access;
+pub mod api_clients;
 pub mod auth;
 pub mod client;
 pub mod credentials;

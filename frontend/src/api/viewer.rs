@@ -44,6 +44,12 @@ impl OwnMembership {
                 .iter()
                 .any(|role| matches!(role, OrgRole::Admin | OrgRole::UserManager))
     }
+
+    /// Whether these roles make the person the organization's ADMIN, who alone manages its
+    /// settings and API clients (the server has the final say).
+    pub fn is_admin(&self) -> bool {
+        self.status == MembershipStatus::Active && self.roles.contains(&OrgRole::Admin)
+    }
 }
 
 /// What the shell needs to know about the signed-in person beyond the session itself.
@@ -69,6 +75,12 @@ impl ViewerProfile {
             || self
                 .membership(organization_id)
                 .is_some_and(OwnMembership::can_manage_members)
+    }
+
+    /// Whether the ADMIN-only parts of an organization's page, such as its API clients, are worth
+    /// offering.
+    pub fn can_administer(&self, organization_id: &str) -> bool {
+        self.is_superadmin || self.membership(organization_id).is_some_and(OwnMembership::is_admin)
     }
 }
 

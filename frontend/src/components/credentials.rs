@@ -5,9 +5,6 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::api::client::Session;
 use crate::api::credentials::{
@@ -15,6 +12,7 @@ use crate::api::credentials::{
     set_user_password, Ticket,
 };
 use crate::components::action_controller::ActionController;
+use crate::components::copy_field::CopyField;
 use crate::components::fields::{BusyButton, TextField};
 use crate::components::outcome::Outcome;
 use crate::format;
@@ -210,84 +208,16 @@ fn TicketSection(controller: CredentialsController) -> impl IntoView {
 /// The ticket's link, to copy, and when it stops working.
 #[component]
 fn TicketLink(ticket: Ticket) -> impl IntoView {
-    let input = NodeRef::<leptos::html::Input>::new();
-    let copy_state = RwSignal::new(CopyState::Ready);
-    let select_all = move || {
-        if let Some(input) = input.get_untracked() {
-            input.select();
-        }
-    };
-    let copy = {
-        let url = ticket.url.clone();
-        move |_| {
-            let url = url.clone();
-            spawn_local(async move {
-                let copied = copy_to_clipboard(&url).await;
-                if !copied {
-                    select_all();
-                }
-                let _ = copy_state.try_set(if copied {
-                    CopyState::Copied
-                } else {
-                    CopyState::SelectedOnly
-                });
-            });
-        }
-    };
     view! {
         <div class="ticket" id="ticket">
             <label for="ticket-url">"One-time link"</label>
-            <div class="copy-row">
-                <input
-                    type="text"
-                    id="ticket-url"
-                    class="mono"
-                    readonly
-                    node_ref=input
-                    prop:value=ticket.url.clone()
-                    on:focus=move |_| select_all()
-                />
-                <button type="button" class="button secondary" id="copy-ticket-url" on:click=copy>
-                    {move || copy_state.get().label()}
-                </button>
-            </div>
+            <CopyField id="ticket-url" button_id="copy-ticket-url" value=ticket.url.clone() />
             <p class="hint" id="ticket-expires">
                 "Expires " {format::timestamp(&ticket.expires_at)}
                 ". Whoever holds the link can set the password: hand it over privately."
             </p>
         </div>
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CopyState {
-    Ready,
-    Copied,
-    /// The clipboard was not available (e.g. a page not served over HTTPS): the text is selected
-    /// for the person to copy.
-    SelectedOnly,
-}
-
-impl CopyState {
-    fn label(self) -> &'static str {
-        match self {
-            CopyState::Ready => "Copy",
-            CopyState::Copied => "Copied",
-            CopyState::SelectedOnly => "Press Ctrl+C to copy",
-        }
-    }
-}
-
-/// Writes `text` to the clipboard; `false` where the browser offers no clipboard or refuses.
-async fn copy_to_clipboard(text: &str) -> bool {
-    let navigator = window().navigator();
-    // Outside a secure context `navigator.clipboard` is undefined, and calling it would throw.
-    let available = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
-        .is_ok_and(|clipboard| !clipboard.is_undefined() && !clipboard.is_null());
-    if !available {
-        return false;
-    }
-    JsFuture::from(navigator.clipboard().write_text(text)).await.is_ok()
 }
 
 #[component]

@@ -1,10 +1,13 @@
 //! Building blocks shared by the pages: the signed-in shell, the organization switcher, the member
 //! table, paging, search, form fields, error and outcome display, the creation forms, the user
-//! page's Access and "Password and email" panels, invitations, and the frame of the public pages.
+//! page's Access and "Password and email" panels, invitations, API clients, and the frame of the
+//! public pages.
 
 pub mod access;
 pub mod action_controller;
+pub mod api_clients;
 pub mod confirm;
+pub mod copy_field;
 pub mod credentials;
 pub mod error_box;
 pub mod fields;

@@ -1,5 +1,6 @@
 //! `/orgs/:orgId`: one organization's members with search, filters, sorting and paging, plus the
-//! "New user" form and the invitations for those who may add members.
+//! "New user" form and the invitations for those who may add members, and the API clients for the
+//! organization's ADMINs.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -7,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::members::{load_members, OrganizationWithMembers, UserFilter, UserOrder};
 use crate::api::types::{MembershipStatus, OrderDirection, OrgRole, UserOrderField};
 use crate::api::use_session;
+use crate::components::api_clients::ApiClientsPanel;
 use crate::components::error_box::ErrorBox;
 use crate::components::invitations::InvitationsPanel;
 use crate::components::member_form::NewMemberForm;
@@ -145,8 +147,13 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
             viewer.with(|loaded| matches!(loaded, Some(Ok(profile)) if profile.can_manage_members_of(&organization_id)))
         }
     });
+    let can_administer = Memo::new({
+        let organization_id = organization_id.clone();
+        move |_| viewer.with(|loaded| matches!(loaded, Some(Ok(profile)) if profile.can_administer(&organization_id)))
+    });
 
     let organization_id_for_form = organization_id.clone();
+    let organization_id_for_invitations = organization_id.clone();
     view! {
         <section class="page">
             <div class="page-header">
@@ -219,7 +226,10 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
                 total_id="member-count"
             />
             <Show when=move || can_manage.get()>
-                <InvitationsPanel organization_id=organization_id.clone() />
+                <InvitationsPanel organization_id=organization_id_for_invitations.clone() />
+            </Show>
+            <Show when=move || can_administer.get()>
+                <ApiClientsPanel organization_id=organization_id.clone() />
             </Show>
         </section>
     }
