@@ -99,8 +99,17 @@ async fn sign_in_through_portal(
     Ok(())
 }
 
+/// Clicks `id` once it exists, scrolled to the middle of the window so that the sticky header
+/// cannot cover it.
 async fn click(client: &Client, id: &str) -> anyhow::Result<()> {
-    client.wait().for_element(Locator::Id(id)).await?.click().await?;
+    let element = client.wait().for_element(Locator::Id(id)).await?;
+    client
+        .execute(
+            "arguments[0].scrollIntoView({ block: 'center' })",
+            vec![serde_json::to_value(&element)?],
+        )
+        .await?;
+    element.click().await?;
     Ok(())
 }
 
@@ -684,4 +693,98 @@ async fn token_request(server: &TestServer, client_id: &str, secret: &str) -> (u
         .expect("token request");
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or_default())
+}
+
+/// An administrator's password and invitation tools: a ticket and a set password on the user
+/// page, a reset link mailed from there, the Mail page, and an invitation from the members page
+/// that the invitee accepts on the page its mail leads to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_uses_the_password_tools_and_invites_a_member() {
+    use steward_tests::smtp::SmtpSink;
+    assert_portal_built();
+    let sink = SmtpSink::start().await;
+    let smtp_url = sink.url();
+    let server = TestServer::start_with(Backend::Sqlite, move |config| config.smtp_url = Some(smtp_url)).await;
+    let admin = server.superadmin().await;
+    let org = server.create_org(&admin, "acme").await;
+    let ada = server.create_user(&admin, &org, "ada@acme.test", &["MEMBER"]).await;
+    sink.wait_for("ada@acme.test", Duration::from_secs(10)).await; // the invitation
+    let set_password = "Marble-orchid-sextant-ferry";
+    let lin_password = "Harbor-quince-lattice-umber";
+
+    let driver = chromedriver().await;
+    let client = browser(&driver).await;
+    let result = async {
+        sign_in_through_portal(&client, &server, &admin.email, PASSWORD).await?;
+        client.goto(&format!("{}/users/{ada}", server.url)).await?;
+        click(&client, "create-ticket").await?;
+        let ticket = client.wait().for_element(Locator::Id("ticket-url")).await?;
+        let ticket_url = ticket.prop("value").await?.unwrap_or_default();
+
+        type_into(&client, "set-password", set_password).await?;
+        click(&client, "set-password-submit").await?;
+        wait_for_text(&client, "credentials-notice", |text| !text.is_empty()).await?;
+        click(&client, "send-reset").await?;
+        wait_for_text(&client, "credentials-notice", |text| {
+            text.to_lowercase().contains("sent")
+        })
+        .await?;
+        std::fs::write(
+            workspace_root().join("target/browser-credentials.png"),
+            client.screenshot().await?,
+        )?;
+        let reset = sink.wait_for("ada@acme.test", Duration::from_secs(10)).await;
+
+        client.goto(&format!("{}/mail", server.url)).await?;
+        let mail_table = wait_for_text(&client, "mail-table", |text| text.contains("PASSWORD_RESET")).await?;
+        std::fs::write(
+            workspace_root().join("target/browser-mail.png"),
+            client.screenshot().await?,
+        )?;
+
+        client.goto(&format!("{}/orgs/{org}", server.url)).await?;
+        type_into(&client, "invite-email", "lin@acme.test").await?;
+        click(&client, "invite-role-AUDITOR").await?;
+        click(&client, "send-invitation").await?;
+        wait_for_text(&client, "invitations-table", |text| text.contains("lin@acme.test")).await?;
+        std::fs::write(
+            workspace_root().join("target/browser-invitations.png"),
+            client.screenshot().await?,
+        )?;
+
+        let invitation = sink.wait_for("lin@acme.test", Duration::from_secs(10)).await;
+        client.goto(&invitation.link("/accept-invitation")).await?;
+        type_into(&client, "invite-name", "Lin Chen").await?;
+        type_into(&client, "invite-password", lin_password).await?;
+        type_into(&client, "invite-password-confirm", lin_password).await?;
+        click(&client, "accept-invitation").await?;
+        client.wait().for_element(Locator::Css("header")).await?;
+        Ok::<_, anyhow::Error>((ticket_url, reset.subject, mail_table))
+    }
+    .await;
+    let _ = client.close().await;
+    let (ticket_url, reset_subject, mail_table) = result.expect("the browser journey");
+    assert!(
+        ticket_url.starts_with(&format!("{}/reset-password?token=", server.url)),
+        "{ticket_url}"
+    );
+    assert!(reset_subject.contains("Reset"), "{reset_subject}");
+    assert!(mail_table.contains("ada@acme.test"), "{mail_table}");
+    // The set password works, and must be changed at the next sign-in, as the box was checked.
+    let login = server.login("ada@acme.test", set_password).await;
+    assert_eq!(login.ok()["login"]["passwordChangeRequired"], true);
+    // The invitee is a verified AUDITOR (and MEMBER) of acme.
+    let lin = server.sign_in("lin@acme.test", lin_password).await;
+    let me = server
+        .as_(
+            &lin,
+            "{ viewer { user { name emailVerified } memberships { roles } } }",
+            json!({}),
+        )
+        .await;
+    let viewer = &me.ok()["viewer"];
+    assert_eq!(viewer["user"]["name"], "Lin Chen");
+    assert_eq!(viewer["user"]["emailVerified"], true);
+    let roles = viewer["memberships"][0]["roles"].as_array().unwrap();
+    assert!(roles.contains(&json!("AUDITOR")), "{roles:?}");
 }
