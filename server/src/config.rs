@@ -42,6 +42,8 @@ pub struct Config {
     /// How often the mail worker looks for mail committed by other instances (it is woken at once
     /// for its own).
     pub mail_poll_interval_ms: u64,
+    /// Days that sent, refused and kept (no SMTP) mail stays in the outbox; 0 keeps it forever.
+    pub mail_retention_days: u32,
     /// Lifetime of an API client's access token.
     pub client_token_ttl_seconds: i64,
     /// Token requests (`/oauth/token`) one client IP may make per minute.
@@ -72,6 +74,7 @@ impl Default for Config {
             login_attempts_per_account_per_minute: 20,
             trusted_proxies: None,
             mail_poll_interval_ms: 2000,
+            mail_retention_days: 30,
             client_token_ttl_seconds: 3600,
             token_requests_per_ip_per_minute: 60,
             token_requests_per_client_per_minute: 30,

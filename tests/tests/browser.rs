@@ -8,6 +8,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+use steward_tests::smtp::SmtpSink;
 use steward_tests::{workspace_root, Backend, TestServer, CHANGED_PASSWORD, PASSWORD};
 
 struct ChromeDriver {
@@ -143,6 +144,14 @@ async fn wait_for_text(client: &Client, id: &str, ready: impl Fn(&str) -> bool) 
         let _ = std::fs::write(workspace_root().join("target/browser-failure.png"), screenshot);
     }
     anyhow::bail!("#{id} never showed the expected text; last seen: {last:?}")
+}
+
+/// A server on SQLite that sends its mail to a real SMTP server the test reads.
+async fn server_with_mail() -> (SmtpSink, TestServer) {
+    let sink = SmtpSink::start().await;
+    let smtp_url = sink.url();
+    let server = TestServer::start_with(Backend::Sqlite, move |config| config.smtp_url = Some(smtp_url)).await;
+    (sink, server)
 }
 
 const VIEWER: &str = "{ viewer { user { email } } }";
@@ -417,11 +426,8 @@ async fn superadmin_creates_an_organization_and_a_user_in_the_portal() {
 /// inbox (a real SMTP server), the reset page it leads to, and signing in with the new password.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_resets_a_forgotten_password_from_the_mailed_link() {
-    use steward_tests::smtp::SmtpSink;
     assert_portal_built();
-    let sink = SmtpSink::start().await;
-    let smtp_url = sink.url();
-    let server = TestServer::start_with(Backend::Sqlite, move |config| config.smtp_url = Some(smtp_url)).await;
+    let (sink, server) = server_with_mail().await;
     let admin = server.superadmin().await;
     let org = server.create_org(&admin, "acme").await;
     server.create_user(&admin, &org, "ada@acme.test", &["MEMBER"]).await;
@@ -466,11 +472,8 @@ async fn a_user_resets_a_forgotten_password_from_the_mailed_link() {
 /// effect when they follow the link mailed to the new one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_edits_their_profile_and_changes_their_email() {
-    use steward_tests::smtp::SmtpSink;
     assert_portal_built();
-    let sink = SmtpSink::start().await;
-    let smtp_url = sink.url();
-    let server = TestServer::start_with(Backend::Sqlite, move |config| config.smtp_url = Some(smtp_url)).await;
+    let (sink, server) = server_with_mail().await;
     let admin = server.superadmin().await;
     let org = server.create_org(&admin, "acme").await;
     let member = server.member(&admin, &org, "grace@acme.test", &["MEMBER"]).await;
@@ -700,11 +703,8 @@ async fn token_request(server: &TestServer, client_id: &str, secret: &str) -> (u
 /// that the invitee accepts on the page its mail leads to.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_uses_the_password_tools_and_invites_a_member() {
-    use steward_tests::smtp::SmtpSink;
     assert_portal_built();
-    let sink = SmtpSink::start().await;
-    let smtp_url = sink.url();
-    let server = TestServer::start_with(Backend::Sqlite, move |config| config.smtp_url = Some(smtp_url)).await;
+    let (sink, server) = server_with_mail().await;
     let admin = server.superadmin().await;
     let org = server.create_org(&admin, "acme").await;
     let ada = server.create_user(&admin, &org, "ada@acme.test", &["MEMBER"]).await;

@@ -1204,6 +1204,38 @@ async fn without_smtp_mail_is_kept_for_superadmins(backend: Backend) {
     server.gql(None, MAILS, json!({})).await.expect_code("UNAUTHENTICATED");
 }
 
+async fn finished_mail_is_purged_after_the_retention_period(backend: Backend) {
+    let server = TestServer::start_with(backend, |config| config.mail_retention_days = 30).await;
+    let root = server.superadmin().await;
+    let org = server.create_org(&root, "acme").await;
+    invite(&server, &root, &org, "grace@acme.test", &["MEMBER"]).await.ok();
+    outbox_until(&server, &root, |mails| {
+        mails.iter().any(|mail| mail["status"] == "LOGGED")
+    })
+    .await;
+    let count = "{ mails { totalCount } }";
+
+    // Within the period it stays; past it (the worker purges once an hour) it is gone. A month
+    // outlives any session, so the superadmin signs in again each time.
+    server.clock.advance(chrono::Duration::days(29));
+    tokio::time::sleep(SETTLE).await;
+    let root = server.sign_in(&root.email, PASSWORD).await;
+    assert_eq!(server.as_(&root, count, json!({})).await.ok()["mails"]["totalCount"], 1);
+    server.clock.advance(chrono::Duration::days(2));
+    let root = server.sign_in(&root.email, PASSWORD).await;
+    let mut left = 1;
+    for _ in 0..50 {
+        left = server.as_(&root, count, json!({})).await.ok()["mails"]["totalCount"]
+            .as_i64()
+            .unwrap();
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(left, 0, "finished mail older than 30 days is purged");
+}
+
 backend_tests!(
     a_forgotten_password_is_reset_by_mail,
     a_reset_link_expires_after_an_hour,
@@ -1236,4 +1268,5 @@ backend_tests!(
     two_instances_send_each_mail_once,
     line_breaks_cannot_reach_mail_headers,
     without_smtp_mail_is_kept_for_superadmins,
+    finished_mail_is_purged_after_the_retention_period,
 );

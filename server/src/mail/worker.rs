@@ -2,7 +2,8 @@
 //! was committed on another. Each message is claimed with a conditional update that sets a lease,
 //! so of several instances on one database exactly one sends it; a failure leaves it pending with
 //! a later `next_attempt_at` (exponential backoff), and a refusal the server calls permanent
-//! marks it `FAILED`. A message is lost by none of these.
+//! marks it `FAILED`. A message is lost by none of these. Finished mail is deleted after
+//! `mail_retention_days`.
 
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::{Mailbox, MultiPart};
@@ -29,7 +30,18 @@ pub fn spawn(app: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let owner = Uuid::new_v4().to_string();
         let poll = std::time::Duration::from_millis(app.config.mail_poll_interval_ms.max(10));
+        let mut last_purge: Option<DateTime<Utc>> = None;
         loop {
+            let now = app.clock.now();
+            if last_purge.is_none_or(|at| now - at >= Duration::hours(1)) {
+                last_purge = Some(now);
+                if let Err(error) = purge(&app, now).await {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "old mail could not be purged; it is tried again"
+                    );
+                }
+            }
             if let Err(error) = drain(&app, &owner).await {
                 // The cause, which the error's own message leaves out for clients.
                 let error = match error {
@@ -44,6 +56,26 @@ pub fn spawn(app: AppState) -> tokio::task::JoinHandle<()> {
             }
         }
     })
+}
+
+/// Deletes finished mail (sent, refused, or kept for want of SMTP) older than the retention
+/// period. Pending mail is never deleted.
+async fn purge(app: &AppState, now: DateTime<Utc>) -> Result<()> {
+    let days = app.config.mail_retention_days;
+    if days == 0 {
+        return Ok(());
+    }
+    let transaction = app.database.write().await?;
+    let purged = outbox_mail::Entity::delete_many()
+        .filter(outbox_mail::Column::Status.is_in([SENT, FAILED, LOGGED]))
+        .filter(outbox_mail::Column::CreatedAt.lt(now - Duration::days(days.into())))
+        .exec(&*transaction)
+        .await?;
+    transaction.commit().await?;
+    if purged.rows_affected > 0 {
+        tracing::info!(messages = purged.rows_affected, "purged old mail from the outbox");
+    }
+    Ok(())
 }
 
 /// The delay before attempt `attempts + 1`, after `attempts` failures.
