@@ -56,9 +56,18 @@ impl Limits {
         Self::check(&self.mail_per_ip, &self.mail_per_account, ip, account)
     }
 
-    /// One `/oauth/token` request from `ip` for `client_id`.
-    pub fn check_token(&self, ip: Option<&str>, client_id: &str) -> Result<()> {
-        Self::check(&self.token_per_ip, &self.token_per_client, ip, client_id)
+    /// One `/oauth/token` request from `ip`, counted before anything is looked up.
+    pub fn check_token_ip(&self, ip: Option<&str>) -> Result<()> {
+        Self::check(&self.token_per_ip, &self.token_per_client, ip, "")
+    }
+
+    /// One token issued to a client that proved its secret. Counted only then: client ids are
+    /// not secret, and others' failed guesses must not starve the client.
+    pub fn check_token_client(&self, client_id: &str) -> Result<()> {
+        match allowed(&self.token_per_client, client_id) {
+            true => Ok(()),
+            false => Err(Error::RateLimited),
+        }
     }
 
     fn check(

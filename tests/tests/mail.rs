@@ -740,7 +740,13 @@ async fn an_existing_user_joins_with_the_invited_roles(backend: Backend) {
         .token("/accept-invitation");
     assert_eq!(token_info(&w.server, &token).await["accountExists"], true);
 
-    let accepted = accept(&w.server, &token, None, None).await;
+    // The link alone does not sign in to an account that has a password: it must be given, and
+    // right. Refusals leave the link usable.
+    accept(&w.server, &token, None, None).await.expect_invalid("password");
+    accept(&w.server, &token, Some("not-the-password"), None)
+        .await
+        .expect_code("INVALID_CREDENTIALS");
+    let accepted = accept(&w.server, &token, Some(CHANGED_PASSWORD), None).await;
     let session = session_of(&accepted);
     let viewer = w.server.as_(&session, VIEWER, json!({})).await;
     let mut memberships: Vec<(String, Value)> = viewer.ok()["viewer"]["memberships"]
@@ -764,6 +770,33 @@ async fn an_existing_user_joins_with_the_invited_roles(backend: Backend) {
     );
     // The password stays as it was.
     w.server.login(email, CHANGED_PASSWORD).await.ok();
+}
+
+async fn an_invitation_dies_with_the_address_or_membership_it_was_for(backend: Backend) {
+    let w = world(backend).await;
+    let update = "mutation($id: ID!, $email: String!) { updateUser(id: $id, input: { email: $email }) { email } }";
+    // An administrator mistypes an address, then corrects it: the first link is worthless.
+    let id = w.create_user("bob@typo.test", json!({})).await;
+    let typo = w.mail("bob@typo.test", "is ready").await.token("/accept-invitation");
+    w.server
+        .as_(&w.root, update, json!({ "id": id, "email": "bob@acme.test" }))
+        .await
+        .ok();
+    accept(&w.server, &typo, Some(NEW_PASSWORD), None)
+        .await
+        .expect_code("TOKEN_INVALID");
+
+    // A member removed before accepting is not brought back by the link.
+    let carol = w.create_user("carol@acme.test", json!({ "roles": ["AUDITOR"] })).await;
+    let link = w.mail("carol@acme.test", "is ready").await.token("/accept-invitation");
+    let remove = "mutation($org: ID!, $user: ID!) { removeMember(orgId: $org, userId: $user) }";
+    w.server
+        .as_(&w.root, remove, json!({ "org": w.org, "user": carol }))
+        .await
+        .ok();
+    accept(&w.server, &link, Some(NEW_PASSWORD), None)
+        .await
+        .expect_code("TOKEN_INVALID");
 }
 
 async fn pending_invitations_are_listed_and_can_be_revoked(backend: Backend) {
@@ -910,12 +943,39 @@ async fn an_address_change_to_a_taken_address_tells_nothing(backend: Backend) {
     w.member("grace@acme.test").await;
     let change =
         "mutation($email: String!) { changeMyEmail(newEmail: $email, password: \"Correct-Horse-Battery-9-changed\") }";
+    let pending = "{ viewer { user { pendingEmail } } }";
     let taken = w.server.as_(&user, change, json!({ "email": "grace@acme.test" })).await;
+    // The change shows as pending exactly as for a free address.
+    let shown = w.server.as_(&user, pending, json!({})).await;
+    assert_eq!(shown.ok()["viewer"]["user"]["pendingEmail"], "grace@acme.test");
     let free = w.server.as_(&user, change, json!({ "email": "free@acme.test" })).await;
     assert_eq!((&taken.data, &taken.errors), (&free.data, &free.errors));
     w.mail("free@acme.test", "Confirm your new").await;
     tokio::time::sleep(SETTLE).await;
     assert_eq!(w.count("grace@acme.test", "Confirm your new"), 0);
+}
+
+async fn a_password_reset_kills_a_pending_address_change(backend: Backend) {
+    let w = world(backend).await;
+    let user = w.member("ada@acme.test").await;
+    // Someone who knew the old password asks to move the account to their address…
+    let change =
+        "mutation($email: String!) { changeMyEmail(newEmail: $email, password: \"Correct-Horse-Battery-9-changed\") }";
+    w.server
+        .as_(&user, change, json!({ "email": "thief@evil.test" }))
+        .await
+        .ok();
+    let stolen = w
+        .mail("thief@evil.test", "Confirm your new")
+        .await
+        .token("/verify-email");
+    // …and the owner resets the password: the pending change dies with the old password.
+    request_reset(&w.server, "ada@acme.test").await;
+    let token = w.mail("ada@acme.test", "Reset your").await.token("/reset-password");
+    reset(&w.server, &token, NEW_PASSWORD).await.ok();
+    verify(&w.server, &stolen).await.expect_code("TOKEN_INVALID");
+    let found = w.server.login("ada@acme.test", NEW_PASSWORD).await;
+    assert_eq!(found.ok()["login"]["user"]["email"], "ada@acme.test");
 }
 
 async fn an_admin_change_of_address_is_unverified_until_the_link_is_followed(backend: Backend) {
@@ -1255,12 +1315,14 @@ backend_tests!(
     an_invitation_creates_an_account,
     an_invitation_expires_after_seven_days,
     an_existing_user_joins_with_the_invited_roles,
+    an_invitation_dies_with_the_address_or_membership_it_was_for,
     pending_invitations_are_listed_and_can_be_revoked,
     a_user_manager_cannot_invite_an_admin,
     a_created_account_is_taken_up_by_invitation,
     a_user_changes_their_address_once_the_new_one_is_verified,
     links_sent_to_an_old_address_die_with_it,
     an_address_change_to_a_taken_address_tells_nothing,
+    a_password_reset_kills_a_pending_address_change,
     an_admin_change_of_address_is_unverified_until_the_link_is_followed,
     a_lockout_is_mailed_once_an_hour_with_an_unlock_link,
     mail_waits_for_the_mail_server_to_come_back,

@@ -29,7 +29,10 @@ pub fn AcceptInvitationPage() -> impl IntoView {
 #[derive(Clone)]
 struct Acceptance {
     name: Option<String>,
+    /// A new account's password and its confirmation.
     password: Option<(String, String)>,
+    /// An existing account's current password.
+    current_password: Option<String>,
 }
 
 #[component]
@@ -63,7 +66,7 @@ fn AcceptInvitation(token: String, link: LinkToken) -> impl IntoView {
                     check_confirmation(&password, &confirmation)?;
                     Some(password)
                 }
-                None => None,
+                None => acceptance.current_password,
             };
             let granted = auth::accept_invitation(token, password, acceptance.name).await?;
             session.establish(granted);
@@ -86,11 +89,13 @@ fn AcceptInvitation(token: String, link: LinkToken) -> impl IntoView {
             Acceptance {
                 name: (!name.is_empty()).then_some(name),
                 password: Some((password.get_untracked(), confirmation.get_untracked())),
+                current_password: None,
             }
         } else {
             Acceptance {
                 name: None,
                 password: None,
+                current_password: Some(password.get_untracked()),
             }
         };
         accept.dispatch_local(acceptance);
@@ -117,10 +122,25 @@ fn AcceptInvitation(token: String, link: LinkToken) -> impl IntoView {
             />
         }
     });
+    // An existing account proves itself with its password: the link alone never signs in to it.
+    let existing_account_fields = (!new_account).then(|| {
+        view! {
+            <TextField
+                id="invite-current-password"
+                label="Your password"
+                kind="password"
+                autocomplete="current-password"
+                required=true
+                value=password
+                error=error
+                field="password"
+            />
+        }
+    });
     let explanation = if new_account {
         "Choose a password for your new account to join."
     } else {
-        "You already have an account: joining adds this organization to it."
+        "You already have an account: sign in with its password to add this organization to it."
     };
 
     view! {
@@ -132,6 +152,7 @@ fn AcceptInvitation(token: String, link: LinkToken) -> impl IntoView {
             </p>
             <ErrorBox id="accept-invitation-error" error=error />
             {new_account_fields}
+            {existing_account_fields}
             <BusyButton
                 id="accept-invitation"
                 label=format!("Join {organization_name}")

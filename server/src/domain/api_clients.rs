@@ -194,6 +194,8 @@ pub enum TokenError {
     /// A requested scope the client does not hold.
     InvalidScope,
     RateLimited,
+    /// The server failed; the credentials may be fine.
+    Internal,
 }
 
 /// The client-credentials grant. An unknown client and a wrong secret fail alike; `requested`
@@ -206,7 +208,7 @@ pub async fn issue_token(
 ) -> std::result::Result<IssuedToken, TokenError> {
     let app = scope.app();
     let ip = scope.actor().ip;
-    if app.limits.check_token(ip.as_deref(), client_id).is_err() {
+    if app.limits.check_token_ip(ip.as_deref()).is_err() {
         return Err(TokenError::RateLimited);
     }
     let client = api_client::Entity::find()
@@ -215,13 +217,16 @@ pub async fn issue_token(
         .await
         .map_err(|error| {
             tracing::error!(%error, "an API client could not be read");
-            TokenError::InvalidClient
+            TokenError::Internal
         })?;
     let presented = token_hash(secret);
     let Some(client) = client.filter(|client| constant_time_eq(client.secret_hash.as_bytes(), presented.as_bytes()))
     else {
         return Err(TokenError::InvalidClient);
     };
+    if app.limits.check_token_client(&client.client_id).is_err() {
+        return Err(TokenError::RateLimited);
+    }
     let held = scopes_of(&client);
     let granted: Vec<String> = match requested.map(str::split_whitespace) {
         Some(asked) => {
@@ -249,7 +254,7 @@ pub async fn issue_token(
         iat: now.timestamp(),
         exp: (now + lifetime).timestamp(),
     };
-    let access_token = app.keys.issue(&claims).map_err(|_| TokenError::InvalidClient)?;
+    let access_token = app.keys.issue(&claims).map_err(|_| TokenError::Internal)?;
     // Throttled like sessions' last use: a busy client does not write on every token.
     if client.last_used_at.is_none_or(|at| now - at > Duration::seconds(60)) {
         let _ = api_client::Entity::update_many()

@@ -170,9 +170,18 @@ pub async fn revoke(scope: &OrgManager<'_>, id: &str) -> Result<()> {
     transaction.commit().await
 }
 
-/// Accepts an invitation and signs the user in. A new account needs a password (checked against
-/// the organization's policy); an account without a password (created by an administrator)
-/// needs one too; an account with one may set a new one or keep it. The address counts as
+/// Whether the account has a password its owner chose. One an administrator set (and the owner
+/// must change) does not count: the owner may not know it, and the invitation sets a new one.
+pub async fn has_own_password(connection: &impl sea_orm::ConnectionTrait, user: &user::Model) -> Result<bool> {
+    if user.password_change_required {
+        return Ok(false);
+    }
+    Ok(credential::Entity::find_by_id(user.id).one(connection).await?.is_some())
+}
+
+/// Accepts an invitation and signs the user in. A new account, and one an administrator created
+/// without a password, choose a password (checked against the policies); an account that has one
+/// gives it, so the link alone never signs in to an existing account. The address counts as
 /// verified: the link reached it.
 pub async fn accept(scope: &Public<'_>, token: &str, password: Option<&str>, name: Option<&str>) -> Result<Issued> {
     let app = scope.app();
@@ -202,16 +211,35 @@ pub async fn accept(scope: &Public<'_>, token: &str, password: Option<&str>, nam
                 .await?
         }
     };
+    // A link made for an account whose address has changed since belongs to the old address.
+    if peeked.user_id.is_some() && existing.as_ref().is_none_or(|user| user.email != invitation.email) {
+        return Err(Error::TokenInvalid);
+    }
     if existing.as_ref().is_some_and(|user| user.blocked) {
         return Err(Error::UserBlocked);
     }
     let has_password = match &existing {
-        Some(user) => credential::Entity::find_by_id(user.id).one(database).await?.is_some(),
+        Some(user) => has_own_password(database, user).await?,
         None => false,
     };
     let hash = match (password, &existing) {
-        (None, _) if !has_password => return Err(Error::invalid("password", "choose a password")),
-        (None, _) => None,
+        (None, Some(_)) if has_password => {
+            return Err(Error::invalid("password", "enter your password to join"));
+        }
+        (None, _) => return Err(Error::invalid("password", "choose a password")),
+        // An account with a password joins with that password: the link alone never signs in to
+        // an account that has one.
+        (Some(password), Some(user)) if has_password => {
+            app.limits.check_login(scope.actor().ip.as_deref(), &user.email)?;
+            let stored = credential::Entity::find_by_id(user.id)
+                .one(database)
+                .await?
+                .map(|found| found.password_hash);
+            if !app.hasher.verify(password, stored.as_deref()).await?.matches {
+                return Err(Error::InvalidCredentials);
+            }
+            None
+        }
         (Some(password), Some(user)) => Some(passwords::vet(app, user, password, Some(&org)).await?),
         (Some(password), None) => {
             let policy = super::settings::OrgSettings::from_json(&org.settings).password_policy;

@@ -113,13 +113,17 @@ pub async fn verification(
     queue(connection, app, &user.email, Some(user.id), org, &message, now).await
 }
 
-/// A link to the new address of a user's own email change; following it makes the change.
+/// A link to the new address of a user's own email change; following it makes the change. With
+/// `send` false the change is recorded as pending but nothing is mailed (the address belongs to
+/// another account, which the asker must not learn).
+#[allow(clippy::too_many_arguments)]
 pub async fn email_change(
     connection: &impl ConnectionTrait,
     app: &AppState,
     user: &user::Model,
     new_email: &str,
     org: Option<&organization::Model>,
+    send: bool,
     now: DateTime<Utc>,
 ) -> Result<()> {
     tokens::invalidate(connection, user.id, tokens::EMAIL_CHANGE, now).await?;
@@ -130,6 +134,9 @@ pub async fn email_change(
     };
     let lifetime = new.lifetime;
     let token = tokens::create(connection, new, now).await?;
+    if !send {
+        return Ok(());
+    }
     let message = messages::EmailChange {
         brand: Brand::of(org),
         name: user.name.clone(),

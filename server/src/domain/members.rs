@@ -119,6 +119,15 @@ pub async fn remove(scope: &MemberManager<'_>) -> Result<()> {
     if deleted.rows_affected == 0 {
         return Err(Error::NotFound);
     }
+    // An invitation to the organization would bring them back.
+    super::tokens::invalidate_in_org(
+        &*transaction,
+        scope.user_id,
+        scope.org_id,
+        super::tokens::INVITATION,
+        now,
+    )
+    .await?;
     audit::record(
         &*transaction,
         &scope.actor(),

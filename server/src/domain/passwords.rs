@@ -197,7 +197,7 @@ pub async fn vet(
 
 /// Stores a vetted password inside the caller's transaction, with what every password change
 /// brings: the forced-change flag set or lifted, every session but `keep` ended, and every
-/// outstanding reset link spent. Returns how many sessions ended.
+/// outstanding reset and email-change link spent. Returns how many sessions ended.
 pub async fn commit(
     connection: &impl ConnectionTrait,
     user_id: UserId,
@@ -215,7 +215,9 @@ pub async fn commit(
         .exec(connection)
         .await?;
     let revoked = super::sessions::revoke_all(connection, user_id, keep, now).await?;
-    super::tokens::invalidate(connection, user_id, super::tokens::PASSWORD_RESET, now).await?;
+    // A pending address change might be an attacker's who knew the old password.
+    use super::tokens::{invalidate_each, EMAIL_CHANGE, PASSWORD_RESET};
+    invalidate_each(connection, user_id, &[PASSWORD_RESET, EMAIL_CHANGE], now).await?;
     Ok(revoked)
 }
 

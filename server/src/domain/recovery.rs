@@ -279,10 +279,7 @@ pub async fn describe(scope: &Public<'_>, token: &str) -> Result<Option<LinkInfo
         (tokens::INVITATION, _) => {
             let Some(org) = joining.clone() else { return Ok(None) };
             let has_password = match &user {
-                Some(user) => steward_entity::credential::Entity::find_by_id(user.id)
-                    .one(database)
-                    .await?
-                    .is_some(),
+                Some(user) => super::invitations::has_own_password(database, user).await?,
                 None => false,
             };
             let email = data_email.unwrap_or_default();

@@ -140,14 +140,16 @@ pub async fn newest_pending(
         .await?)
 }
 
-/// Spends every outstanding token of a user, whatever its purpose (a block).
-pub async fn invalidate_all(connection: &impl ConnectionTrait, user_id: UserId, now: DateTime<Utc>) -> Result<()> {
-    one_time_token::Entity::update_many()
-        .col_expr(one_time_token::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
-        .filter(one_time_token::Column::UserId.eq(user_id))
-        .filter(one_time_token::Column::UsedAt.is_null())
-        .exec(connection)
-        .await?;
+/// Spends a user's outstanding tokens of each of these purposes.
+pub async fn invalidate_each(
+    connection: &impl ConnectionTrait,
+    user_id: UserId,
+    purposes: &[&str],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for purpose in purposes {
+        invalidate(connection, user_id, purpose, now).await?;
+    }
     Ok(())
 }
 
@@ -183,24 +185,15 @@ pub async fn consume(
     Ok(found)
 }
 
-/// Spends every outstanding token of one purpose for a user (a password change invalidates
-/// pending reset links).
-///
-/// The tokens are found first and spent by their key. An UPDATE that searched the user and
-/// purpose index would take gap locks on MariaDB, and two transactions that each go on to insert
-/// a token there (two users created at once: their ids are adjacent) would deadlock.
-pub async fn invalidate(
-    connection: &impl ConnectionTrait,
-    user_id: UserId,
-    purpose: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
+/// Spends the outstanding tokens that `condition` selects. They are found first and spent by
+/// their keys: an update that searches an index range would lock the range on MariaDB, and two
+/// transactions that then insert tokens beside it deadlock.
+async fn spend(connection: &impl ConnectionTrait, condition: sea_orm::Condition, now: DateTime<Utc>) -> Result<()> {
     use sea_orm::QuerySelect;
     let outstanding: Vec<String> = one_time_token::Entity::find()
         .select_only()
         .column(one_time_token::Column::TokenHash)
-        .filter(one_time_token::Column::UserId.eq(user_id))
-        .filter(one_time_token::Column::Purpose.eq(purpose))
+        .filter(condition)
         .filter(one_time_token::Column::UsedAt.is_null())
         .into_tuple()
         .all(connection)
@@ -215,4 +208,43 @@ pub async fn invalidate(
         .exec(connection)
         .await?;
     Ok(())
+}
+
+/// Spends every outstanding token of one purpose for a user (a password change invalidates
+/// pending reset links).
+pub async fn invalidate(
+    connection: &impl ConnectionTrait,
+    user_id: UserId,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let condition = sea_orm::Condition::all()
+        .add(one_time_token::Column::UserId.eq(user_id))
+        .add(one_time_token::Column::Purpose.eq(purpose));
+    spend(connection, condition, now).await
+}
+
+/// Spends a user's outstanding tokens of one purpose that belong to one organization.
+pub async fn invalidate_in_org(
+    connection: &impl ConnectionTrait,
+    user_id: UserId,
+    org_id: OrgId,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let condition = sea_orm::Condition::all()
+        .add(one_time_token::Column::UserId.eq(user_id))
+        .add(one_time_token::Column::OrgId.eq(org_id))
+        .add(one_time_token::Column::Purpose.eq(purpose));
+    spend(connection, condition, now).await
+}
+
+/// Spends every outstanding token of a user, whatever its purpose (a block).
+pub async fn invalidate_all(connection: &impl ConnectionTrait, user_id: UserId, now: DateTime<Utc>) -> Result<()> {
+    spend(
+        connection,
+        sea_orm::Condition::all().add(one_time_token::Column::UserId.eq(user_id)),
+        now,
+    )
+    .await
 }

@@ -23,7 +23,9 @@ use steward_entity::{membership, organization, user, UserId};
 
 /// The strongest bcrypt cost accepted: each sign-in verifies it, and a cost of 31 would take
 /// minutes.
-const MAX_BCRYPT_COST: u32 = 14;
+const MAX_BCRYPT_COST: u32 = 12;
+/// The most memory (KiB), passes and lanes an imported argon2 hash may ask of each sign-in.
+const MAX_ARGON2: (u32, u32, u32) = (256 * 1024, 10, 8);
 /// Users read per query while exporting.
 const EXPORT_BATCH: u64 = 1000;
 
@@ -247,7 +249,13 @@ fn checked_hash(record: &Record) -> std::result::Result<Option<String>, String> 
         (None, None) => return Ok(None),
     };
     if hash.starts_with("$argon2") {
-        argon2::PasswordHash::new(&hash).map_err(|_| "password_hash: not a valid argon2 hash".to_string())?;
+        let parsed =
+            argon2::PasswordHash::new(&hash).map_err(|_| "password_hash: not a valid argon2 hash".to_string())?;
+        let params = argon2::Params::try_from(&parsed).map_err(|_| "password_hash: unreadable argon2 parameters")?;
+        let (memory, passes, lanes) = MAX_ARGON2;
+        if params.m_cost() > memory || params.t_cost() > passes || params.p_cost() > lanes {
+            return Err("password_hash: argon2 parameters above 256 MiB, 10 passes or 8 lanes are refused".into());
+        }
         return Ok(Some(hash));
     }
     if let Ok(parts) = hash.parse::<bcrypt::HashParts>() {

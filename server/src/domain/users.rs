@@ -431,7 +431,8 @@ pub async fn update(scope: &IdentityManager<'_>, patch: ProfilePatch) -> Result<
         if modified.before.email != modified.after.email {
             // Links already sent to the old address must not outlive it.
             let now = app.clock.now();
-            super::tokens::invalidate(transaction, modified.after.id, super::tokens::PASSWORD_RESET, now).await?;
+            use super::tokens::{invalidate_each, INVITATION, PASSWORD_RESET};
+            invalidate_each(transaction, modified.after.id, &[PASSWORD_RESET, INVITATION], now).await?;
             let acting = super::recovery::acting_org(scope);
             let org = super::mailings::brand_org(transaction, modified.after.id, acting).await?;
             super::mailings::verification(transaction, app, &modified.after, org.as_ref(), app.clock.now()).await?;

@@ -15,7 +15,9 @@ pub fn email(raw: &str) -> Result<String, String> {
         && !domain.ends_with('.')
         && !domain.contains('@')
         && email.len() <= 320
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        // Characters that would let a mail library read a display name, a list or a route.
+        && !email.chars().any(|c| matches!(c, '<' | '>' | ',' | ';' | '"' | '(' | ')' | '[' | ']' | '\\' | ':'));
     if valid {
         Ok(email)
     } else {
@@ -118,6 +120,16 @@ mod tests {
         assert!(super::email("no-at-sign").is_err());
         assert!(super::email("a@b").is_err());
         assert!(super::email("a b@example.com").is_err());
+        // Nothing a mail library would read as a display name, a list or a route.
+        for sneaky in [
+            "x<evil@example.com>",
+            "a@example.com,b@example.com",
+            "\"a\"@example.com",
+            "a@[127.0.0.1]",
+        ] {
+            assert!(super::email(sneaky).is_err(), "{sneaky}");
+        }
+        assert!(super::email("o'brien+tag@example.co.uk").is_ok());
     }
 
     #[test]

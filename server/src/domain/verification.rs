@@ -54,10 +54,10 @@ pub async fn send(scope: &IdentityManager<'_>) -> Result<()> {
 pub async fn resend_mine(scope: &Myself<'_>) -> Result<()> {
     let user = find(scope, scope.user.user_id).await?;
     let actor = scope.actor();
-    scope
-        .app()
-        .limits
-        .check_mail_request(actor.ip.as_deref(), &user.email)?;
+    // Keyed by the account, not its address: a flood of anonymous reset requests for the address
+    // must not use up the signed-in user's own budget.
+    let key = format!("user:{}", user.id);
+    scope.app().limits.check_mail_request(actor.ip.as_deref(), &key)?;
     if user.email_verified {
         return Ok(());
     }
@@ -109,8 +109,8 @@ pub async fn verify(scope: &Public<'_>, token: &str) -> Result<()> {
             .map_err(|error| conflict_on_unique(error, "the address now belongs to another account"))?;
         super::members::sync_user_keys(&*transaction, &after).await?;
         // Links sent to the old address must not outlive it.
-        tokens::invalidate(&*transaction, user_id, tokens::PASSWORD_RESET, now).await?;
-        tokens::invalidate(&*transaction, user_id, tokens::EMAIL_VERIFICATION, now).await?;
+        let old_links = [tokens::PASSWORD_RESET, tokens::EMAIL_VERIFICATION, tokens::INVITATION];
+        tokens::invalidate_each(&*transaction, user_id, &old_links, now).await?;
         let org = mailings::brand_org(&*transaction, user_id, spent.org_id).await?;
         mailings::email_changed(&*transaction, app, &before, email, org.as_ref(), now).await?;
         Event::new("EMAIL_CHANGED")
@@ -131,8 +131,9 @@ pub async fn verify(scope: &Public<'_>, token: &str) -> Result<()> {
 }
 
 /// The user's own address change: proven by the password (and rate limited like other mail
-/// requests), it takes effect when the link sent to the new address is followed. An address that belongs to another account answers the same but
-/// is sent nothing, so the form cannot be used to find out who has an account.
+/// requests), it takes effect when the link sent to the new address is followed. An address that
+/// belongs to another account answers the same and shows as pending the same, but is sent
+/// nothing, so the form cannot be used to find out who has an account.
 pub async fn change_mine(scope: &Myself<'_>, new_email: &str, password: &str) -> Result<()> {
     let app = scope.app();
     let user_id = scope.user.user_id;
@@ -146,7 +147,8 @@ pub async fn change_mine(scope: &Myself<'_>, new_email: &str, password: &str) ->
     }
     let user = find(scope, user_id).await?;
     let actor = scope.actor();
-    app.limits.check_mail_request(actor.ip.as_deref(), &user.email)?;
+    app.limits
+        .check_mail_request(actor.ip.as_deref(), &format!("user:{}", user.id))?;
     if user.email == new_email {
         return Err(Error::invalid("newEmail", "that is already your address"));
     }
@@ -157,10 +159,8 @@ pub async fn change_mine(scope: &Myself<'_>, new_email: &str, password: &str) ->
         .is_some();
     let now = app.clock.now();
     let transaction = app.database.write().await?;
-    if !taken {
-        let org = mailings::brand_org(&*transaction, user_id, acting_org(scope)).await?;
-        mailings::email_change(&*transaction, app, &user, &new_email, org.as_ref(), now).await?;
-    }
+    let org = mailings::brand_org(&*transaction, user_id, acting_org(scope)).await?;
+    mailings::email_change(&*transaction, app, &user, &new_email, org.as_ref(), !taken, now).await?;
     audit::record(
         &*transaction,
         &scope.actor(),

@@ -85,8 +85,8 @@ pub struct TokenInfo {
     pub organization: Option<PublicOrganization>,
     /// The policy a password set through this link must meet.
     pub password_policy: PasswordPolicy,
-    /// For an invitation: the address already has an account with a password, so accepting
-    /// needs none.
+    /// For an invitation: the address already has an account with a password of its owner's, so
+    /// accepting asks for that password instead of a new one.
     pub account_exists: bool,
     /// For a ticket: where the page sends the user once the password is set.
     pub result_url: Option<String>,
@@ -255,7 +255,8 @@ impl MailMutation {
     }
 
     /// Accepts an invitation and signs in: the address counts as verified and the user becomes
-    /// a member with the invited roles. A new account needs `password` (and may give `name`).
+    /// a member with the invited roles. A new account chooses `password` (and may give `name`);
+    /// an existing account (`tokenInfo.accountExists`) gives its current password.
     ///
     /// **Permissions**: anyone holding the link.
     async fn accept_invitation(

@@ -125,6 +125,11 @@ pub async fn token(
             "invalid_scope",
             "the client does not hold every requested scope",
         ),
+        Err(TokenError::Internal) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "the server could not issue a token; try again",
+        ),
         Err(TokenError::RateLimited) => error(
             StatusCode::TOO_MANY_REQUESTS,
             "RATE_LIMITED",

@@ -24,6 +24,8 @@ const BATCH: u64 = 20;
 /// The first retry comes after this many seconds, then twice as long each time, up to an hour.
 const FIRST_RETRY_SECONDS: i64 = 10;
 const LONGEST_RETRY_SECONDS: i64 = 3600;
+/// Mail still undelivered after this long is marked `FAILED`: its links would have expired.
+const GIVE_UP_AFTER: Duration = Duration::hours(72);
 
 /// Starts the worker for this instance.
 pub fn spawn(app: AppState) -> tokio::task::JoinHandle<()> {
@@ -101,7 +103,7 @@ async fn drain(app: &AppState, owner: &str) -> Result<()> {
             .await?;
         let mut claimed = 0;
         for id in &due {
-            if let Some(mail) = claim(app, owner, *id, now).await? {
+            if let Some(mail) = claim(app, owner, *id).await? {
                 claimed += 1;
                 deliver(app, owner, mail).await?;
             }
@@ -119,7 +121,9 @@ fn free(now: DateTime<Utc>) -> Condition {
 }
 
 /// Takes the lease on one message, unless another worker holds it or it is no longer pending.
-async fn claim(app: &AppState, owner: &str, id: Uuid, now: DateTime<Utc>) -> Result<Option<outbox_mail::Model>> {
+async fn claim(app: &AppState, owner: &str, id: Uuid) -> Result<Option<outbox_mail::Model>> {
+    // Read now, not when the batch was listed: sending the batch's earlier mail takes time.
+    let now = app.clock.now();
     let transaction = app.database.write().await?;
     let taken = outbox_mail::Entity::update_many()
         .col_expr(
@@ -179,6 +183,10 @@ async fn attempt(app: &AppState, mail: &outbox_mail::Model) -> Outcome {
     match transport.send(message).await {
         Ok(_) => Outcome::Sent,
         Err(error) if error.is_permanent() => Outcome::Failed(error.to_string()),
+        Err(error) if app.clock.now() - mail.created_at > GIVE_UP_AFTER => Outcome::Failed(format!(
+            "still undelivered after {} hours: {error}",
+            GIVE_UP_AFTER.num_hours()
+        )),
         Err(error) => Outcome::Retry(error.to_string()),
     }
 }
