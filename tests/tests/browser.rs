@@ -709,6 +709,12 @@ async fn an_admin_uses_the_password_tools_and_invites_a_member() {
     let org = server.create_org(&admin, "acme").await;
     let ada = server.create_user(&admin, &org, "ada@acme.test", &["MEMBER"]).await;
     sink.wait_for("ada@acme.test", Duration::from_secs(10)).await; // the invitation
+    let globex = server.create_org(&admin, "globex").await;
+    server.member(&admin, &globex, "max@globex.test", &["MEMBER"]).await;
+    sink.wait_for("max@globex.test", Duration::from_secs(10)).await; // the invitation
+    let invite =
+        "mutation($org: ID!) { inviteMember(orgId: $org, email: \"max@globex.test\", roles: [AUDITOR]) { id } }";
+    server.as_(&admin, invite, json!({ "org": org })).await.ok();
     let set_password = "Marble-orchid-sextant-ferry";
     let lin_password = "Harbor-quince-lattice-umber";
 
@@ -759,6 +765,18 @@ async fn an_admin_uses_the_password_tools_and_invites_a_member() {
         type_into(&client, "invite-password-confirm", lin_password).await?;
         click(&client, "accept-invitation").await?;
         client.wait().for_element(Locator::Css("header")).await?;
+
+        // Someone who already has an account joins with its password, not with the link alone.
+        let invitation = sink.wait_for("max@globex.test", Duration::from_secs(10)).await;
+        client.goto(&invitation.link("/accept-invitation")).await?;
+        type_into(&client, "invite-current-password", "not-my-password").await?;
+        click(&client, "accept-invitation").await?;
+        wait_for_text(&client, "accept-invitation-error", |text| !text.is_empty()).await?;
+        let field = client.find(Locator::Id("invite-current-password")).await?;
+        field.clear().await?;
+        field.send_keys(CHANGED_PASSWORD).await?;
+        click(&client, "accept-invitation").await?;
+        client.wait().for_element(Locator::Css("header")).await?;
         Ok::<_, anyhow::Error>((ticket_url, reset.subject, mail_table))
     }
     .await;
@@ -787,4 +805,10 @@ async fn an_admin_uses_the_password_tools_and_invites_a_member() {
     assert_eq!(viewer["user"]["emailVerified"], true);
     let roles = viewer["memberships"][0]["roles"].as_array().unwrap();
     assert!(roles.contains(&json!("AUDITOR")), "{roles:?}");
+    // Max is in both organizations now, with the password he had.
+    let max = server.sign_in("max@globex.test", CHANGED_PASSWORD).await;
+    let memberships = server
+        .as_(&max, "{ viewer { memberships { roles } } }", json!({}))
+        .await;
+    assert_eq!(memberships.ok()["viewer"]["memberships"].as_array().unwrap().len(), 2);
 }
