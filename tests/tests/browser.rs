@@ -743,6 +743,7 @@ async fn an_admin_uses_the_password_tools_and_invites_a_member() {
 
         client.goto(&format!("{}/mail", server.url)).await?;
         let mail_table = wait_for_text(&client, "mail-table", |text| text.contains("PASSWORD_RESET")).await?;
+        wait_for_text(&client, "mail-explanation", |text| text.contains("is sent from")).await?;
         std::fs::write(
             workspace_root().join("target/browser-mail.png"),
             client.screenshot().await?,

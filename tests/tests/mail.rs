@@ -1259,7 +1259,14 @@ async fn without_smtp_mail_is_kept_for_superadmins(backend: Backend) {
     // The link works.
     accept(&server, &token_in(link), Some(NEW_PASSWORD), None).await.ok();
 
+    let delivery = "{ mailDelivery { sending from } }";
+    let shown = server.as_(&root, delivery, json!({})).await;
+    assert_eq!(
+        shown.ok()["mailDelivery"],
+        json!({ "sending": false, "from": "Steward <no-reply@localhost>" })
+    );
     let admin = server.member(&root, &org, "admin@acme.test", &["ADMIN"]).await;
+    server.as_(&admin, delivery, json!({})).await.expect_code("FORBIDDEN");
     server.as_(&admin, MAILS, json!({})).await.expect_code("FORBIDDEN");
     server.gql(None, MAILS, json!({})).await.expect_code("UNAUTHENTICATED");
 }

@@ -16,7 +16,8 @@ use super::types::{DateTime, MailStatus};
 )]
 pub struct Mails;
 
-pub type MailPage = mails::MailsMails;
+/// One page of the outbox, and how the server delivers mail.
+pub type MailPage = mails::ResponseData;
 pub type Mail = mails::MailsMailsEdgesNode;
 
 /// How many messages one page shows.
@@ -33,5 +34,5 @@ pub async fn load_mails(
         after,
         status,
     };
-    Ok(execute::<Mails>(session, variables).await?.mails)
+    execute::<Mails>(session, variables).await
 }

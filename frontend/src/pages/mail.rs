@@ -23,25 +23,35 @@ pub fn MailPage() -> impl IntoView {
     });
     let next_cursor = Signal::derive(move || {
         page.with(|loaded| match loaded {
-            Some(Ok(page)) if page.page_info.has_next_page => page.page_info.end_cursor.clone(),
+            Some(Ok(page)) if page.mails.page_info.has_next_page => page.mails.page_info.end_cursor.clone(),
             _ => None,
         })
     });
     let total = Signal::derive(move || {
         page.with(|loaded| match loaded {
-            Some(Ok(page)) => Some(page.total_count),
+            Some(Ok(page)) => Some(page.mails.total_count),
             _ => None,
         })
     });
+    let explanation = move || {
+        page.with(|loaded| match loaded {
+            Some(Ok(page)) if page.mail_delivery.sending => format!(
+                "Mail is sent from {} through the configured SMTP server; once sent, a message no longer keeps its link.",
+                page.mail_delivery.from
+            ),
+            Some(Ok(_)) => {
+                "Without STEWARD_SMTP_URL, mail is not sent: it is kept here and written to the server log.".to_owned()
+            }
+            _ => String::new(),
+        })
+    };
 
     view! {
         <section class="page">
             <div class="page-header">
                 <div>
                     <h1>"Mail"</h1>
-                    <p class="muted" id="mail-explanation">
-                        "Without STEWARD_SMTP_URL, mail is not sent: it is kept here and written to the server log."
-                    </p>
+                    <p class="muted" id="mail-explanation">{explanation}</p>
                 </div>
             </div>
             <div class="toolbar">
@@ -66,7 +76,7 @@ pub fn MailPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(page) => {
-                            let rows = page.edges.into_iter().map(|edge| edge.node).collect();
+                            let rows = page.mails.edges.into_iter().map(|edge| edge.node).collect();
                             view! { <MailTable rows=rows /> }.into_any()
                         }
                         Err(error) => view! { <ErrorBox id="mail-error" error=Some(error) /> }.into_any(),

@@ -123,6 +123,16 @@ impl MailStatus {
     }
 }
 
+/// How this server delivers mail.
+#[derive(SimpleObject)]
+pub struct MailDelivery {
+    /// An SMTP server is configured (`STEWARD_SMTP_URL`) and mail is sent; otherwise it is kept
+    /// in the outbox as `LOGGED` and written to the log.
+    pub sending: bool,
+    /// The sender, `STEWARD_MAIL_FROM`.
+    pub from: String,
+}
+
 /// A message in the outbox. Once sent, its bodies and link are gone: they held a live token.
 pub struct Mail(pub outbox_mail::Model);
 
@@ -202,6 +212,19 @@ impl MailQuery {
             account_exists: info.account_exists,
             result_url: info.result_url,
         }))
+    }
+
+    /// Whether mail is sent, and from whom.
+    ///
+    /// **Permissions**: superadmin.
+    async fn mail_delivery(&self, ctx: &Context<'_>) -> GqlResult<MailDelivery> {
+        let caller = ctx.data_unchecked::<Caller>();
+        caller.superadmin()?;
+        let mailer = &caller.app().mailer;
+        Ok(MailDelivery {
+            sending: mailer.delivers(),
+            from: mailer.sender(),
+        })
     }
 
     /// The outbox, newest first: sent, pending and failed mail. Without `STEWARD_SMTP_URL` mail

@@ -62,8 +62,14 @@ impl Mailer {
         self.inner.doorbell.notify_one();
     }
 
+    /// Whether an SMTP server is configured.
     pub fn delivers(&self) -> bool {
         self.inner.transport.is_some()
+    }
+
+    /// The sender, as a header would show it.
+    pub fn sender(&self) -> String {
+        self.inner.from.to_string()
     }
 
     pub(crate) fn from(&self) -> &Mailbox {
