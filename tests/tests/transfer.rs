@@ -132,6 +132,28 @@ async fn a_file_with_any_bad_record_imports_nothing(backend: Backend) {
     );
 }
 
+async fn taken_usernames_are_reported_before_anything_is_written(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let root = server.superadmin().await;
+    let org = server.create_org(&root, "acme").await;
+    let create = "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }";
+    let input = json!({ "orgId": org, "email": "ada@acme.test", "username": "ada", "sendInvitation": false });
+    server.as_(&root, create, json!({ "input": input })).await.ok();
+    let input = [
+        // The account that holds a username may keep it…
+        json!({ "email": "ada@acme.test", "username": "ada" }).to_string(),
+        json!({ "email": "one@acme.test", "username": "twin" }).to_string(),
+        json!({ "email": "two@acme.test", "username": "twin" }).to_string(),
+        // …but no other account may take it.
+        json!({ "email": "other@acme.test", "username": "ada" }).to_string(),
+    ]
+    .join("\n");
+    let report = import(&server, &input, Format::Ndjson, true, true).await;
+    let mut lines: Vec<usize> = report.errors.iter().map(|(line, _)| *line).collect();
+    lines.dedup();
+    assert_eq!(lines, [3, 4], "{:#?}", report.errors);
+}
+
 async fn upsert_updates_existing_accounts_and_merges_metadata(backend: Backend) {
     let server = TestServer::start(backend).await;
     let root = server.superadmin().await;
@@ -219,6 +241,7 @@ async fn an_export_imports_again_as_ndjson_and_csv(backend: Backend) {
 backend_tests!(
     an_auth0_export_imports_with_its_passwords,
     a_file_with_any_bad_record_imports_nothing,
+    taken_usernames_are_reported_before_anything_is_written,
     upsert_updates_existing_accounts_and_merges_metadata,
     an_export_imports_again_as_ndjson_and_csv,
 );

@@ -365,6 +365,7 @@ pub async fn import(
             }
         }
     }
+    check_usernames(database, &checked, &mut report).await?;
     report.errors.sort();
     report.updated = checked
         .iter()
@@ -422,6 +423,44 @@ pub async fn import(
     }
     transaction.commit().await?;
     Ok(report)
+}
+
+/// Usernames are unique too: one given twice in the file, or already held by another account
+/// than the record's, is an error before anything is written.
+async fn check_usernames(
+    connection: &impl sea_orm::ConnectionTrait,
+    checked: &[Checked],
+    report: &mut ImportReport,
+) -> Result<()> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for record in checked {
+        if let Some(username) = record.profile.username.as_deref() {
+            if let Some(first) = seen.insert(username, record.line) {
+                report
+                    .errors
+                    .push((record.line, format!("username: {username} is also on line {first}")));
+            }
+        }
+    }
+    let usernames: Vec<String> = seen.keys().map(|name| name.to_string()).collect();
+    for chunk in usernames.chunks(500) {
+        let holders = user::Entity::find()
+            .filter(user::Column::Username.is_in(chunk.to_vec()))
+            .all(connection)
+            .await?;
+        for holder in holders {
+            let record = checked
+                .iter()
+                .find(|record| record.profile.username == holder.username && record.email != holder.email);
+            if let Some(record) = record {
+                let name = holder.username.as_deref().unwrap_or_default();
+                report
+                    .errors
+                    .push((record.line, format!("username: {name} belongs to another account")));
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn create_user(

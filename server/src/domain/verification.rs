@@ -138,6 +138,10 @@ pub async fn change_mine(scope: &Myself<'_>, new_email: &str, password: &str) ->
     let app = scope.app();
     let user_id = scope.user.user_id;
     let new_email = validate::email(new_email).map_err(|message| Error::invalid("newEmail", message))?;
+    // Counted before the password is checked, so a stolen session cannot guess it freely here.
+    let actor = scope.actor();
+    app.limits
+        .check_mail_request(actor.ip.as_deref(), &format!("user:{user_id}"))?;
     let stored = credential::Entity::find_by_id(user_id)
         .one(app.database.reader())
         .await?
@@ -146,9 +150,6 @@ pub async fn change_mine(scope: &Myself<'_>, new_email: &str, password: &str) ->
         return Err(Error::InvalidCredentials);
     }
     let user = find(scope, user_id).await?;
-    let actor = scope.actor();
-    app.limits
-        .check_mail_request(actor.ip.as_deref(), &format!("user:{}", user.id))?;
     if user.email == new_email {
         return Err(Error::invalid("newEmail", "that is already your address"));
     }
