@@ -13,6 +13,7 @@ use crate::api::api_clients::{
 use crate::api::{use_session, ApiError};
 use crate::components::confirm::ConfirmButtons;
 use crate::components::copy_field::CopyField;
+use crate::components::data_table::{Column, DataTable};
 use crate::components::error_box::{ErrorBox, FieldError};
 use crate::components::fields::{BusyButton, TextField};
 use crate::components::outcome::{error_of, Outcome};
@@ -309,21 +310,19 @@ fn ApiClientsTable(
     };
     view! {
         <div class="table-scroll">
-            <table class="data-table" id="api-clients-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Client ID"</th>
-                        <th scope="col">"Scopes"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Last used"</th>
-                        <th scope="col" class="actions-column">
-                            <span class="visually-hidden">"Actions"</span>
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>{body}</tbody>
-            </table>
+            <DataTable
+                id="api-clients-table"
+                columns=vec![
+                    Column::new("Name"),
+                    Column::new("Client ID"),
+                    Column::new("Scopes"),
+                    Column::new("Created"),
+                    Column::new("Last used"),
+                ]
+                actions=true
+            >
+                {body}
+            </DataTable>
         </div>
     }
 }

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::api::invitations::{invite_member, load_invitations, revoke_invitation, Invitation};
 use crate::api::types::OrgRole;
 use crate::api::{use_session, ApiError};
+use crate::components::data_table::{Column, DataTable};
 use crate::components::error_box::ErrorBox;
 use crate::components::fields::{BusyButton, TextField};
 use crate::components::outcome::{error_of, Outcome};
@@ -156,19 +157,17 @@ fn InvitationsTable(
     };
     view! {
         <div class="table-scroll">
-            <table class="data-table" id="invitations-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Roles"</th>
-                        <th scope="col">"Expires"</th>
-                        <th scope="col" class="actions-column">
-                            <span class="visually-hidden">"Actions"</span>
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>{body}</tbody>
-            </table>
+            <DataTable
+                id="invitations-table"
+                columns=vec![
+                    Column::new("Email"),
+                    Column::new("Roles"),
+                    Column::new("Expires"),
+                ]
+                actions=true
+            >
+                {body}
+            </DataTable>
         </div>
     }
 }

@@ -6,6 +6,7 @@ use leptos_router::components::A;
 
 use crate::api::members::MemberEdge;
 use crate::api::types::MembershipStatus;
+use crate::components::data_table::{Column, DataTable};
 use crate::format;
 
 #[component]
@@ -20,20 +21,20 @@ pub fn MembersTable(rows: Vec<MemberEdge>) -> impl IntoView {
     }
     view! {
         <div class="table-scroll">
-            <table class="data-table" id="members-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Roles"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Verified"</th>
-                        <th scope="col">"Blocked"</th>
-                        <th scope="col">"Last login"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows.into_iter().map(member_row).collect_view()}</tbody>
-            </table>
+            <DataTable
+                id="members-table"
+                columns=vec![
+                    Column::new("Email"),
+                    Column::new("Name"),
+                    Column::new("Roles"),
+                    Column::new("Status"),
+                    Column::new("Verified"),
+                    Column::new("Blocked"),
+                    Column::new("Last login"),
+                ]
+            >
+                {rows.into_iter().map(member_row).collect_view()}
+            </DataTable>
         </div>
     }
     .into_any()

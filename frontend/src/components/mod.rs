@@ -1,7 +1,7 @@
-//! Building blocks shared by the pages: the signed-in shell, the organization switcher, the member
-//! table, paging, search, form fields, error and outcome display, the creation forms, the user
-//! page's Access and "Password and email" panels, invitations, API clients, and the frame of the
-//! public pages.
+//! Building blocks shared by the pages: the signed-in shell, the organization switcher, the list
+//! tables and the member table, paging, search, form fields, error and outcome display, the
+//! creation forms, the user page's Access and "Password and email" panels, invitations, API
+//! clients, and the frame of the public pages.
 
 pub mod access;
 pub mod action_controller;
@@ -9,6 +9,7 @@ pub mod api_clients;
 pub mod confirm;
 pub mod copy_field;
 pub mod credentials;
+pub mod data_table;
 pub mod error_box;
 pub mod fields;
 pub mod invitations;

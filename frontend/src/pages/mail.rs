@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::api::mail::{load_mails, Mail};
 use crate::api::types::MailStatus;
 use crate::api::use_session;
+use crate::components::data_table::{Column, DataTable};
 use crate::components::error_box::ErrorBox;
 use crate::components::pager::{CursorStack, Pager};
 use crate::format;
@@ -106,21 +107,21 @@ fn MailTable(rows: Vec<Mail>) -> impl IntoView {
     }
     view! {
         <div class="table-scroll">
-            <table class="data-table" id="mail-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"To"</th>
-                        <th scope="col">"Kind"</th>
-                        <th scope="col">"Subject"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col" class="numeric">"Attempts"</th>
-                        <th scope="col">"Last error"</th>
-                        <th scope="col">"Link"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows.into_iter().map(mail_row).collect_view()}</tbody>
-            </table>
+            <DataTable
+                id="mail-table"
+                columns=vec![
+                    Column::new("Created"),
+                    Column::new("To"),
+                    Column::new("Kind"),
+                    Column::new("Subject"),
+                    Column::new("Status"),
+                    Column::numeric("Attempts"),
+                    Column::new("Last error"),
+                    Column::new("Link"),
+                ]
+            >
+                {rows.into_iter().map(mail_row).collect_view()}
+            </DataTable>
         </div>
     }
     .into_any()

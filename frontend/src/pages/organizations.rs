@@ -6,6 +6,7 @@ use leptos_router::components::A;
 
 use crate::api::organizations::{list_organizations, OrganizationSummary};
 use crate::api::use_session;
+use crate::components::data_table::{Column, DataTable};
 use crate::components::error_box::ErrorBox;
 use crate::components::organization_form::NewOrganizationForm;
 use crate::components::pager::{CursorStack, Pager};
@@ -110,35 +111,33 @@ fn OrganizationsTable(rows: Vec<OrganizationSummary>) -> impl IntoView {
     }
     view! {
         <div class="table-scroll">
-            <table class="data-table" id="organizations-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Slug"</th>
-                        <th scope="col" class="numeric">"Members"</th>
-                        <th scope="col">"Created"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {rows
-                        .into_iter()
-                        .map(|organization| {
-                            view! {
-                                <tr data-organization-id=organization.id.clone()>
-                                    <td>
-                                        <A href=format!("/orgs/{}", organization.id)>
-                                            {organization.name}
-                                        </A>
-                                    </td>
-                                    <td class="mono">{organization.slug}</td>
-                                    <td class="numeric">{organization.member_count}</td>
-                                    <td>{format::timestamp(&organization.created_at)}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
+            <DataTable
+                id="organizations-table"
+                columns=vec![
+                    Column::new("Name"),
+                    Column::new("Slug"),
+                    Column::numeric("Members"),
+                    Column::new("Created"),
+                ]
+            >
+                {rows
+                    .into_iter()
+                    .map(|organization| {
+                        view! {
+                            <tr data-organization-id=organization.id.clone()>
+                                <td>
+                                    <A href=format!("/orgs/{}", organization.id)>
+                                        {organization.name}
+                                    </A>
+                                </td>
+                                <td class="mono">{organization.slug}</td>
+                                <td class="numeric">{organization.member_count}</td>
+                                <td>{format::timestamp(&organization.created_at)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </DataTable>
         </div>
     }
     .into_any()

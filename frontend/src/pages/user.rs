@@ -10,6 +10,7 @@ use crate::api::users::{load_user, UserMembership, UserProfile};
 use crate::api::{use_session, ApiError};
 use crate::components::access::{AccessController, AccessPanel};
 use crate::components::credentials::{CredentialsController, CredentialsPanel};
+use crate::components::data_table::{Column, DataTable};
 use crate::components::error_box::ErrorBox;
 use crate::format;
 
@@ -198,41 +199,39 @@ fn MembershipsTable(memberships: Vec<UserMembership>) -> impl IntoView {
         return view! { <p class="empty">"No memberships you can see."</p> }.into_any();
     }
     view! {
-        <table class="data-table" id="user-memberships">
-            <thead>
-                <tr>
-                    <th scope="col">"Organization"</th>
-                    <th scope="col">"Roles"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Member since"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {memberships
-                    .into_iter()
-                    .map(|membership| {
-                        let status = match membership.suspended_reason.as_deref() {
-                            Some(reason) if !reason.is_empty() => {
-                                format!("{} — {reason}", membership.status.label())
-                            }
-                            _ => membership.status.label().to_owned(),
-                        };
-                        view! {
-                            <tr>
-                                <td>
-                                    <A href=format!("/orgs/{}", membership.organization.id)>
-                                        {membership.organization.name}
-                                    </A>
-                                </td>
-                                <td>{format::roles(&membership.roles)}</td>
-                                <td>{status}</td>
-                                <td>{format::timestamp(&membership.created_at)}</td>
-                            </tr>
+        <DataTable
+            id="user-memberships"
+            columns=vec![
+                Column::new("Organization"),
+                Column::new("Roles"),
+                Column::new("Status"),
+                Column::new("Member since"),
+            ]
+        >
+            {memberships
+                .into_iter()
+                .map(|membership| {
+                    let status = match membership.suspended_reason.as_deref() {
+                        Some(reason) if !reason.is_empty() => {
+                            format!("{} — {reason}", membership.status.label())
                         }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+                        _ => membership.status.label().to_owned(),
+                    };
+                    view! {
+                        <tr>
+                            <td>
+                                <A href=format!("/orgs/{}", membership.organization.id)>
+                                    {membership.organization.name}
+                                </A>
+                            </td>
+                            <td>{format::roles(&membership.roles)}</td>
+                            <td>{status}</td>
+                            <td>{format::timestamp(&membership.created_at)}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()}
+        </DataTable>
     }
     .into_any()
 }

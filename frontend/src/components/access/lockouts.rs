@@ -7,6 +7,7 @@ use super::controller::{AccessAction, AccessController};
 use super::outcome::ActionOutcome;
 use crate::api::access::clear_lockouts;
 use crate::api::users::UserLockout;
+use crate::components::data_table::{Column, DataTable};
 use crate::format;
 
 fn is_lockout_action(action: &AccessAction) -> bool {
@@ -87,16 +88,16 @@ pub fn LockoutSection(controller: AccessController, lockouts: Vec<UserLockout>) 
                     </button>
                 </div>
             </div>
-            <table class="data-table" id="lockouts-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Address"</th>
-                        <th scope="col" class="numeric">"Failed attempts"</th>
-                        <th scope="col">"Locked until"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <DataTable
+                id="lockouts-table"
+                columns=vec![
+                    Column::new("Address"),
+                    Column::numeric("Failed attempts"),
+                    Column::new("Locked until"),
+                ]
+            >
+                {rows}
+            </DataTable>
             <ActionOutcome error=error notice=notice />
         </section>
     }

@@ -8,6 +8,7 @@ use super::outcome::ActionOutcome;
 use crate::api::access::{revoke_sessions, SignInSession};
 use crate::api::ApiError;
 use crate::components::confirm::ConfirmButtons;
+use crate::components::data_table::{Column, DataTable};
 use crate::format;
 
 fn is_session_action(action: &AccessAction) -> bool {
@@ -124,17 +125,17 @@ fn SessionsTable(sessions: Vec<SignInSession>) -> impl IntoView {
             .into_any()
     };
     view! {
-        <table class="data-table" id="sessions-table">
-            <thead>
-                <tr>
-                    <th scope="col">"Signed in"</th>
-                    <th scope="col">"Last used"</th>
-                    <th scope="col">"Expires"</th>
-                    <th scope="col">"Address"</th>
-                    <th scope="col">"Browser or app"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <DataTable
+            id="sessions-table"
+            columns=vec![
+                Column::new("Signed in"),
+                Column::new("Last used"),
+                Column::new("Expires"),
+                Column::new("Address"),
+                Column::new("Browser or app"),
+            ]
+        >
+            {rows}
+        </DataTable>
     }
 }

@@ -10,6 +10,7 @@ use crate::api::access::{reinstate_member, suspend_member};
 use crate::api::types::MembershipStatus;
 use crate::api::users::UserMembership;
 use crate::components::confirm::ConfirmButtons;
+use crate::components::data_table::{Column, DataTable};
 use crate::format;
 
 #[component]
@@ -38,19 +39,17 @@ pub fn SuspensionSection(controller: AccessController, memberships: Vec<UserMemb
                     "A suspended member cannot sign in to that organization or reach it; the others are untouched."
                 </p>
             </div>
-            <table class="data-table" id="access-memberships">
-                <thead>
-                    <tr>
-                        <th scope="col">"Organization"</th>
-                        <th scope="col">"Roles"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col" class="actions-column">
-                            <span class="visually-hidden">"Actions"</span>
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>{body}</tbody>
-            </table>
+            <DataTable
+                id="access-memberships"
+                columns=vec![
+                    Column::new("Organization"),
+                    Column::new("Roles"),
+                    Column::new("Status"),
+                ]
+                actions=true
+            >
+                {body}
+            </DataTable>
         </section>
     }
 }
