@@ -20,6 +20,7 @@ use crate::pages::login::LoginPage;
 use crate::pages::mail::MailPage;
 use crate::pages::members::MembersPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::organization_settings::OrganizationSettingsPage;
 use crate::pages::organizations::OrganizationsPage;
 use crate::pages::profile::ProfilePage;
 use crate::pages::reset_password::ResetPasswordPage;
@@ -50,6 +51,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/orgs") view=OrganizationsPage />
                     <Route path=path!("/orgs/:org_id") view=MembersPage />
+                    <Route path=path!("/orgs/:org_id/settings") view=OrganizationSettingsPage />
                     <Route path=path!("/users/:user_id") view=UserPage />
                     <Route path=path!("/me") view=ProfilePage />
                     <Route path=path!("/mail") view=MailPage />

@@ -128,8 +128,8 @@ pub fn rules(policy: &PasswordPolicy, password: &str, personal: &[String]) -> Ve
     rules
 }
 
-/// zxcvbn's own names for its scores.
-fn strength_word(score: i64) -> &'static str {
+/// zxcvbn's own names for its scores, 0 to 4.
+pub fn strength_word(score: i64) -> &'static str {
     match score {
         0 => "too guessable",
         1 => "very guessable",

@@ -813,3 +813,122 @@ async fn an_admin_uses_the_password_tools_and_invites_a_member() {
         .await;
     assert_eq!(memberships.ok()["viewer"]["memberships"].as_array().unwrap().len(), 2);
 }
+
+/// Replaces what an input holds with `text`, as a person selecting it all and typing would.
+async fn replace_text(client: &Client, id: &str, text: &str) -> anyhow::Result<()> {
+    let element = client.wait().for_element(Locator::Id(id)).await?;
+    element.clear().await?;
+    element.send_keys(text).await?;
+    Ok(())
+}
+
+/// An organization's settings page: reached from the members page by those who administer it
+/// (a USER_MANAGER is not offered it), it saves branding and settings together, warns before
+/// verified addresses become a requirement, and shows a refused colour next to its input
+/// without changing anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn superadmin_edits_an_organizations_settings_in_the_portal() {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let admin = server.superadmin().await;
+    let org = server.create_org(&admin, "acme").await;
+    server.member(&admin, &org, "max@acme.test", &["USER_MANAGER"]).await;
+    server.create_user(&admin, &org, "grace@acme.test", &["MEMBER"]).await;
+    let read = "query($id: ID!) { organization(id: $id) { branding { displayName primaryColor } \
+                settings { passwordPolicy { minLength } requireVerifiedEmail } } }";
+
+    let driver = chromedriver().await;
+    let client = browser(&driver).await;
+    let result = async {
+        // Tall enough for the whole form to fit in the screenshot.
+        client.set_window_size(1280, 2100).await?;
+        sign_in_through_portal(&client, &server, "max@acme.test", CHANGED_PASSWORD).await?;
+        client.goto(&format!("{}/orgs/{org}", server.url)).await?;
+        client.wait().for_element(Locator::Id("invitations-panel")).await?;
+        let manager_sees_link = client.find(Locator::Id("org-settings-link")).await.is_ok();
+        click(&client, "sign-out").await?;
+        client.wait().for_url(&format!("{}/login", server.url).parse()?).await?;
+
+        sign_in_through_portal(&client, &server, &admin.email, PASSWORD).await?;
+        client.goto(&format!("{}/orgs/{org}", server.url)).await?;
+        click(&client, "org-settings-link").await?;
+        client.wait().for_element(Locator::Id("org-settings-form")).await?;
+        let loaded_min_length = client
+            .wait()
+            .for_element(Locator::Id("policy-min-length"))
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+
+        type_into(&client, "org-display-name", "Acme Cloud").await?;
+        replace_text(&client, "org-primary-color", "#0b7a75").await?;
+        replace_text(&client, "policy-min-length", "14").await?;
+        let preview = wait_for_text(&client, "org-brand-preview-name", |text| text == "Acme Cloud").await?;
+        let warning_before = client.find(Locator::Id("require-verified-warning")).await.is_ok();
+        click(&client, "require-verified-email").await?;
+        let warning = wait_for_text(&client, "require-verified-warning", |text| {
+            text.contains("admins included")
+        })
+        .await?;
+        client.execute("window.scrollTo(0, 0)", vec![]).await?;
+        std::fs::write(
+            workspace_root().join("target/browser-org-settings.png"),
+            client.screenshot().await?,
+        )?;
+        click(&client, "save-org-settings").await?;
+        let saved = wait_for_text(&client, "org-settings-saved", |text| text.contains("Saved")).await?;
+        let after_save = server.as_(&admin, read, json!({ "id": org })).await;
+
+        // A colour the server refuses: the message sits under the input, and nothing changes.
+        replace_text(&client, "org-primary-color", "blue").await?;
+        replace_text(&client, "policy-min-length", "16").await?;
+        click(&client, "save-org-settings").await?;
+        let color_field = wait_for_text(&client, "org-primary-color-field", |text| {
+            text.contains("must be a colour")
+        })
+        .await?;
+        let error_box = wait_for_text(&client, "org-settings-error", |text| !text.is_empty()).await?;
+        let after_refusal = server.as_(&admin, read, json!({ "id": org })).await;
+        Ok::<_, anyhow::Error>((
+            manager_sees_link,
+            loaded_min_length,
+            (preview, warning_before, warning, saved),
+            after_save,
+            (color_field, error_box, after_refusal),
+        ))
+    }
+    .await;
+    let _ = client.close().await;
+    let (
+        manager_sees_link,
+        loaded_min_length,
+        (preview, warning_before, warning, saved),
+        after_save,
+        (color_field, error_box, after_refusal),
+    ) = result.expect("the browser journey");
+    assert!(!manager_sees_link, "a USER_MANAGER is not offered the settings");
+    assert_eq!(loaded_min_length, "12", "the form starts from the stored policy");
+    assert_eq!(preview, "Acme Cloud");
+    assert!(!warning_before, "no warning before the checkbox is turned on");
+    assert!(
+        warning.contains(
+            "Members whose address is not verified — admins included — will not be able to sign in to this \
+             organization until they verify it."
+        ),
+        "{warning}"
+    );
+    assert!(saved.contains("Saved"), "{saved}");
+    let organization = &after_save.ok()["organization"];
+    assert_eq!(organization["branding"]["displayName"], "Acme Cloud");
+    assert_eq!(organization["branding"]["primaryColor"], "#0b7a75");
+    assert_eq!(organization["settings"]["passwordPolicy"]["minLength"], 14);
+    assert_eq!(organization["settings"]["requireVerifiedEmail"], true);
+    assert!(color_field.contains("must be a colour as #rrggbb"), "{color_field}");
+    assert!(error_box.contains("Please correct the fields below."), "{error_box}");
+    assert_eq!(
+        after_refusal.ok()["organization"],
+        after_save.ok()["organization"],
+        "a refused save changes nothing, not even the valid fields sent with it"
+    );
+}

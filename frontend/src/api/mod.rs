@@ -12,6 +12,7 @@ pub mod invitations;
 pub mod links;
 pub mod mail;
 pub mod members;
+pub mod organization_settings;
 pub mod organizations;
 pub mod profile;
 pub mod types;

@@ -1,5 +1,6 @@
-//! A labelled input with the server's message under it, and the button that runs a form: the
-//! pieces every form is made of, so that none goes without a label or says "Saving…" its own way.
+//! A labelled input (text or a whole number) with the server's message under it, and the button
+//! that runs a form: the pieces every form is made of, so that none goes without a label or says
+//! "Saving…" its own way.
 
 use leptos::prelude::*;
 
@@ -29,6 +30,38 @@ pub fn TextField(
             required=required
             bind:value=value
         />
+        <FieldError error=error field=field />
+    }
+}
+
+/// A whole number with its bounds, kept as typed so that the form can say when it is not one.
+#[component]
+pub fn NumberField(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<ApiError>>,
+    /// The input's name as the server reports it in `extensions.fields`.
+    field: &'static str,
+    min: i64,
+    max: i64,
+    /// A line under the input saying what the number means.
+    #[prop(optional)]
+    hint: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input
+            type="number"
+            id=id
+            min=min
+            max=max
+            step="1"
+            inputmode="numeric"
+            required=true
+            bind:value=value
+        />
+        {hint.map(|text| view! { <p class="hint">{text}</p> })}
         <FieldError error=error field=field />
     }
 }

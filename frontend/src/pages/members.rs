@@ -1,8 +1,9 @@
 //! `/orgs/:orgId`: one organization's members with search, filters, sorting and paging, plus the
-//! "New user" form and the invitations for those who may add members, and the API clients for the
-//! organization's ADMINs.
+//! "New user" form and the invitations for those who may add members, and the API clients and a
+//! link to the settings for the organization's ADMINs.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::members::{load_members, OrganizationWithMembers, UserFilter, UserOrder};
@@ -152,6 +153,7 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
         move |_| viewer.with(|loaded| matches!(loaded, Some(Ok(profile)) if profile.can_administer(&organization_id)))
     });
 
+    let settings_href = format!("/orgs/{organization_id}/settings");
     let organization_id_for_form = organization_id.clone();
     let organization_id_for_invitations = organization_id.clone();
     view! {
@@ -161,19 +163,26 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
                     <h1 id="organization-name">{title}</h1>
                     <p class="muted mono" id="organization-slug">{slug}</p>
                 </div>
-                <Show when=move || can_manage.get() && !show_form.get()>
-                    <button
-                        type="button"
-                        class="button primary"
-                        id="new-user"
-                        on:click=move |_| {
-                            notice.set(None);
-                            show_form.set(true);
-                        }
-                    >
-                        "New user"
-                    </button>
-                </Show>
+                <div class="page-header-actions">
+                    <Show when=move || can_administer.get()>
+                        <A href=settings_href.clone() attr:class="button secondary" attr:id="org-settings-link">
+                            "Settings"
+                        </A>
+                    </Show>
+                    <Show when=move || can_manage.get() && !show_form.get()>
+                        <button
+                            type="button"
+                            class="button primary"
+                            id="new-user"
+                            on:click=move |_| {
+                                notice.set(None);
+                                show_form.set(true);
+                            }
+                        >
+                            "New user"
+                        </button>
+                    </Show>
+                </div>
             </div>
             {move || {
                 notice

@@ -11,6 +11,7 @@ pub mod login;
 pub mod mail;
 pub mod members;
 pub mod not_found;
+pub mod organization_settings;
 pub mod organizations;
 pub mod profile;
 pub mod reset_password;

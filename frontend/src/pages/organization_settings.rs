@@ -1,0 +1,431 @@
+//! `/orgs/:orgId/settings`: an organization's name, branding, password policy and sign-in rules,
+//! for its ADMINs and superadmins, in one form that sends only what changed.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use steward_frontend::brand;
+use steward_frontend::password_policy::strength_word;
+
+use crate::api::organization_settings::{load_org_settings, update_org_settings, LoadedOrgSettings, OrgSettingsValues};
+use crate::api::{use_session, ApiError};
+use crate::components::error_box::{ErrorBox, FieldError};
+use crate::components::fields::{BusyButton, NumberField, TextField};
+use crate::components::outcome::{error_of, Outcome};
+use crate::components::shell::{use_current_organization, OrganizationLabel};
+
+#[component]
+pub fn OrganizationSettingsPage() -> impl IntoView {
+    let params = use_params_map();
+    let organization_id = Memo::new(move |_| params.read().get("org_id").unwrap_or_default());
+    move || view! { <OrganizationSettings organization_id=organization_id.get() /> }
+}
+
+#[component]
+fn OrganizationSettings(organization_id: String) -> impl IntoView {
+    let session = use_session();
+    let current_organization = use_current_organization();
+    let loaded = LocalResource::new({
+        let organization_id = organization_id.clone();
+        move || load_org_settings(session, organization_id.clone())
+    });
+    // The name as loaded, then as saved: the header and the switcher follow a rename.
+    let name = RwSignal::new(None::<String>);
+    let slug = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        loaded.with(|loaded| {
+            if let Some(Ok(Some(settings))) = loaded {
+                name.set(Some(settings.values.name.clone()));
+                slug.set(Some(settings.slug.clone()));
+            }
+        })
+    });
+    Effect::new({
+        let organization_id = organization_id.clone();
+        move |_| {
+            if let Some(name) = name.get() {
+                current_organization.set(Some(OrganizationLabel {
+                    id: organization_id.clone(),
+                    name,
+                }));
+            }
+        }
+    });
+    on_cleanup(move || {
+        let _ = current_organization.try_set(None);
+    });
+
+    let members_href = format!("/orgs/{organization_id}");
+    view! {
+        <section class="page">
+            <div class="page-header">
+                <div>
+                    <h1 id="org-settings-title">"Organization settings"</h1>
+                    <p class="muted" id="org-settings-organization">
+                        {move || name.get()}
+                        {move || slug.get().map(|slug| view! { " · " <span class="mono">{slug}</span> })}
+                    </p>
+                </div>
+                <A href=members_href attr:class="button secondary" attr:id="org-members-link">
+                    "Members"
+                </A>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading settings…"</p> }>
+                {move || {
+                    let organization_id = organization_id.clone();
+                    Suspend::new(async move {
+                        match loaded.await {
+                            Ok(Some(settings)) => {
+                                view! {
+                                    <SettingsForm
+                                        organization_id=organization_id
+                                        loaded=settings
+                                        on_saved=Callback::new(move |saved: String| name.set(Some(saved)))
+                                    />
+                                }
+                                    .into_any()
+                            }
+                            Ok(None) => {
+                                view! {
+                                    <p class="empty" id="organization-not-found">
+                                        "This organization does not exist, or you cannot see it."
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            Err(error) => {
+                                view! { <ErrorBox id="org-settings-load-error" error=Some(error) /> }.into_any()
+                            }
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+/// The form's inputs, kept as typed; numbers are read when the form is sent.
+#[derive(Clone, Copy)]
+struct Draft {
+    name: RwSignal<String>,
+    display_name: RwSignal<String>,
+    logo_url: RwSignal<String>,
+    primary_color: RwSignal<String>,
+    min_length: RwSignal<String>,
+    min_strength: RwSignal<i64>,
+    history_size: RwSignal<String>,
+    reject_personal_info: RwSignal<bool>,
+    max_failed_attempts: RwSignal<String>,
+    lockout_seconds: RwSignal<String>,
+    require_verified_email: RwSignal<bool>,
+    session_lifetime_seconds: RwSignal<String>,
+}
+
+impl Draft {
+    fn new(values: &OrgSettingsValues) -> Self {
+        let draft = Self {
+            name: RwSignal::new(String::new()),
+            display_name: RwSignal::new(String::new()),
+            logo_url: RwSignal::new(String::new()),
+            primary_color: RwSignal::new(String::new()),
+            min_length: RwSignal::new(String::new()),
+            min_strength: RwSignal::new(0),
+            history_size: RwSignal::new(String::new()),
+            reject_personal_info: RwSignal::new(false),
+            max_failed_attempts: RwSignal::new(String::new()),
+            lockout_seconds: RwSignal::new(String::new()),
+            require_verified_email: RwSignal::new(false),
+            session_lifetime_seconds: RwSignal::new(String::new()),
+        };
+        draft.show(values);
+        draft
+    }
+
+    /// Puts `values` on screen, e.g. what the server stored (a colour comes back lower-cased).
+    fn show(&self, values: &OrgSettingsValues) {
+        let text = |value: &Option<String>| value.clone().unwrap_or_default();
+        let _ = self.name.try_set(values.name.clone());
+        let _ = self.display_name.try_set(text(&values.display_name));
+        let _ = self.logo_url.try_set(text(&values.logo_url));
+        let _ = self.primary_color.try_set(text(&values.primary_color));
+        let _ = self.min_length.try_set(values.min_length.to_string());
+        let _ = self.min_strength.try_set(values.min_strength);
+        let _ = self.history_size.try_set(values.history_size.to_string());
+        let _ = self.reject_personal_info.try_set(values.reject_personal_info);
+        let _ = self.max_failed_attempts.try_set(values.max_failed_attempts.to_string());
+        let _ = self.lockout_seconds.try_set(values.lockout_seconds.to_string());
+        let _ = self.require_verified_email.try_set(values.require_verified_email);
+        let _ = self
+            .session_lifetime_seconds
+            .try_set(values.session_lifetime_seconds.to_string());
+    }
+
+    /// The values to send; an input that is not a whole number is refused here, under its field.
+    fn read(&self) -> Result<OrgSettingsValues, ApiError> {
+        let optional = |value: RwSignal<String>| {
+            let value = value.get_untracked().trim().to_owned();
+            (!value.is_empty()).then_some(value)
+        };
+        let number = |value: RwSignal<String>, field: &str| {
+            value
+                .get_untracked()
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| ApiError::invalid_field(field, "must be a whole number"))
+        };
+        Ok(OrgSettingsValues {
+            name: self.name.get_untracked().trim().to_owned(),
+            display_name: optional(self.display_name),
+            logo_url: optional(self.logo_url),
+            primary_color: optional(self.primary_color),
+            min_length: number(self.min_length, "settings.passwordPolicy.minLength")?,
+            min_strength: self.min_strength.get_untracked(),
+            history_size: number(self.history_size, "settings.passwordPolicy.historySize")?,
+            reject_personal_info: self.reject_personal_info.get_untracked(),
+            max_failed_attempts: number(self.max_failed_attempts, "settings.lockout.maxFailedAttempts")?,
+            lockout_seconds: number(self.lockout_seconds, "settings.lockout.lockoutSeconds")?,
+            require_verified_email: self.require_verified_email.get_untracked(),
+            session_lifetime_seconds: number(self.session_lifetime_seconds, "settings.sessionLifetimeSeconds")?,
+        })
+    }
+}
+
+#[component]
+fn SettingsForm(organization_id: String, loaded: LoadedOrgSettings, on_saved: Callback<String>) -> impl IntoView {
+    let session = use_session();
+    // What the server holds, as far as this page knows: the changes are measured against it.
+    let stored = RwSignal::new(loaded.values.clone());
+    let draft = Draft::new(&loaded.values);
+    let unverified_members = loaded.unverified_members;
+
+    let save = Action::new_local(move |edited: &Result<OrgSettingsValues, ApiError>| {
+        let edited = edited.clone();
+        let organization_id = organization_id.clone();
+        async move {
+            let edited = edited?;
+            let before = stored.get_untracked();
+            if before == edited {
+                return Ok("Nothing has changed.".to_owned());
+            }
+            let saved = update_org_settings(session, organization_id, &before, &edited).await?;
+            let _ = stored.try_set(saved.clone());
+            draft.show(&saved);
+            on_saved.run(saved.name);
+            Ok::<_, ApiError>("Saved the organization's settings.".to_owned())
+        }
+    });
+    let result = Signal::derive(move || save.value().get());
+    let error = error_of(result);
+
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        save.dispatch_local(draft.read());
+    };
+    let turning_on_verified =
+        move || draft.require_verified_email.get() && !stored.with(|stored| stored.require_verified_email);
+    let unverified_text = match unverified_members {
+        0 => "No member has an unverified address at the moment.".to_owned(),
+        1 => "1 member has not verified their address yet.".to_owned(),
+        count => format!("{count} members have not verified their address yet."),
+    };
+
+    view! {
+        <form class="form settings-form" id="org-settings-form" on:submit=submit>
+            <section class="panel settings-section" aria-labelledby="org-settings-branding-heading">
+                <h2 id="org-settings-branding-heading">"Name and branding"</h2>
+                <TextField id="org-name" label="Name" required=true value=draft.name error=error field="name" />
+                <TextField
+                    id="org-display-name"
+                    label="Display name (optional)"
+                    value=draft.display_name
+                    error=error
+                    field="branding.displayName"
+                />
+                <p class="hint">"Shown instead of the name in mail and on the sign-in pages."</p>
+                <TextField
+                    id="org-logo-url"
+                    label="Logo URL (optional)"
+                    kind="url"
+                    value=draft.logo_url
+                    error=error
+                    field="branding.logoUrl"
+                />
+                <ColorField value=draft.primary_color error=error />
+                <BrandPreview draft=draft />
+            </section>
+            <section class="panel settings-section" aria-labelledby="org-settings-policy-heading">
+                <h2 id="org-settings-policy-heading">"Password policy"</h2>
+                <NumberField
+                    id="policy-min-length"
+                    label="Minimum length"
+                    value=draft.min_length
+                    error=error
+                    field="settings.passwordPolicy.minLength"
+                    min=8
+                    max=128
+                    hint="8 to 128 characters."
+                />
+                <label for="policy-min-strength">"Minimum strength"</label>
+                <select
+                    id="policy-min-strength"
+                    on:change=move |event| {
+                        if let Ok(score) = event_target_value(&event).parse::<i64>() {
+                            draft.min_strength.set(score);
+                        }
+                    }
+                >
+                    {(0..=4)
+                        .map(|score: i64| {
+                            view! {
+                                <option
+                                    value=score.to_string()
+                                    selected=move || draft.min_strength.get() == score
+                                >
+                                    {format!("{score} — {}", strength_word(score))}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+                <p class="hint">"How hard to guess a new password must be; 0 asks for nothing."</p>
+                <FieldError error=error field="settings.passwordPolicy.minStrength" />
+                <NumberField
+                    id="policy-history-size"
+                    label="Password history"
+                    value=draft.history_size
+                    error=error
+                    field="settings.passwordPolicy.historySize"
+                    min=0
+                    max=24
+                    hint="How many earlier passwords may not be used again; 0 for none."
+                />
+                <label class="choice" for="policy-reject-personal">
+                    <input type="checkbox" id="policy-reject-personal" bind:checked=draft.reject_personal_info />
+                    "Refuse passwords containing the email address, names or the organization's name"
+                </label>
+                <FieldError error=error field="settings.passwordPolicy.rejectPersonalInfo" />
+            </section>
+            <section class="panel settings-section" aria-labelledby="org-settings-sign-in-heading">
+                <h2 id="org-settings-sign-in-heading">"Sign-in"</h2>
+                <NumberField
+                    id="lockout-attempts"
+                    label="Failed attempts before a lockout"
+                    value=draft.max_failed_attempts
+                    error=error
+                    field="settings.lockout.maxFailedAttempts"
+                    min=1
+                    max=1000
+                    hint="Counted per user and network address."
+                />
+                <NumberField
+                    id="lockout-seconds"
+                    label="Lockout duration (seconds)"
+                    value=draft.lockout_seconds
+                    error=error
+                    field="settings.lockout.lockoutSeconds"
+                    min=0
+                    max=2_592_000
+                    hint="0 locks the account until an admin clears the lockout or the user resets the password."
+                />
+                <NumberField
+                    id="session-lifetime"
+                    label="Session lifetime (seconds)"
+                    value=draft.session_lifetime_seconds
+                    error=error
+                    field="settings.sessionLifetimeSeconds"
+                    min=300
+                    max=31_536_000
+                    hint="How long a sign-in lasts before the person must sign in again."
+                />
+                <label class="choice" for="require-verified-email">
+                    <input type="checkbox" id="require-verified-email" bind:checked=draft.require_verified_email />
+                    "Require a verified email address to sign in"
+                </label>
+                <FieldError error=error field="settings.requireVerifiedEmail" />
+                <Show when=turning_on_verified>
+                    <div class="settings-warning" id="require-verified-warning" role="alert">
+                        <p>
+                            "Members whose address is not verified — admins included — will not be able "
+                            "to sign in to this organization until they verify it."
+                        </p>
+                        <p id="unverified-member-count">{unverified_text.clone()}</p>
+                    </div>
+                </Show>
+            </section>
+            <div class="form-actions">
+                <BusyButton
+                    id="save-org-settings"
+                    label="Save settings"
+                    running_label="Saving…"
+                    running=save.pending()
+                />
+            </div>
+            <Outcome error_id="org-settings-error" notice_id="org-settings-saved" result=result />
+        </form>
+    }
+}
+
+/// `#rrggbb` typed in, with a swatch of it once it is one.
+#[component]
+fn ColorField(value: RwSignal<String>, #[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
+    let color = move || value.with(|value| brand::hex_color(value));
+    view! {
+        <div class="color-field" id="org-primary-color-field">
+            <label for="org-primary-color">"Primary colour (optional)"</label>
+            <div class="color-input">
+                <input
+                    type="text"
+                    id="org-primary-color"
+                    class="mono"
+                    placeholder="#rrggbb"
+                    maxlength="7"
+                    autocomplete="off"
+                    spellcheck="false"
+                    bind:value=value
+                />
+                <span
+                    class="color-swatch"
+                    class:unset=move || color().is_none()
+                    id="org-primary-color-swatch"
+                    aria-hidden="true"
+                    style=move || color().map(|color| format!("background: {color};"))
+                ></span>
+            </div>
+            <p class="hint">"As #rrggbb, e.g. #2453c7. Empty for the default."</p>
+            <FieldError error=error field="branding.primaryColor" />
+        </div>
+    }
+}
+
+/// How mail and the public pages will show the brand, as typed so far.
+#[component]
+fn BrandPreview(draft: Draft) -> impl IntoView {
+    let style = move || {
+        draft
+            .primary_color
+            .with(|color| brand::primary_color_style(Some(color)))
+    };
+    let title = move || {
+        let display_name = draft.display_name.get();
+        draft.name.with(|name| brand::title(Some(&display_name), name))
+    };
+    let logo = move || {
+        let url = draft.logo_url.get().trim().to_owned();
+        (!url.is_empty()).then(|| view! { <img class="brand-logo" src=url alt="" /> })
+    };
+    view! {
+        <div class="brand-preview" id="org-brand-preview" style=style>
+            <p class="hint">"Mail and the public pages will show:"</p>
+            <div class="brand-preview-line">
+                {logo}
+                <span class="brand-preview-name" id="org-brand-preview-name">
+                    {title}
+                </span>
+                <span class="brand-preview-button" aria-hidden="true">
+                    "Sign in"
+                </span>
+            </div>
+        </div>
+    }
+}
