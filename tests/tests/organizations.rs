@@ -480,6 +480,30 @@ async fn public_organization_needs_no_sign_in_and_shows_the_password_policy(back
     assert!(server.gql(None, query, json!({ "slug": "nope" })).await.ok()["publicOrganization"].is_null());
 }
 
+async fn a_list_counts_each_organizations_members(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let root = server.superadmin().await;
+    let mut expected = Vec::new();
+    for (slug, members) in [("alpha", 0), ("bravo", 1), ("charlie", 3)] {
+        let org = server.create_org(&root, slug).await;
+        for n in 0..members {
+            server
+                .create_user(&root, &org, &format!("user{n}@{slug}.test"), &["MEMBER"])
+                .await;
+        }
+        expected.push(json!({ "slug": slug, "memberCount": members }));
+    }
+    let list = "{ organizations(first: 10) { edges { node { slug memberCount } } } }";
+    let found = server.as_(&root, list, json!({})).await;
+    let nodes: Vec<Value> = found.ok()["organizations"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect();
+    assert_eq!(nodes, expected);
+}
+
 backend_tests!(
     superadmin_creates_an_organization_with_defaults_for_what_is_not_given,
     slug_must_be_3_to_63_lowercase_letters_digits_or_dashes,
@@ -497,4 +521,5 @@ backend_tests!(
     foreign_organization_reads_as_null,
     deleting_an_organization_removes_memberships_but_keeps_users,
     public_organization_needs_no_sign_in_and_shows_the_password_policy,
+    a_list_counts_each_organizations_members,
 );

@@ -236,10 +236,19 @@ pub async fn count(scope: &OrgReader<'_>, filter: &UserFilter) -> Result<u64> {
     user_search::count(scope.database(), &Base::Org(scope.org_id), filter).await
 }
 
-pub async fn member_count(scope: &dyn Scope, org_id: OrgId) -> Result<u64> {
-    use sea_orm::PaginatorTrait;
-    Ok(membership::Entity::find()
-        .filter(membership::Column::OrgId.eq(org_id))
-        .count(scope.database().reader())
-        .await?)
+/// How many members each organization has, in one query for all of them.
+pub async fn member_counts(scope: &dyn Scope, org_ids: &[OrgId]) -> Result<std::collections::HashMap<OrgId, u64>> {
+    use sea_orm::QuerySelect;
+    let rows: Vec<(OrgId, i64)> = membership::Entity::find()
+        .select_only()
+        .column(membership::Column::OrgId)
+        .column_as(membership::Column::UserId.count(), "members")
+        .filter(membership::Column::OrgId.is_in(org_ids.to_vec()))
+        .group_by(membership::Column::OrgId)
+        .into_tuple()
+        .all(scope.database().reader())
+        .await?;
+    let mut counts: std::collections::HashMap<OrgId, u64> = org_ids.iter().map(|id| (*id, 0)).collect();
+    counts.extend(rows.into_iter().map(|(org_id, count)| (org_id, count.max(0) as u64)));
+    Ok(counts)
 }

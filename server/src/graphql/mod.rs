@@ -11,6 +11,7 @@ mod errors;
 pub use errors::ensure_codes;
 mod ids;
 mod inputs;
+pub mod loaders;
 pub(crate) mod mail;
 mod members;
 mod organizations;

@@ -40,7 +40,10 @@ async fn execute(
     let user_agent = header_text(&headers, header::USER_AGENT).map(|agent| agent.chars().take(512).collect());
     let refresh = header_text(&headers, header::COOKIE).and_then(|cookie| cookies::read(&cookie));
     let caller = Caller::from_bearer(state.app.clone(), bearer.as_deref(), ip, user_agent).await;
-    let request = request.data(caller).data(RefreshCookie(refresh));
+    let request = request
+        .data(caller)
+        .data(RefreshCookie(refresh))
+        .data(crate::graphql::loaders::for_request(state.app.clone()));
     ensure_codes(state.schema.execute(request).await).into()
 }
 
