@@ -73,6 +73,15 @@ async fn browser(driver: &ChromeDriver) -> Client {
         .expect("a Chromium session")
 }
 
+/// Runs a journey in a fresh headless Chromium, which is closed whatever the journey's outcome.
+async fn in_browser<T>(journey: impl AsyncFnOnce(&Client) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    let driver = chromedriver().await;
+    let client = browser(&driver).await;
+    let result = journey(&client).await;
+    let _ = client.close().await;
+    result
+}
+
 fn assert_portal_built() {
     assert!(
         workspace_root().join("dist/index.html").exists(),
@@ -165,9 +174,7 @@ async fn admin_signs_in_and_sees_the_members_table() {
     server.create_user(&admin, &org, "ada@example.com", &["ADMIN"]).await;
     server.create_user(&admin, &org, "grace@example.com", &["MEMBER"]).await;
 
-    let driver = chromedriver().await;
-    let client = browser(&driver).await;
-    let result = async {
+    let result = in_browser(async |client| {
         // Signed in, the superadmin lands in the portal; a reload of a deep link keeps the
         // session (the refresh cookie) and shows the organization's members.
         sign_in_through_portal(&client, &server, &admin.email, PASSWORD).await?;
@@ -184,9 +191,8 @@ async fn admin_signs_in_and_sees_the_members_table() {
         let screenshot = client.screenshot().await?;
         std::fs::write(workspace_root().join("target/browser-members.png"), screenshot)?;
         Ok::<_, anyhow::Error>(text)
-    }
+    })
     .await;
-    let _ = client.close().await;
     let text = result.expect("the browser journey");
     assert!(text.contains("ada@example.com"), "members table: {text}");
     assert!(text.contains("grace@example.com"), "members table: {text}");
@@ -202,9 +208,7 @@ async fn admin_blocks_and_unblocks_a_member_from_the_access_panel() {
     let member = server.sign_in_new_user("grace@example.com").await;
     server.as_(&member, VIEWER, json!({})).await.ok();
 
-    let driver = chromedriver().await;
-    let client = browser(&driver).await;
-    let result = async {
+    let result = in_browser(async |client| {
         // Tall enough for the whole Access panel to fit in the screenshot.
         client.set_window_size(1280, 1600).await?;
         sign_in_through_portal(&client, &server, &admin.email, PASSWORD).await?;
@@ -231,9 +235,8 @@ async fn admin_blocks_and_unblocks_a_member_from_the_access_panel() {
         wait_for_text(&client, "user-blocked-state", |text| text.contains("Not blocked")).await?;
         let after = wait_for_text(&client, "access-summary", |text| text.contains("Can sign in now")).await?;
         Ok::<_, anyhow::Error>((state, summary, refused, after))
-    }
+    })
     .await;
-    let _ = client.close().await;
     let (state, summary, refused, after) = result.expect("the browser journey");
     assert!(state.contains("Laptop reported stolen"), "blocked state: {state}");
     assert!(summary.contains("Laptop reported stolen"), "summary: {summary}");
@@ -278,9 +281,7 @@ async fn admin_lifts_a_lockout_suspends_and_ends_sessions_from_the_access_panel(
         .await
         .ok();
 
-    let driver = chromedriver().await;
-    let client = browser(&driver).await;
-    let result = async {
+    let result = in_browser(async |client| {
         // Tall enough for the whole Access panel to fit in the screenshot.
         client.set_window_size(1280, 1600).await?;
         sign_in_through_portal(&client, &server, &admin.email, PASSWORD).await?;
@@ -323,9 +324,8 @@ async fn admin_lifts_a_lockout_suspends_and_ends_sessions_from_the_access_panel(
         client.wait().for_url(&format!("{}/login", server.url).parse()?).await?;
         let admin_refused = server.as_(&admin, VIEWER, json!({})).await;
         Ok::<_, anyhow::Error>((member_refused, admin_refused))
-    }
+    })
     .await;
-    let _ = client.close().await;
     let (member_refused, admin_refused) = result.expect("the browser journey");
     member_refused.expect_code("UNAUTHENTICATED");
     admin_refused.expect_code("UNAUTHENTICATED");
@@ -348,9 +348,7 @@ async fn an_org_admin_sees_why_blocking_a_shared_user_is_refused() {
         .await
         .ok();
 
-    let driver = chromedriver().await;
-    let client = browser(&driver).await;
-    let result = async {
+    let result = in_browser(async |client| {
         sign_in_through_portal(&client, &server, &admin.email, CHANGED_PASSWORD).await?;
         client.goto(&format!("{}/users/{member_id}", server.url)).await?;
         // Grace also belongs to beta, which Ada does not manage: her sessions and her identity
@@ -367,9 +365,8 @@ async fn an_org_admin_sees_why_blocking_a_shared_user_is_refused() {
         wait_for_text(&client, "membership-status-acme", |text| text.contains("Suspended")).await?;
         let error_left = client.find(Locator::Id("access-error")).await.is_ok();
         Ok::<_, anyhow::Error>((sessions, refusal, state, beta_listed, error_left))
-    }
+    })
     .await;
-    let _ = client.close().await;
     let (sessions, refusal, state, beta_listed, error_left) = result.expect("the browser journey");
     assert!(sessions.contains("permission"), "sessions: {sessions}");
     assert!(refusal.contains("You do not have permission"), "refusal: {refusal}");
@@ -388,9 +385,7 @@ async fn superadmin_creates_an_organization_and_a_user_in_the_portal() {
     let server = TestServer::start(Backend::Sqlite).await;
     let admin = server.superadmin().await;
 
-    let driver = chromedriver().await;
-    let client = browser(&driver).await;
-    let result = async {
+    let result = in_browser(async |client| {
         sign_in_through_portal(&client, &server, &admin.email, PASSWORD).await?;
         client.goto(&format!("{}/orgs", server.url)).await?;
         click(&client, "new-organization").await?;
@@ -411,9 +406,8 @@ async fn superadmin_creates_an_organization_and_a_user_in_the_portal() {
             client.screenshot().await?,
         )?;
         Ok::<_, anyhow::Error>((name, table))
-    }
+    })
     .await;
-    let _ = client.close().await;
     let (name, table) = result.expect("the browser journey");
     assert!(name.contains("Globex"), "{name}");
     assert!(table.contains("Hank Scorpio"), "{table}");
@@ -434,9 +428,7 @@ async fn a_user_resets_a_forgotten_password_from_the_mailed_link() {
     sink.wait_for("ada@acme.test", Duration::from_secs(10)).await; // the invitation
     let new_password = "Lantern-obelisk-quartz-drizzle";
 
-    let driver = chromedriver().await;
-    let client = browser(&driver).await;
-    let result = async {
+    let result = in_browser(async |client| {
         client.goto(&format!("{}/login", server.url)).await?;
         click(&client, "forgot-password-link").await?;
         type_into(&client, "forgot-email", "ada@acme.test").await?;
@@ -455,9 +447,8 @@ async fn a_user_resets_a_forgotten_password_from_the_mailed_link() {
         click(&client, "reset-password-submit").await?;
         let done = wait_for_text(&client, "reset-password-done", |text| text.contains("changed")).await?;
         Ok::<_, anyhow::Error>((mail.subject, done))
-    }
+    })
     .await;
-    let _ = client.close().await;
     let (subject, done) = result.expect("the browser journey");
     assert!(subject.contains("Reset your"), "{subject}");
     assert!(done.contains("Sign in"), "{done}");
@@ -479,9 +470,7 @@ async fn a_member_edits_their_profile_and_changes_their_email() {
     let member = server.member(&admin, &org, "grace@acme.test", &["MEMBER"]).await;
     sink.wait_for("grace@acme.test", Duration::from_secs(10)).await; // the invitation
 
-    let driver = chromedriver().await;
-    let client = browser(&driver).await;
-    let result = async {
+    let result = in_browser(async |client| {
         sign_in_through_portal(&client, &server, "grace@acme.test", CHANGED_PASSWORD).await?;
         click(&client, "my-profile-link").await?;
         let name = client.wait().for_element(Locator::Id("me-name")).await?;
@@ -513,9 +502,8 @@ async fn a_member_edits_their_profile_and_changes_their_email() {
         click(&client, "verify-email").await?;
         wait_for_text(&client, "verify-done", |text| !text.is_empty()).await?;
         Ok::<_, anyhow::Error>(())
-    }
+    })
     .await;
-    let _ = client.close().await;
     result.expect("the browser journey");
     let me = server
         .as_(
@@ -549,9 +537,7 @@ async fn an_org_admin_manages_api_clients_in_the_portal() {
     server.create_user(&root, &org, "grace@acme.test", &["MEMBER"]).await;
     let users = "query($org: ID) { users(orgId: $org) { totalCount } }";
 
-    let driver = chromedriver().await;
-    let client = browser(&driver).await;
-    let result = async {
+    let result = in_browser(async |client| {
         // Tall enough for the whole panel, credentials included, to fit in the screenshot.
         client.set_window_size(1280, 1800).await?;
         sign_in_through_portal(&client, &server, "ada@acme.test", CHANGED_PASSWORD).await?;
@@ -642,9 +628,8 @@ async fn an_org_admin_manages_api_clients_in_the_portal() {
             (old_token_refused, old_secret_status, new_read),
             (deleted_refused, credentials_left, manager_sees_panel),
         ))
-    }
+    })
     .await;
-    let _ = client.close().await;
     let (
         client_id,
         secret,
@@ -718,9 +703,7 @@ async fn an_admin_uses_the_password_tools_and_invites_a_member() {
     let set_password = "Marble-orchid-sextant-ferry";
     let lin_password = "Harbor-quince-lattice-umber";
 
-    let driver = chromedriver().await;
-    let client = browser(&driver).await;
-    let result = async {
+    let result = in_browser(async |client| {
         sign_in_through_portal(&client, &server, &admin.email, PASSWORD).await?;
         client.goto(&format!("{}/users/{ada}", server.url)).await?;
         click(&client, "create-ticket").await?;
@@ -779,9 +762,8 @@ async fn an_admin_uses_the_password_tools_and_invites_a_member() {
         click(&client, "accept-invitation").await?;
         client.wait().for_element(Locator::Css("header")).await?;
         Ok::<_, anyhow::Error>((ticket_url, reset.subject, mail_table))
-    }
+    })
     .await;
-    let _ = client.close().await;
     let (ticket_url, reset_subject, mail_table) = result.expect("the browser journey");
     assert!(
         ticket_url.starts_with(&format!("{}/reset-password?token=", server.url)),
@@ -837,9 +819,7 @@ async fn superadmin_edits_an_organizations_settings_in_the_portal() {
     let read = "query($id: ID!) { organization(id: $id) { branding { displayName primaryColor } \
                 settings { passwordPolicy { minLength } requireVerifiedEmail } } }";
 
-    let driver = chromedriver().await;
-    let client = browser(&driver).await;
-    let result = async {
+    let result = in_browser(async |client| {
         // Tall enough for the whole form to fit in the screenshot.
         client.set_window_size(1280, 2100).await?;
         sign_in_through_portal(&client, &server, "max@acme.test", CHANGED_PASSWORD).await?;
@@ -897,9 +877,8 @@ async fn superadmin_edits_an_organizations_settings_in_the_portal() {
             after_save,
             (color_field, error_box, after_refusal),
         ))
-    }
+    })
     .await;
-    let _ = client.close().await;
     let (
         manager_sees_link,
         loaded_min_length,
