@@ -201,7 +201,7 @@ fn timestamp_null(column: impl IntoIden, backend: DatabaseBackend) -> ColumnDef 
     instant(column, backend).null().to_owned()
 }
 
-fn index(name: &str, table: impl IntoIden + 'static, columns: &[&'static str]) -> IndexCreateStatement {
+pub(crate) fn index(name: &str, table: impl IntoIden + 'static, columns: &[&'static str]) -> IndexCreateStatement {
     let mut statement = Index::create();
     statement.name(name).table(table);
     for column in columns {

@@ -5,7 +5,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::m20261127_000001_create_identity_tables::instant;
+use crate::m20261127_000001_create_identity_tables::{index, instant};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -60,39 +60,19 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // What the worker looks for: pending mail that is due.
-        manager
-            .create_index(
-                Index::create()
-                    .name("mail_outbox_status_next_attempt_at")
-                    .table(MailOutbox::Table)
-                    .col(MailOutbox::Status)
-                    .col(MailOutbox::NextAttemptAt)
-                    .to_owned(),
-            )
-            .await?;
-        // The Mail page, newest first, and "was this user mailed about this lately?".
-        manager
-            .create_index(
-                Index::create()
-                    .name("mail_outbox_created_at_id")
-                    .table(MailOutbox::Table)
-                    .col(MailOutbox::CreatedAt)
-                    .col(MailOutbox::Id)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("mail_outbox_user_id_kind_created_at")
-                    .table(MailOutbox::Table)
-                    .col(MailOutbox::UserId)
-                    .col(MailOutbox::Kind)
-                    .col(MailOutbox::CreatedAt)
-                    .to_owned(),
-            )
-            .await
+        // What the worker looks for: pending mail that is due; the Mail page, newest first; and
+        // "was this user mailed about this lately?".
+        for (name, columns) in [
+            ("mail_outbox_status_next_attempt_at", &["status", "next_attempt_at"][..]),
+            ("mail_outbox_created_at_id", &["created_at", "id"][..]),
+            (
+                "mail_outbox_user_id_kind_created_at",
+                &["user_id", "kind", "created_at"][..],
+            ),
+        ] {
+            manager.create_index(index(name, MailOutbox::Table, columns)).await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

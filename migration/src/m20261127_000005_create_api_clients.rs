@@ -2,7 +2,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::m20261127_000001_create_identity_tables::instant;
+use crate::m20261127_000001_create_identity_tables::{index, instant};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -63,14 +63,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("api_clients_org_id_created_at")
-                    .table(ApiClients::Table)
-                    .col(ApiClients::OrgId)
-                    .col(ApiClients::CreatedAt)
-                    .to_owned(),
-            )
+            .create_index(index(
+                "api_clients_org_id_created_at",
+                ApiClients::Table,
+                &["org_id", "created_at"],
+            ))
             .await
     }
 
