@@ -9,7 +9,7 @@ use serde_json::json;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use steward_tests::smtp::SmtpSink;
-use steward_tests::{workspace_root, Backend, TestServer, CHANGED_PASSWORD, PASSWORD};
+use steward_tests::{workspace_root, Backend, Session, TestServer, CHANGED_PASSWORD, PASSWORD};
 
 struct ChromeDriver {
     process: Child,
@@ -155,12 +155,15 @@ async fn wait_for_text(client: &Client, id: &str, ready: impl Fn(&str) -> bool) 
     anyhow::bail!("#{id} never showed the expected text; last seen: {last:?}")
 }
 
-/// A server on SQLite that sends its mail to a real SMTP server the test reads.
-async fn server_with_mail() -> (SmtpSink, TestServer) {
+/// A server on SQLite that sends its mail to a real SMTP server the test reads, its superadmin,
+/// and an organization `acme`.
+async fn acme_with_mail() -> (SmtpSink, TestServer, Session, String) {
     let sink = SmtpSink::start().await;
     let smtp_url = sink.url();
     let server = TestServer::start_with(Backend::Sqlite, move |config| config.smtp_url = Some(smtp_url)).await;
-    (sink, server)
+    let admin = server.superadmin().await;
+    let org = server.create_org(&admin, "acme").await;
+    (sink, server, admin, org)
 }
 
 const VIEWER: &str = "{ viewer { user { email } } }";
@@ -421,9 +424,7 @@ async fn superadmin_creates_an_organization_and_a_user_in_the_portal() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_resets_a_forgotten_password_from_the_mailed_link() {
     assert_portal_built();
-    let (sink, server) = server_with_mail().await;
-    let admin = server.superadmin().await;
-    let org = server.create_org(&admin, "acme").await;
+    let (sink, server, admin, org) = acme_with_mail().await;
     server.create_user(&admin, &org, "ada@acme.test", &["MEMBER"]).await;
     sink.wait_for("ada@acme.test", Duration::from_secs(10)).await; // the invitation
     let new_password = "Lantern-obelisk-quartz-drizzle";
@@ -464,9 +465,7 @@ async fn a_user_resets_a_forgotten_password_from_the_mailed_link() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_edits_their_profile_and_changes_their_email() {
     assert_portal_built();
-    let (sink, server) = server_with_mail().await;
-    let admin = server.superadmin().await;
-    let org = server.create_org(&admin, "acme").await;
+    let (sink, server, admin, org) = acme_with_mail().await;
     let member = server.member(&admin, &org, "grace@acme.test", &["MEMBER"]).await;
     sink.wait_for("grace@acme.test", Duration::from_secs(10)).await; // the invitation
 
@@ -689,9 +688,7 @@ async fn token_request(server: &TestServer, client_id: &str, secret: &str) -> (u
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_uses_the_password_tools_and_invites_a_member() {
     assert_portal_built();
-    let (sink, server) = server_with_mail().await;
-    let admin = server.superadmin().await;
-    let org = server.create_org(&admin, "acme").await;
+    let (sink, server, admin, org) = acme_with_mail().await;
     let ada = server.create_user(&admin, &org, "ada@acme.test", &["MEMBER"]).await;
     sink.wait_for("ada@acme.test", Duration::from_secs(10)).await; // the invitation
     let globex = server.create_org(&admin, "globex").await;

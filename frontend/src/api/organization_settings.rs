@@ -49,10 +49,10 @@ pub struct LoadedOrgSettings {
     pub unverified_members: i64,
 }
 
-/// Both operations answer with the same selection, in types of their own.
+/// Both operations answer with the same fragment, generated as a type of each operation's own.
 macro_rules! values_of {
-    ($organization:expr) => {{
-        let organization = $organization;
+    ($fields:expr) => {{
+        let organization = $fields;
         let policy = organization.settings.password_policy;
         let lockout = organization.settings.lockout;
         OrgSettingsValues {
@@ -80,9 +80,9 @@ pub async fn load_org_settings(
     let variables = organization_settings::Variables { id: organization_id };
     let data = execute::<OrganizationSettings>(session, variables).await?;
     Ok(data.organization.map(|organization| LoadedOrgSettings {
-        slug: organization.slug.clone(),
+        slug: organization.org_settings_fields.slug.clone(),
         unverified_members: organization.unverified.total_count,
-        values: values_of!(organization),
+        values: values_of!(organization.org_settings_fields),
     }))
 }
 

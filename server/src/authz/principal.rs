@@ -137,6 +137,17 @@ impl Caller {
         Ok(user)
     }
 
+    /// The organization the caller acts from, to brand what they send: the one their session is
+    /// bound to, the only one they reach, or an API client's own.
+    pub fn acting_org(&self) -> Option<OrgId> {
+        if let Some(client) = self.client() {
+            return Some(client.org_id);
+        }
+        let me = self.user().ok()?;
+        me.bound_org
+            .or_else(|| (me.reach.len() == 1).then(|| me.reach.keys().next().copied()).flatten())
+    }
+
     /// The API client calling, if one is.
     pub fn client(&self) -> Option<&Arc<ClientPrincipal>> {
         match &self.principal {

@@ -82,21 +82,13 @@ async fn target(scope: &IdentityManager<'_>) -> Result<user::Model> {
         .ok_or(Error::NotFound)
 }
 
-/// The organization a caller acts from, to brand what they send: the one their session is bound
-/// to, or the only one they reach.
-pub fn acting_org(scope: &dyn Scope) -> Option<steward_entity::OrgId> {
-    let me = scope.caller().user().ok()?;
-    me.bound_org
-        .or_else(|| (me.reach.len() == 1).then(|| me.reach.keys().next().copied()).flatten())
-}
-
 /// An administrator sends the user a reset link.
 pub async fn send_reset(scope: &IdentityManager<'_>) -> Result<()> {
     let app = scope.app();
     let user = target(scope).await?;
     let now = app.clock.now();
     let transaction = app.database.write().await?;
-    let org = mailings::brand_org(&*transaction, user.id, acting_org(scope)).await?;
+    let org = mailings::brand_org(&*transaction, user.id, scope.caller().acting_org()).await?;
     mailings::password_reset(&*transaction, app, &user, org.as_ref(), true, now).await?;
     audit::record(
         &*transaction,
@@ -161,7 +153,7 @@ pub async fn create_ticket(
     let new = NewToken {
         data: json!({ "resultUrl": result_url, "markEmailAsVerified": mark_email_as_verified }),
         lifetime: Duration::seconds(ttl.into()),
-        org_id: acting_org(scope),
+        org_id: scope.caller().acting_org(),
         ..NewToken::for_user(tokens::PASSWORD_RESET, user.id)
     };
     let expires_at = now + new.lifetime;

@@ -433,7 +433,7 @@ pub async fn update(scope: &IdentityManager<'_>, patch: ProfilePatch) -> Result<
             let now = app.clock.now();
             use super::tokens::{invalidate_each, INVITATION, PASSWORD_RESET};
             invalidate_each(transaction, modified.after.id, &[PASSWORD_RESET, INVITATION], now).await?;
-            let acting = super::recovery::acting_org(scope);
+            let acting = scope.caller().acting_org();
             let org = super::mailings::brand_org(transaction, modified.after.id, acting).await?;
             super::mailings::verification(transaction, app, &modified.after, org.as_ref(), app.clock.now()).await?;
         }

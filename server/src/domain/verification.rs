@@ -6,7 +6,6 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::audit::{self, Event};
-use super::recovery::acting_org;
 use super::{mailings, tokens, users, validate};
 use crate::authz::{IdentityManager, Myself, Public, Scope};
 use crate::error::{conflict_on_unique, Error, Result};
@@ -24,7 +23,7 @@ async fn mail_verification(scope: &dyn Scope, user: &user::Model, event_type: &s
     let app = scope.app();
     let now = app.clock.now();
     let transaction = app.database.write().await?;
-    let org = mailings::brand_org(&*transaction, user.id, acting_org(scope)).await?;
+    let org = mailings::brand_org(&*transaction, user.id, scope.caller().acting_org()).await?;
     mailings::verification(&*transaction, app, user, org.as_ref(), now).await?;
     audit::record(
         &*transaction,
@@ -160,7 +159,7 @@ pub async fn change_mine(scope: &Myself<'_>, new_email: &str, password: &str) ->
         .is_some();
     let now = app.clock.now();
     let transaction = app.database.write().await?;
-    let org = mailings::brand_org(&*transaction, user_id, acting_org(scope)).await?;
+    let org = mailings::brand_org(&*transaction, user_id, scope.caller().acting_org()).await?;
     mailings::email_change(&*transaction, app, &user, &new_email, org.as_ref(), !taken, now).await?;
     audit::record(
         &*transaction,
