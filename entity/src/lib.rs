@@ -2,6 +2,7 @@
 //! passed where another is expected. Nothing here knows about GraphQL or HTTP; the server maps
 //! these rows to its own API types.
 
+pub mod address_login_failure;
 pub mod api_client;
 pub mod audit_event;
 pub mod credential;

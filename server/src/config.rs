@@ -34,8 +34,14 @@ pub struct Config {
     pub password_hash_concurrency: usize,
     /// Sign-in attempts one client IP may make per minute.
     pub login_attempts_per_ip_per_minute: u32,
-    /// Sign-in attempts for one account per minute, from anywhere.
+    /// Password checks (sign-in, password and address changes) for one account from one client IP
+    /// per minute. Keyed by the pair, so that a stranger hammering an account from elsewhere does
+    /// not use up its owner's attempts.
     pub login_attempts_per_account_per_minute: u32,
+    /// Password checks for one account per minute from all client IPs together: a ceiling against
+    /// guessing spread over many addresses, set well above what one IP may send so that one
+    /// attacker alone cannot reach it.
+    pub login_attempts_per_account_ceiling_per_minute: u32,
     /// Comma-separated addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is
     /// believed. Unset: the client IP is the socket's peer.
     pub trusted_proxies: Option<String>,
@@ -52,8 +58,17 @@ pub struct Config {
     pub token_requests_per_client_per_minute: u32,
     /// Password-reset and verification mails one client IP may ask for per minute.
     pub mail_requests_per_ip_per_minute: u32,
-    /// Password-reset and verification mails one address may be sent per hour on request.
+    /// Password-reset and verification mails one address may be sent per hour on requests from
+    /// one client IP.
     pub mail_requests_per_account_per_hour: u32,
+    /// Mails one address may be sent per hour on requests from all client IPs together: what
+    /// keeps an inbox from being flooded, set above what one IP may ask for.
+    pub mail_requests_per_account_ceiling_per_hour: u32,
+    /// Mails (invitations, reset and verification links) one admin or API client may have sent
+    /// per hour.
+    pub admin_mails_per_actor_per_hour: u32,
+    /// Mails an admin or API client may have sent to one address per hour.
+    pub admin_mails_per_recipient_per_hour: u32,
 }
 
 impl Default for Config {
@@ -72,6 +87,7 @@ impl Default for Config {
             password_hash_concurrency: 0,
             login_attempts_per_ip_per_minute: 60,
             login_attempts_per_account_per_minute: 20,
+            login_attempts_per_account_ceiling_per_minute: 300,
             trusted_proxies: None,
             mail_poll_interval_ms: 2000,
             mail_retention_days: 30,
@@ -80,6 +96,9 @@ impl Default for Config {
             token_requests_per_client_per_minute: 30,
             mail_requests_per_ip_per_minute: 10,
             mail_requests_per_account_per_hour: 5,
+            mail_requests_per_account_ceiling_per_hour: 20,
+            admin_mails_per_actor_per_hour: 300,
+            admin_mails_per_recipient_per_hour: 10,
         }
     }
 }

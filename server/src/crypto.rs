@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -39,6 +40,24 @@ pub struct PasswordHasher {
     /// A hash of a random password, verified against when the user does not exist, so that an
     /// unknown email takes as long as a wrong password.
     dummy_hash: Arc<String>,
+    /// Hashes computed (verifications included): what tests read to see that the work ran, or
+    /// did not.
+    computed: Arc<AtomicU64>,
+}
+
+/// Leave to check or hash passwords for one operation of one request. Only
+/// [`crate::authz::Caller::password_operation`] hands one out, once per request, and the hasher
+/// wants one for every hash: so no request, however many aliases it holds, makes the server hash
+/// for more than one operation.
+pub struct PasswordOperation {
+    _private: (),
+}
+
+impl PasswordOperation {
+    /// For `Caller::password_operation` alone.
+    pub(crate) fn granted() -> Self {
+        Self { _private: () }
+    }
 }
 
 /// What verifying a password found.
@@ -72,7 +91,13 @@ impl PasswordHasher {
         Self {
             permits: Arc::new(Semaphore::new(permits)),
             dummy_hash: Arc::new(dummy),
+            computed: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// How many hashes this instance has computed, verifications included.
+    pub fn computed(&self) -> u64 {
+        self.computed.load(Ordering::Relaxed)
     }
 
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
@@ -80,23 +105,35 @@ impl PasswordHasher {
         tokio::task::spawn_blocking(work).await.map_err(Error::internal)
     }
 
-    pub async fn hash(&self, password: &str) -> Result<String> {
+    pub async fn hash(&self, _operation: &PasswordOperation, password: &str) -> Result<String> {
         let password = password.to_owned();
-        self.run(move || hash_now(&password)).await?
+        let computed = self.computed.clone();
+        self.run(move || {
+            computed.fetch_add(1, Ordering::Relaxed);
+            hash_now(&password)
+        })
+        .await?
     }
 
     /// Verifies `password` against `stored` (argon2, or bcrypt from an import), or against the
-    /// dummy hash when there is no stored hash (then it never matches).
-    pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<Verified> {
+    /// dummy hash when there is no stored hash (then it never matches, after the same work).
+    pub async fn verify(
+        &self,
+        _operation: &PasswordOperation,
+        password: &str,
+        stored: Option<&str>,
+    ) -> Result<Verified> {
         let password = password.to_owned();
         let known = stored.is_some();
         let stored = stored
             .map(str::to_owned)
             .unwrap_or_else(|| self.dummy_hash.as_ref().clone());
+        let computed = self.computed.clone();
         self.run(move || {
             if stored.starts_with("$2") {
                 // bcrypt, as imported from elsewhere: replaced by argon2id once it matches.
-                let matches = known && bcrypt::verify(&password, &stored).unwrap_or(false);
+                computed.fetch_add(1, Ordering::Relaxed);
+                let matches = bcrypt::verify(&password, &stored).unwrap_or(false) && known;
                 return Verified {
                     matches,
                     needs_rehash: matches,
@@ -108,7 +145,10 @@ impl PasswordHasher {
                     needs_rehash: false,
                 };
             };
-            let matches = known && argon2().verify_password(password.as_bytes(), &parsed).is_ok();
+            // The hash runs first: `known &&` before it would skip the work for an unknown
+            // account and tell it apart by time.
+            computed.fetch_add(1, Ordering::Relaxed);
+            let matches = argon2().verify_password(password.as_bytes(), &parsed).is_ok() && known;
             let current = argon2();
             let needs_rehash = matches
                 && (parsed.algorithm != argon2::ARGON2ID_IDENT

@@ -79,10 +79,19 @@ pub const CHANGED_PASSWORD: &str = "Correct-Horse-Battery-9-changed";
 impl TestServer {
     /// Sends one GraphQL request, with a bearer token when given.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
+        self.gql_from(None, token, query, variables).await
+    }
+
+    /// As `gql`, from client IP `ip` as a reverse proxy would say (`X-Forwarded-For`); the
+    /// server must trust the loopback address as a proxy (`trusted_proxies`).
+    pub async fn gql_from(&self, ip: Option<&str>, token: Option<&str>, query: &str, variables: Value) -> Gql {
         let mut request = self
             .http
             .post(format!("{}/graphql", self.url))
             .json(&json!({ "query": query, "variables": variables }));
+        if let Some(ip) = ip {
+            request = request.header("x-forwarded-for", ip);
+        }
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -116,7 +125,13 @@ impl TestServer {
 
     /// Signs in, bound to the organization `org_slug` when given.
     pub async fn login_to(&self, email: &str, password: &str, org_slug: Option<&str>) -> Gql {
-        self.gql(
+        self.login_from(None, email, password, org_slug).await
+    }
+
+    /// As `login_to`, from client IP `ip` (see [`TestServer::gql_from`]).
+    pub async fn login_from(&self, ip: Option<&str>, email: &str, password: &str, org_slug: Option<&str>) -> Gql {
+        self.gql_from(
+            ip,
             None,
             "mutation($email: String!, $password: String!, $org: String) { login(email: $email, password: $password, orgSlug: $org) { accessToken refreshToken expiresIn passwordChangeRequired user { id email } } }",
             json!({ "email": email, "password": password, "org": org_slug }),

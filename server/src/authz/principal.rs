@@ -4,8 +4,10 @@
 use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use crate::crypto::PasswordOperation;
 use crate::domain::roles::{RoleSet, ACTIVE};
 use crate::domain::settings::OrgSettings;
 use crate::error::{Error, Result};
@@ -58,6 +60,8 @@ pub struct Caller {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub(super) operator: bool,
+    /// Whether this request has used its one password operation.
+    password_operation_spent: AtomicBool,
 }
 
 impl Caller {
@@ -68,6 +72,7 @@ impl Caller {
             ip,
             user_agent,
             operator: false,
+            password_operation_spent: AtomicBool::new(false),
         }
     }
 
@@ -79,6 +84,7 @@ impl Caller {
             ip: None,
             user_agent: Some("steward cli".into()),
             operator: true,
+            password_operation_spent: AtomicBool::new(false),
         }
     }
 
@@ -108,7 +114,22 @@ impl Caller {
             ip,
             user_agent,
             operator: false,
+            password_operation_spent: AtomicBool::new(false),
         }
+    }
+
+    /// Leave for this request's one operation that checks or sets a password (sign-in, a
+    /// password change, an invitation accepted with a password, …). A second one in the same
+    /// request (aliases, or several such mutations) is refused: each costs a deliberately slow
+    /// hash, and several in one request would multiply guesses and work past every limit.
+    pub fn password_operation(&self) -> Result<PasswordOperation> {
+        if self.password_operation_spent.swap(true, Ordering::SeqCst) {
+            return Err(Error::invalid(
+                "request",
+                "a request may hold only one operation that checks or sets a password; send the others in requests of their own",
+            ));
+        }
+        Ok(PasswordOperation::granted())
     }
 
     pub fn app(&self) -> &AppState {

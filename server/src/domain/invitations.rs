@@ -12,7 +12,7 @@ use super::audit::{self, Event};
 use super::members::role_names;
 use super::roles::{Role, RoleSet};
 use super::sessions::{self, Issued};
-use super::{mailings, passwords, tokens, users, validate};
+use super::{mailings, password_checks, passwords, tokens, users, validate};
 use crate::authz::{OrgManager, Public, Scope};
 use crate::error::{Error, Result};
 use steward_entity::{credential, membership, one_time_token, organization, user, OrgId};
@@ -87,6 +87,7 @@ pub async fn invite(scope: &OrgManager<'_>, email: &str, roles: RoleSet) -> Resu
             return Err(Error::Conflict("this address already belongs to a member".into()));
         }
     }
+    mailings::spend_admin_budget(scope, &email)?;
     let now = app.clock.now();
     let transaction = app.database.write().await?;
     let grant = mailings::InvitationGrant {
@@ -180,10 +181,18 @@ pub async fn has_own_password(connection: &impl sea_orm::ConnectionTrait, user: 
 }
 
 /// Accepts an invitation and signs the user in. A new account, and one an administrator created
-/// without a password, choose a password (checked against the policies); an account that has one
-/// gives it, so the link alone never signs in to an existing account. The address counts as
-/// verified: the link reached it.
-pub async fn accept(scope: &Public<'_>, token: &str, password: Option<&str>, name: Option<&str>) -> Result<Issued> {
+/// without a password, choose `password` (checked against the policies); an account that has one
+/// gives it as `current_password` (or, as before, `password`), so the link alone never signs in to
+/// an existing account. That check counts toward the account's lockout like a sign-in. The
+/// address counts as verified: the link reached it.
+pub async fn accept(
+    scope: &Public<'_>,
+    token: &str,
+    password: Option<&str>,
+    current_password: Option<&str>,
+    name: Option<&str>,
+) -> Result<Issued> {
+    let operation = scope.caller().password_operation()?;
     let app = scope.app();
     let database = app.database.reader();
     let now = app.clock.now();
@@ -223,29 +232,22 @@ pub async fn accept(scope: &Public<'_>, token: &str, password: Option<&str>, nam
         None => false,
     };
     let hash = match (password, &existing) {
-        (None, Some(_)) if has_password => {
-            return Err(Error::invalid("password", "enter your password to join"));
-        }
-        (None, _) => return Err(Error::invalid("password", "choose a password")),
         // An account with a password joins with that password: the link alone never signs in to
         // an account that has one.
-        (Some(password), Some(user)) if has_password => {
-            app.limits.check_login(scope.actor().ip.as_deref(), &user.email)?;
-            let stored = credential::Entity::find_by_id(user.id)
-                .one(database)
-                .await?
-                .map(|found| found.password_hash);
-            if !app.hasher.verify(password, stored.as_deref()).await?.matches {
-                return Err(Error::InvalidCredentials);
-            }
+        (_, Some(user)) if has_password => {
+            let Some(current) = current_password.or(password) else {
+                return Err(Error::invalid("currentPassword", "enter your password to join"));
+            };
+            password_checks::require_right(app, &operation, &scope.actor(), user, current).await?;
             None
         }
-        (Some(password), Some(user)) => Some(passwords::vet(app, user, password, Some(&org)).await?),
+        (None, _) => return Err(Error::invalid("password", "choose a password")),
+        (Some(password), Some(user)) => Some(passwords::vet(app, &operation, user, password, Some(&org)).await?),
         (Some(password), None) => {
             let policy = super::settings::OrgSettings::from_json(&org.settings).password_policy;
             let personal = passwords::Personal::new(&invitation.email, [name.as_deref()], &[org.name.clone()]);
             passwords::check(&policy, password, &personal)?;
-            Some(app.hasher.hash(password).await?)
+            Some(app.hasher.hash(&operation, password).await?)
         }
     };
 

@@ -6,8 +6,8 @@
 //! backend and across instances: the database, not the process, holds the count.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Alias, Condition, Expr, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, StatementBuilder, Value};
 
 use super::settings::{LockoutPolicy, OrgSettings};
 use crate::error::Result;
@@ -16,104 +16,142 @@ use steward_entity::{login_failure, membership, organization, UserId};
 /// A lock with `lockoutSeconds: 0` lasts until lifted; it is stored this far ahead.
 const UNTIL_LIFTED_DAYS: i64 = 365 * 100;
 
-/// The strictest lockout policy among the user's organizations (or `org`'s alone, for a sign-in
-/// bound to it); the defaults when the user belongs to none.
-pub async fn policy_for(
-    connection: &impl ConnectionTrait,
-    user_id: UserId,
-    org: Option<&organization::Model>,
-) -> Result<LockoutPolicy> {
-    if let Some(org) = org {
-        return Ok(OrgSettings::from_json(&org.settings).lockout);
-    }
+/// The strictest lockout policy among the user's organizations; the defaults when the user
+/// belongs to none. One policy per user, whatever organization a sign-in names: the count is
+/// shared, so naming a laxer organization (or a foreign one) must not buy more guesses.
+pub async fn policy_for(connection: &impl ConnectionTrait, user_id: UserId) -> Result<LockoutPolicy> {
     let orgs = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
         .find_also_related(organization::Entity)
         .all(connection)
         .await?;
-    let mut strictest: Option<LockoutPolicy> = None;
-    for org in orgs.into_iter().filter_map(|(_, org)| org) {
-        let theirs = OrgSettings::from_json(&org.settings).lockout;
-        strictest = Some(match strictest {
-            None => theirs,
-            Some(mine) => LockoutPolicy {
-                max_failed_attempts: mine.max_failed_attempts.min(theirs.max_failed_attempts),
-                lockout_seconds: if mine.lockout_seconds == 0 || theirs.lockout_seconds == 0 {
-                    0
-                } else {
-                    mine.lockout_seconds.max(theirs.lockout_seconds)
-                },
-            },
-        });
-    }
-    Ok(strictest.unwrap_or_default())
+    Ok(strictest(
+        orgs.into_iter()
+            .filter_map(|(_, org)| org)
+            .map(|org| OrgSettings::from_json(&org.settings).lockout),
+    ))
 }
 
-fn pair(user_id: UserId, ip: &str) -> sea_orm::Condition {
-    sea_orm::Condition::all()
-        .add(login_failure::Column::UserId.eq(user_id))
-        .add(login_failure::Column::Ip.eq(ip))
+/// The strictest of some policies: the fewest attempts, the longest lock ("until lifted" beats
+/// any length); the defaults when there are none.
+pub fn strictest(policies: impl Iterator<Item = LockoutPolicy>) -> LockoutPolicy {
+    policies
+        .reduce(|mine, theirs| LockoutPolicy {
+            max_failed_attempts: mine.max_failed_attempts.min(theirs.max_failed_attempts),
+            lockout_seconds: if mine.lockout_seconds == 0 || theirs.lockout_seconds == 0 {
+                0
+            } else {
+                mine.lockout_seconds.max(theirs.lockout_seconds)
+            },
+        })
+        .unwrap_or_default()
+}
+
+/// Whose failed attempts are counted: an account's, or those of an address that has no account
+/// (kept apart, by hash), so that both lock after the same number of wrong passwords.
+#[derive(Clone, Copy, Debug)]
+pub enum Subject<'a> {
+    User(UserId),
+    /// The SHA-256 of an address with no account.
+    Address(&'a str),
+}
+
+impl Subject<'_> {
+    fn table(&self) -> Alias {
+        Alias::new(match self {
+            Subject::User(_) => "login_failures",
+            Subject::Address(_) => "address_login_failures",
+        })
+    }
+
+    fn key_column(&self) -> Alias {
+        Alias::new(match self {
+            Subject::User(_) => "user_id",
+            Subject::Address(_) => "address_hash",
+        })
+    }
+
+    fn key(&self) -> Value {
+        match self {
+            Subject::User(user_id) => (*user_id).into(),
+            Subject::Address(hash) => (*hash).into(),
+        }
+    }
+
+    /// The row of this subject and `ip`.
+    fn pair(&self, ip: &str) -> Condition {
+        Condition::all()
+            .add(Expr::col(self.key_column()).eq(self.key()))
+            .add(Expr::col(Alias::new("ip")).eq(ip))
+    }
+}
+
+const FAILED_ATTEMPTS: &str = "failed_attempts";
+const LOCKED_UNTIL: &str = "locked_until";
+const LAST_FAILED_AT: &str = "last_failed_at";
+
+fn column(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+async fn run(connection: &impl ConnectionTrait, statement: &impl StatementBuilder) -> Result<u64> {
+    let statement = connection.get_database_backend().build(statement);
+    Ok(connection.execute(statement).await?.rows_affected())
 }
 
 /// Reserves one try for the pair. `false` means the pair is locked (or its last tries are still
 /// being checked): answer `LOCKED_OUT` without looking at the password.
 pub async fn reserve(
     connection: &impl ConnectionTrait,
-    user_id: UserId,
+    subject: Subject<'_>,
     ip: &str,
     policy: &LockoutPolicy,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let row = login_failure::ActiveModel {
-        user_id: Set(user_id),
-        ip: Set(ip.to_owned()),
-        failed_attempts: Set(0),
-        locked_until: Set(None),
-        last_failed_at: Set(now),
-    };
-    let inserted = login_failure::Entity::insert(row)
+    let none: Option<DateTime<Utc>> = None;
+    let insert = Query::insert()
+        .into_table(subject.table())
+        .columns([
+            subject.key_column(),
+            column("ip"),
+            column(FAILED_ATTEMPTS),
+            column(LOCKED_UNTIL),
+            column(LAST_FAILED_AT),
+        ])
+        .values_panic([subject.key().into(), ip.into(), 0.into(), none.into(), now.into()])
+        // A no-op update rather than DO NOTHING, which MariaDB's dialect lacks.
         .on_conflict(
-            // A no-op update rather than DO NOTHING, which MariaDB's dialect lacks.
-            OnConflict::columns([login_failure::Column::UserId, login_failure::Column::Ip])
-                .update_column(login_failure::Column::Ip)
+            OnConflict::columns([subject.key_column(), column("ip")])
+                .update_column(column("ip"))
                 .to_owned(),
         )
-        .exec(connection)
-        .await;
-    match inserted {
-        Ok(_) | Err(DbErr::RecordNotInserted) => {}
-        Err(error) => return Err(error.into()),
-    }
+        .to_owned();
+    run(connection, &insert).await?;
     // A lock that has run out starts the count afresh.
-    login_failure::Entity::update_many()
-        .col_expr(login_failure::Column::FailedAttempts, Expr::value(0))
-        .col_expr(
-            login_failure::Column::LockedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .filter(pair(user_id, ip))
-        .filter(login_failure::Column::LockedUntil.lte(now))
-        .exec(connection)
-        .await?;
-    let reserved = login_failure::Entity::update_many()
-        .col_expr(
-            login_failure::Column::FailedAttempts,
-            Expr::col(login_failure::Column::FailedAttempts).add(1),
-        )
-        .col_expr(login_failure::Column::LastFailedAt, Expr::value(now))
-        .filter(pair(user_id, ip))
-        .filter(login_failure::Column::LockedUntil.is_null())
-        .filter(login_failure::Column::FailedAttempts.lt(policy.max_failed_attempts))
-        .exec(connection)
-        .await?;
-    Ok(reserved.rows_affected == 1)
+    let expired = Query::update()
+        .table(subject.table())
+        .value(column(FAILED_ATTEMPTS), 0)
+        .value(column(LOCKED_UNTIL), none)
+        .cond_where(subject.pair(ip))
+        .and_where(Expr::col(column(LOCKED_UNTIL)).lte(now))
+        .to_owned();
+    run(connection, &expired).await?;
+    let reserve = Query::update()
+        .table(subject.table())
+        .value(column(FAILED_ATTEMPTS), Expr::col(column(FAILED_ATTEMPTS)).add(1))
+        .value(column(LAST_FAILED_AT), now)
+        .cond_where(subject.pair(ip))
+        .and_where(Expr::col(column(LOCKED_UNTIL)).is_null())
+        .and_where(Expr::col(column(FAILED_ATTEMPTS)).lt(policy.max_failed_attempts))
+        .to_owned();
+    Ok(run(connection, &reserve).await? == 1)
 }
 
 /// The reserved try had the wrong password. Returns true when this try locked the pair (so the
 /// caller records it once).
 pub async fn failed(
     connection: &impl ConnectionTrait,
-    user_id: UserId,
+    subject: Subject<'_>,
     ip: &str,
     policy: &LockoutPolicy,
     now: DateTime<Utc>,
@@ -123,22 +161,23 @@ pub async fn failed(
     } else {
         now + Duration::seconds(policy.lockout_seconds.into())
     };
-    let locked = login_failure::Entity::update_many()
-        .col_expr(login_failure::Column::LockedUntil, Expr::value(until))
-        .filter(pair(user_id, ip))
-        .filter(login_failure::Column::LockedUntil.is_null())
-        .filter(login_failure::Column::FailedAttempts.gte(policy.max_failed_attempts))
-        .exec(connection)
-        .await?;
-    Ok(locked.rows_affected == 1)
+    let lock = Query::update()
+        .table(subject.table())
+        .value(column(LOCKED_UNTIL), until)
+        .cond_where(subject.pair(ip))
+        .and_where(Expr::col(column(LOCKED_UNTIL)).is_null())
+        .and_where(Expr::col(column(FAILED_ATTEMPTS)).gte(policy.max_failed_attempts))
+        .to_owned();
+    Ok(run(connection, &lock).await? == 1)
 }
 
 /// The password was right: the pair starts from zero.
-pub async fn succeeded(connection: &impl ConnectionTrait, user_id: UserId, ip: &str) -> Result<()> {
-    login_failure::Entity::delete_many()
-        .filter(pair(user_id, ip))
-        .exec(connection)
-        .await?;
+pub async fn succeeded(connection: &impl ConnectionTrait, subject: Subject<'_>, ip: &str) -> Result<()> {
+    let delete = Query::delete()
+        .from_table(subject.table())
+        .cond_where(subject.pair(ip))
+        .to_owned();
+    run(connection, &delete).await?;
     Ok(())
 }
 

@@ -17,6 +17,19 @@ use steward_entity::{membership, organization, user, OrgId, UserId};
 /// Lockout mail goes out at most this often per user.
 const LOCKOUT_MAIL_EVERY: Duration = Duration::hours(1);
 
+/// Counts one mail an admin or API client is about to have sent to `recipient` against the
+/// per-actor and per-recipient budgets (`RATE_LIMITED` past either). Every alias of a mailing
+/// mutation counts, so no request sends more than the budget allows.
+pub fn spend_admin_budget(scope: &dyn crate::authz::Scope, recipient: &str) -> Result<()> {
+    let actor = scope.actor();
+    let key = match (actor.user_id, actor.api_client_id) {
+        (_, Some(client)) => format!("client:{client}"),
+        (Some(user), None) => format!("user:{user}"),
+        (None, None) => "anonymous".to_owned(),
+    };
+    scope.app().limits.check_admin_mail(&key, recipient)
+}
+
 /// The organization whose brand a user's mail wears: `preferred` when the user belongs to it,
 /// else the user's only organization, else none (the product's own brand).
 pub async fn brand_org(

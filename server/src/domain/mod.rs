@@ -11,6 +11,7 @@ pub mod members;
 pub mod metadata;
 pub mod organizations;
 pub mod pagination;
+pub mod password_checks;
 pub mod passwords;
 pub mod recovery;
 pub mod roles;

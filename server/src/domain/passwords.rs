@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use steward_entity::{credential, membership, organization, password_history, user, UserId};
 
 use super::settings::{OrgSettings, PasswordPolicy};
-use crate::crypto::PasswordHasher;
+use crate::crypto::{PasswordHasher, PasswordOperation};
 use crate::error::{Error, Result};
 
 /// Longer passwords are refused only to bound the cost of hashing them.
@@ -123,6 +123,7 @@ pub fn check(policy: &PasswordPolicy, password: &str, personal: &Personal) -> Re
 pub async fn check_history(
     connection: &impl ConnectionTrait,
     hasher: &PasswordHasher,
+    operation: &PasswordOperation,
     user_id: UserId,
     policy: &PasswordPolicy,
     password: &str,
@@ -137,7 +138,11 @@ pub async fn check_history(
         .all(connection)
         .await?;
     for entry in recent {
-        if hasher.verify(password, Some(&entry.password_hash)).await?.matches {
+        if hasher
+            .verify(operation, password, Some(&entry.password_hash))
+            .await?
+            .matches
+        {
             return Err(Error::PasswordPolicy {
                 reasons: vec![format!("must differ from your last {} passwords", policy.history_size)],
             });
@@ -180,6 +185,7 @@ pub async fn store(connection: &impl ConnectionTrait, user_id: UserId, hash: Str
 /// `joining`, an organization they are about to join) and their history, and hashes it.
 pub async fn vet(
     app: &crate::state::AppState,
+    operation: &PasswordOperation,
     user: &user::Model,
     new: &str,
     joining: Option<&organization::Model>,
@@ -191,8 +197,8 @@ pub async fn vet(
         orgs.push(org.name.clone());
     }
     check(&policy, new, &Personal::of(user, &orgs))?;
-    check_history(database, &app.hasher, user.id, &policy, new).await?;
-    app.hasher.hash(new).await
+    check_history(database, &app.hasher, operation, user.id, &policy, new).await?;
+    app.hasher.hash(operation, new).await
 }
 
 /// Stores a vetted password inside the caller's transaction, with what every password change

@@ -86,6 +86,7 @@ async fn target(scope: &IdentityManager<'_>) -> Result<user::Model> {
 pub async fn send_reset(scope: &IdentityManager<'_>) -> Result<()> {
     let app = scope.app();
     let user = target(scope).await?;
+    mailings::spend_admin_budget(scope, &user.email)?;
     let now = app.clock.now();
     let transaction = app.database.write().await?;
     let org = mailings::brand_org(&*transaction, user.id, scope.caller().acting_org()).await?;
@@ -174,9 +175,10 @@ pub async fn create_ticket(
 /// sign-in, since the administrator knows it. Every session of the user ends (but the caller's
 /// own, when they set their own).
 pub async fn set_password(scope: &IdentityManager<'_>, password: &str, require_change: bool) -> Result<user::Model> {
+    let operation = scope.caller().password_operation()?;
     let app = scope.app();
     let user = target(scope).await?;
-    let hash = passwords::vet(app, &user, password, None).await?;
+    let hash = passwords::vet(app, &operation, &user, password, None).await?;
     let now = app.clock.now();
     let keep = scope
         .caller()

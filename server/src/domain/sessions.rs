@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::audit::{self, Event};
 use super::lockouts;
+use super::password_checks::{self, Account, Checked};
 use super::passwords;
 use super::roles::ACTIVE;
 use super::settings::OrgSettings;
@@ -18,7 +19,7 @@ use crate::crypto::{random_token, token_hash};
 use crate::error::{Error, Result};
 use crate::keys::Claims;
 use crate::state::AppState;
-use steward_entity::{credential, membership, organization, refresh_token, session, user, OrgId, SessionId, UserId};
+use steward_entity::{membership, organization, refresh_token, session, user, OrgId, SessionId, UserId};
 
 /// What a successful sign-in or refresh hands out.
 pub struct Issued {
@@ -70,16 +71,18 @@ async fn new_refresh_token(
     Ok(token)
 }
 
-/// Signs a user in. An unknown email and a wrong password answer alike, in about the same time
-/// (the password is verified against a dummy hash when there is no user). A blocked user, and a
-/// pair of user and IP under lockout, are answered without looking at the password, so those
-/// answers never tell whether it was right.
+/// Signs a user in. Every refusal a stranger could provoke answers like a wrong password: an
+/// unknown address (checked against a dummy hash, and locked after as many tries as an account),
+/// an organization the user is not in (counted as a failure even with the right password, so
+/// naming a foreign organization neither clears the count nor tells a right password from a
+/// wrong one), and a blocked user's wrong password. Only the right password learns that the user
+/// is blocked, suspended or unverified; during a lockout no answer tells whether it was right.
 pub async fn login(scope: &Public<'_>, email: &str, password: &str, org_slug: Option<&str>) -> Result<Issued> {
+    let operation = scope.caller().password_operation()?;
     let app = scope.app();
     let actor = scope.actor();
     let database = app.database.reader();
     let email = validate::email(email).unwrap_or_default();
-    app.limits.check_login(actor.ip.as_deref(), &email)?;
     let found = if email.is_empty() {
         None
     } else {
@@ -88,15 +91,6 @@ pub async fn login(scope: &Public<'_>, email: &str, password: &str, org_slug: Op
             .one(database)
             .await?
     };
-    let Some(user) = found else {
-        app.hasher.verify(password, None).await?;
-        record_failure(app, &actor, None, "unknown_user", &email).await?;
-        return Err(Error::InvalidCredentials);
-    };
-    if user.blocked {
-        record_failure(app, &actor, Some(user.id), "blocked", &email).await?;
-        return Err(Error::UserBlocked);
-    }
     let org = match org_slug {
         Some(slug) => {
             organization::Entity::find()
@@ -106,54 +100,49 @@ pub async fn login(scope: &Public<'_>, email: &str, password: &str, org_slug: Op
         }
         None => None,
     };
-    let ip = actor.ip.clone().unwrap_or_else(|| "unknown".into());
-    let policy = lockouts::policy_for(database, user.id, org.as_ref()).await?;
-    let transaction = app.database.write().await?;
-    let reserved = lockouts::reserve(&*transaction, user.id, &ip, &policy, app.clock.now()).await?;
-    transaction.commit().await?;
-    if !reserved {
-        record_failure(app, &actor, Some(user.id), "locked_out", &email).await?;
-        return Err(Error::LockedOut);
-    }
-    let stored = credential::Entity::find_by_id(user.id)
-        .one(database)
-        .await?
-        .map(|c| c.password_hash);
-    let verified = app.hasher.verify(password, stored.as_deref()).await?;
-    if !verified.matches {
-        let now = app.clock.now();
-        let transaction = app.database.write().await?;
-        if lockouts::failed(&*transaction, user.id, &ip, &policy, now).await? {
-            let details = json!({ "ip": ip, "failedAttempts": policy.max_failed_attempts });
-            audit::record(
-                &*transaction,
-                &actor,
-                now,
-                Event::new("LOCKED_OUT").user(user.id).details(details),
-            )
-            .await?;
-            super::mailings::lockout(&*transaction, app, &user, &ip, policy.max_failed_attempts, now).await?;
+    let Some(user) = found else {
+        let policy = org
+            .as_ref()
+            .map(|org| OrgSettings::from_json(&org.settings).lockout)
+            .unwrap_or_default();
+        let account = Account::Unknown { email: &email, policy };
+        let checked = password_checks::check(app, &operation, &actor, account, password, false).await?;
+        let (reason, error) = match checked {
+            Checked::Locked => ("locked_out", Error::LockedOut),
+            _ => ("unknown_user", Error::InvalidCredentials),
+        };
+        record_failure(app, &actor, None, reason, &email).await?;
+        return Err(error);
+    };
+    let member = match &org {
+        Some(org) => membership::Entity::find_by_id((org.id, user.id)).one(database).await?,
+        None => None,
+    };
+    let admissible = org_slug.is_none() || member.is_some();
+    let checked = password_checks::check(app, &operation, &actor, Account::Known(&user), password, admissible).await?;
+    let verified = match checked {
+        Checked::Right(verified) => verified,
+        Checked::Locked => {
+            record_failure(app, &actor, Some(user.id), "locked_out", &email).await?;
+            return Err(Error::LockedOut);
         }
-        transaction.commit().await?;
-        app.mailer.wake();
-        record_failure(app, &actor, Some(user.id), "wrong_password", &email).await?;
-        return Err(Error::InvalidCredentials);
+        Checked::Refused => {
+            record_failure(app, &actor, Some(user.id), "not_a_member", &email).await?;
+            return Err(Error::InvalidCredentials);
+        }
+        Checked::Wrong => {
+            record_failure(app, &actor, Some(user.id), "wrong_password", &email).await?;
+            return Err(Error::InvalidCredentials);
+        }
+    };
+    if user.blocked {
+        record_failure(app, &actor, Some(user.id), "blocked", &email).await?;
+        return Err(Error::UserBlocked);
     }
-    let transaction = app.database.write().await?;
-    lockouts::succeeded(&*transaction, user.id, &ip).await?;
-    transaction.commit().await?;
 
     let mut lifetime = Duration::seconds(app.config.session_lifetime_seconds);
     let mut bound_org: Option<OrgId> = None;
-    if org_slug.is_some() {
-        let member = match &org {
-            Some(org) => membership::Entity::find_by_id((org.id, user.id)).one(database).await?,
-            None => None,
-        };
-        let (Some(org), Some(member)) = (org, member) else {
-            record_failure(app, &actor, Some(user.id), "not_a_member", &email).await?;
-            return Err(Error::InvalidCredentials);
-        };
+    if let (Some(org), Some(member)) = (org, member) {
         if member.status != ACTIVE {
             record_failure(app, &actor, Some(user.id), "suspended", &email).await?;
             return Err(Error::UserBlocked);
@@ -167,7 +156,7 @@ pub async fn login(scope: &Public<'_>, email: &str, password: &str, org_slug: Op
         bound_org = Some(org.id);
     }
     let rehash = if verified.needs_rehash {
-        Some(app.hasher.hash(password).await?)
+        Some(app.hasher.hash(&operation, password).await?)
     } else {
         None
     };
@@ -368,26 +357,21 @@ pub async fn logout(scope: &Myself<'_>) -> Result<()> {
 /// The user's own password change: proves the current password, checks the policy, ends every
 /// other session and lifts a forced change.
 pub async fn change_my_password(scope: &Myself<'_>, current: &str, new: &str) -> Result<()> {
+    let operation = scope.caller().password_operation()?;
     let app = scope.app();
     let user_id = scope.user.user_id;
     let database = app.database.reader();
-    let stored = credential::Entity::find_by_id(user_id)
+    let user = user::Entity::find_by_id(user_id)
         .one(database)
         .await?
-        .map(|c| c.password_hash);
-    if !app.hasher.verify(current, stored.as_deref()).await?.matches {
-        return Err(Error::InvalidCredentials);
-    }
+        .ok_or(Error::Unauthenticated)?;
+    password_checks::require_right(app, &operation, &scope.actor(), &user, current).await?;
     if current == new {
         return Err(Error::PasswordPolicy {
             reasons: vec!["must differ from the current password".into()],
         });
     }
-    let user = user::Entity::find_by_id(user_id)
-        .one(database)
-        .await?
-        .ok_or(Error::Unauthenticated)?;
-    let hash = passwords::vet(app, &user, new, None).await?;
+    let hash = passwords::vet(app, &operation, &user, new, None).await?;
     let now = app.clock.now();
     let transaction = app.database.write().await?;
     let revoked = passwords::commit(&*transaction, user_id, hash, false, Some(scope.user.session_id), now).await?;
@@ -412,6 +396,7 @@ pub async fn change_my_password(scope: &Myself<'_>, current: &str, new: &str) ->
 /// prints). Every session ends, every other reset link dies and lockouts are lifted; a ticket
 /// made with `markEmailAsVerified` also verifies the address.
 pub async fn reset_password(scope: &Public<'_>, token: &str, new: &str) -> Result<()> {
+    let operation = scope.caller().password_operation()?;
     let app = scope.app();
     let now = app.clock.now();
     let database = app.database.reader();
@@ -428,7 +413,7 @@ pub async fn reset_password(scope: &Public<'_>, token: &str, new: &str) -> Resul
     if user.blocked {
         return Err(Error::TokenInvalid);
     }
-    let hash = passwords::vet(app, &user, new, None).await?;
+    let hash = passwords::vet(app, &operation, &user, new, None).await?;
     let transaction = app.database.write().await?;
     let spent = tokens::consume(&*transaction, token, tokens::PASSWORD_RESET, now).await?;
     let revoked = passwords::commit(&*transaction, user_id, hash, false, None, now).await?;

@@ -33,7 +33,9 @@ pub async fn setup_link_if_needed(scope: &Operator<'_>) -> Result<Option<String>
     Ok(Some(format!("{}/setup?token={token}", app.config.public_base())))
 }
 
-/// Creates the first superadmin from a setup link and signs them in.
+/// Creates the first superadmin from a setup link and signs them in. The link is checked, and
+/// the absence of a superadmin, before the password is looked at: without a live link nothing is
+/// hashed, and once setup is done the operation is dead.
 pub async fn setup_first_admin(
     scope: &Public<'_>,
     token: &str,
@@ -41,6 +43,17 @@ pub async fn setup_first_admin(
     password: &str,
     name: Option<&str>,
 ) -> Result<Issued> {
+    let app = scope.app();
+    let ip = scope.actor().ip.unwrap_or_else(|| "unknown".into());
+    // Each guess at a link costs a try of the sign-in budget of this IP.
+    app.limits.check_login(&ip, "setup")?;
+    let now = app.clock.now();
+    let live = tokens::peek(app.database.reader(), token, now)
+        .await?
+        .is_some_and(|found| found.purpose == tokens::SETUP);
+    if !live || superadmin_exists(scope).await? {
+        return Err(Error::TokenInvalid);
+    }
     let email = validate::email(email).map_err(|message| Error::invalid("email", message))?;
     let name = name
         .map(|name| validate::text(name, 255))
@@ -51,9 +64,8 @@ pub async fn setup_first_admin(
         password,
         &passwords::Personal::new(&email, [name.as_deref()], &[]),
     )?;
-    let app = scope.app();
-    let hash = app.hasher.hash(password).await?;
-    let now = app.clock.now();
+    let operation = scope.caller().password_operation()?;
+    let hash = app.hasher.hash(&operation, password).await?;
     let transaction = app.database.write().await?;
     tokens::consume(&*transaction, token, tokens::SETUP, now).await?;
     // Links printed before the first admin existed die once there is one.
@@ -78,7 +90,8 @@ pub async fn setup_first_admin(
     )
     .await?;
     transaction.commit().await?;
-    sessions::login(scope, &email, password, None).await
+    let lifetime = Duration::seconds(app.config.session_lifetime_seconds);
+    sessions::open_session(app, actor, admin.id, None, lifetime, None).await
 }
 
 pub struct AdminOutcome {
@@ -99,7 +112,8 @@ pub async fn create_admin(scope: &Operator<'_>, email: &str, password: Option<&s
                 password,
                 &passwords::Personal::new(&email, [None], &[]),
             )?;
-            Some(app.hasher.hash(password).await?)
+            let operation = scope.caller().password_operation()?;
+            Some(app.hasher.hash(&operation, password).await?)
         }
         None => None,
     };

@@ -235,7 +235,8 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
                 &[organization.name.clone()],
             );
             passwords::check(&policy, password, &personal)?;
-            Some(app.hasher.hash(password).await?)
+            let operation = scope.caller().password_operation()?;
+            Some(app.hasher.hash(&operation, password).await?)
         }
         None => None,
     };

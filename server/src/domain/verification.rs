@@ -6,10 +6,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::audit::{self, Event};
-use super::{mailings, tokens, users, validate};
+use super::{mailings, password_checks, tokens, users, validate};
 use crate::authz::{IdentityManager, Myself, Public, Scope};
 use crate::error::{conflict_on_unique, Error, Result};
-use steward_entity::{credential, user, UserId};
+use steward_entity::{user, UserId};
 
 async fn find(scope: &dyn Scope, user_id: UserId) -> Result<user::Model> {
     user::Entity::find_by_id(user_id)
@@ -45,6 +45,7 @@ pub async fn send(scope: &IdentityManager<'_>) -> Result<()> {
     if user.email_verified {
         return Err(Error::invalid("userId", "the address is already verified"));
     }
+    mailings::spend_admin_budget(scope, &user.email)?;
     mail_verification(scope, &user, "VERIFICATION_EMAIL_SENT").await
 }
 
@@ -141,14 +142,9 @@ pub async fn change_mine(scope: &Myself<'_>, new_email: &str, password: &str) ->
     let actor = scope.actor();
     app.limits
         .check_mail_request(actor.ip.as_deref(), &format!("user:{user_id}"))?;
-    let stored = credential::Entity::find_by_id(user_id)
-        .one(app.database.reader())
-        .await?
-        .map(|c| c.password_hash);
-    if !app.hasher.verify(password, stored.as_deref()).await?.matches {
-        return Err(Error::InvalidCredentials);
-    }
+    let operation = scope.caller().password_operation()?;
     let user = find(scope, user_id).await?;
+    password_checks::require_right(app, &operation, &actor, &user, password).await?;
     if user.email == new_email {
         return Err(Error::invalid("newEmail", "that is already your address"));
     }
@@ -167,7 +163,8 @@ pub async fn change_mine(scope: &Myself<'_>, new_email: &str, password: &str) ->
         now,
         Event::new("EMAIL_CHANGE_REQUESTED")
             .user(user_id)
-            .details(json!({ "to": new_email, "addressTaken": taken })),
+            // Never whether the address is taken: admins and auditors read these details.
+            .details(json!({ "to": new_email })),
     )
     .await?;
     transaction.commit().await?;

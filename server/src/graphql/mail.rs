@@ -279,7 +279,8 @@ impl MailMutation {
 
     /// Accepts an invitation and signs in: the address counts as verified and the user becomes
     /// a member with the invited roles. A new account chooses `password` (and may give `name`);
-    /// an existing account (`tokenInfo.accountExists`) gives its current password.
+    /// an existing account (`tokenInfo.accountExists`) gives `currentPassword` (`password` is
+    /// taken for it too), which counts toward its lockout like a sign-in.
     ///
     /// **Permissions**: anyone holding the link.
     async fn accept_invitation(
@@ -287,10 +288,18 @@ impl MailMutation {
         ctx: &Context<'_>,
         token: String,
         password: Option<String>,
+        current_password: Option<String>,
         name: Option<String>,
     ) -> GqlResult<AuthPayload> {
         let caller = ctx.data_unchecked::<Caller>();
-        let issued = invitations::accept(&caller.public(), &token, password.as_deref(), name.as_deref()).await?;
+        let issued = invitations::accept(
+            &caller.public(),
+            &token,
+            password.as_deref(),
+            current_password.as_deref(),
+            name.as_deref(),
+        )
+        .await?;
         Ok(payload(ctx, issued))
     }
 
