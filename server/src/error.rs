@@ -67,9 +67,16 @@ impl Error {
     }
 }
 
+/// A constraint the database enforced is the client's doing, never an internal error: a row that
+/// refers to something missing (a foreign key) reads as `NOT_FOUND`, a duplicate as `CONFLICT`.
+/// Call sites that know better name the duplicate with [`conflict_on_unique`].
 impl From<sea_orm::DbErr> for Error {
     fn from(error: sea_orm::DbErr) -> Self {
-        Error::Internal(error.into())
+        match error.sql_err() {
+            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => Error::NotFound,
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Error::Conflict("it already exists".into()),
+            _ => Error::Internal(error.into()),
+        }
     }
 }
 

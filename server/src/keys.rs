@@ -10,7 +10,8 @@ use rand_core::OsRng;
 use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use crate::clock::Clock;
 use crate::db::Database;
@@ -79,7 +80,13 @@ pub struct KeyStore {
     current_kid: String,
     encoding: Arc<EncodingKey>,
     public: Arc<RwLock<HashMap<String, Arc<PublicKey>>>>,
+    /// When the keys were last read from the database, and how often they have been.
+    reloaded: Arc<Mutex<(Option<Instant>, u64)>>,
 }
+
+/// An unknown `kid` reads the keys again (another instance may have made one), but at most this
+/// often: tokens with made-up kids must not turn into a database query each.
+const RELOAD_AT_MOST_EVERY: Duration = Duration::from_secs(30);
 
 impl KeyStore {
     /// Loads the newest signing key, creating one if there is none yet.
@@ -115,12 +122,17 @@ impl KeyStore {
             current_kid: current.kid.clone(),
             encoding: Arc::new(EncodingKey::from_ed_der(&der)),
             public: Arc::default(),
+            reloaded: Arc::default(),
         };
         store.reload().await?;
         Ok(store)
     }
 
     async fn reload(&self) -> Result<()> {
+        {
+            let mut reloaded = self.reloaded.lock().expect("reload lock");
+            *reloaded = (Some(Instant::now()), reloaded.1 + 1);
+        }
         let keys = signing_key::Entity::find().all(self.database.reader()).await?;
         let mut public = HashMap::new();
         for key in keys {
@@ -143,12 +155,28 @@ impl KeyStore {
         jsonwebtoken::encode(&header, claims, &self.encoding).map_err(Error::internal)
     }
 
+    /// Whether enough time has passed since the keys were last read to read them again; a `true`
+    /// claims the read, so that concurrent misses make one between them.
+    fn may_reload(&self) -> bool {
+        let mut reloaded = self.reloaded.lock().expect("reload lock");
+        let due = reloaded.0.is_none_or(|at| at.elapsed() >= RELOAD_AT_MOST_EVERY);
+        if due {
+            reloaded.0 = Some(Instant::now());
+        }
+        due
+    }
+
+    /// How many times the keys have been read from the database since start.
+    pub fn reloads(&self) -> u64 {
+        self.reloaded.lock().expect("reload lock").1
+    }
+
     /// Checks signature, issuer and expiry. Any failure is `Unauthenticated`.
     pub async fn verify(&self, token: &str, now: i64) -> Result<TokenClaims> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| Error::Unauthenticated)?;
         let kid = header.kid.ok_or(Error::Unauthenticated)?;
         let mut key = self.public.read().expect("key lock").get(&kid).cloned();
-        if key.is_none() {
+        if key.is_none() && self.may_reload() {
             // Another instance may have created a key since we loaded ours.
             self.reload().await?;
             key = self.public.read().expect("key lock").get(&kid).cloned();

@@ -45,6 +45,10 @@ enum Command {
         /// Update users whose address already has an account, instead of refusing them.
         #[arg(long)]
         upsert: bool,
+        /// With --upsert, also update accounts that belong to other organizations too (without
+        /// it they are refused and named).
+        #[arg(long, requires = "upsert")]
+        update_shared: bool,
     },
     /// Write an organization's users to standard output (password hashes are never exported).
     ExportUsers {
@@ -108,13 +112,19 @@ async fn main() -> anyhow::Result<()> {
             file,
             dry_run,
             upsert,
+            update_shared,
         } => {
             let input =
                 std::fs::read_to_string(&file).map_err(|error| anyhow::anyhow!("cannot read {file}: {error}"))?;
             let state = AppState::start(config, Arc::new(SystemClock)).await?;
             let caller = Caller::operator(state);
             let format = domain::transfer::Format::of_path(&file);
-            let report = domain::transfer::import(&caller.operator_scope()?, &org, &input, format, dry_run, upsert)
+            let options = domain::transfer::ImportOptions {
+                dry_run,
+                upsert,
+                update_shared,
+            };
+            let report = domain::transfer::import(&caller.operator_scope()?, &org, &input, format, options)
                 .await
                 .map_err(|error| anyhow::anyhow!("{error}{}", describe_fields(&error)))?;
             if !report.errors.is_empty() {

@@ -742,7 +742,9 @@ async fn an_existing_user_joins_with_the_invited_roles(backend: Backend) {
 
     // The link alone does not sign in to an account that has a password: it must be given, and
     // right. Refusals leave the link usable.
-    accept(&w.server, &token, None, None).await.expect_invalid("password");
+    accept(&w.server, &token, None, None)
+        .await
+        .expect_invalid("currentPassword");
     accept(&w.server, &token, Some("not-the-password"), None)
         .await
         .expect_code("INVALID_CREDENTIALS");

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use steward_server::authz::Caller;
-use steward_server::domain::transfer::{self, Format, ImportReport};
+use steward_server::domain::transfer::{self, Format, ImportOptions, ImportReport};
 use steward_tests::{backend_tests, Backend, TestServer, PASSWORD};
 
 /// bcrypt (cost 4) of `PASSWORD`, as another identity provider would export it.
@@ -12,17 +12,19 @@ fn bcrypt_of_password() -> String {
 }
 
 async fn import(server: &TestServer, input: &str, format: Format, dry_run: bool, upsert: bool) -> ImportReport {
-    let caller = Caller::operator(server.state.clone());
-    transfer::import(
-        &caller.operator_scope().unwrap(),
-        "acme",
-        input,
-        format,
+    let options = ImportOptions {
         dry_run,
         upsert,
-    )
-    .await
-    .expect("the import runs")
+        update_shared: false,
+    };
+    import_with(server, input, format, options).await
+}
+
+async fn import_with(server: &TestServer, input: &str, format: Format, options: ImportOptions) -> ImportReport {
+    let caller = Caller::operator(server.state.clone());
+    transfer::import(&caller.operator_scope().unwrap(), "acme", input, format, options)
+        .await
+        .expect("the import runs")
 }
 
 async fn export(server: &TestServer, format: Format) -> String {
@@ -171,7 +173,16 @@ async fn upsert_updates_existing_accounts_and_merges_metadata(backend: Backend) 
     let input =
         json!({ "email": "ada@acme.test", "name": "Ada L.", "app_metadata": { "plan": "pro" }, "roles": ["AUDITOR"] })
             .to_string();
-    let report = import(&server, &input, Format::Ndjson, false, true).await;
+    // Ada belongs to globex: her identity changes only when the import is told it may.
+    let refused = import(&server, &input, Format::Ndjson, false, true).await;
+    assert_eq!(refused.errors.len(), 1, "{:?}", refused.errors);
+    assert!(refused.errors[0].1.contains("--update-shared"), "{:?}", refused.errors);
+    let options = ImportOptions {
+        upsert: true,
+        update_shared: true,
+        ..ImportOptions::default()
+    };
+    let report = import_with(&server, &input, Format::Ndjson, options).await;
     assert_eq!((report.created, report.updated, report.errors.len()), (0, 1, 0));
     let user = server
         .as_(
@@ -225,7 +236,12 @@ async fn an_export_imports_again_as_ndjson_and_csv(backend: Backend) {
     let _ = target;
     let caller = Caller::operator(server.state.clone());
     for (format, text) in [(Format::Csv, &csv), (Format::Ndjson, &ndjson)] {
-        let report = transfer::import(&caller.operator_scope().unwrap(), "initech", text, format, false, true)
+        let options = ImportOptions {
+            upsert: true,
+            update_shared: true,
+            ..ImportOptions::default()
+        };
+        let report = transfer::import(&caller.operator_scope().unwrap(), "initech", text, format, options)
             .await
             .unwrap();
         assert_eq!(

@@ -150,9 +150,15 @@ pub async fn reset_password(token: String, new_password: String) -> Result<bool,
 pub async fn accept_invitation(
     token: String,
     password: Option<String>,
+    current_password: Option<String>,
     name: Option<String>,
 ) -> Result<GrantedSession, ApiError> {
-    let variables = accept_invitation::Variables { token, password, name };
+    let variables = accept_invitation::Variables {
+        token,
+        password,
+        current_password,
+        name,
+    };
     let data = execute_public::<AcceptInvitation>(variables).await?;
     Ok(data.accept_invitation.into())
 }

@@ -66,9 +66,10 @@ fn AcceptInvitation(token: String, link: LinkToken) -> impl IntoView {
                     check_confirmation(&password, &confirmation)?;
                     Some(password)
                 }
-                None => acceptance.current_password,
+                None => None,
             };
-            let granted = auth::accept_invitation(token, password, acceptance.name).await?;
+            let granted =
+                auth::accept_invitation(token, password, acceptance.current_password, acceptance.name).await?;
             session.establish(granted);
             navigate(
                 "/",
@@ -133,7 +134,7 @@ fn AcceptInvitation(token: String, link: LinkToken) -> impl IntoView {
                 required=true
                 value=password
                 error=error
-                field="password"
+                field="currentPassword"
             />
         }
     });

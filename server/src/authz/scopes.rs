@@ -233,10 +233,9 @@ impl Caller {
 
     pub fn org_viewer(&self, org_id: OrgId) -> Result<OrgViewer<'_>> {
         if let Some(client) = self.client() {
-            return match client.org_id == org_id {
-                true => Ok(OrgViewer { caller: self }),
-                false => Err(Error::NotFound),
-            };
+            // Even its own organization only with `org:read`: the scopes are all a client has.
+            client_check(client, org_id, ORG_READ)?;
+            return Ok(OrgViewer { caller: self });
         }
         self.full_user()?;
         if self.is_superadmin() || self.roles_in(org_id).is_some() {

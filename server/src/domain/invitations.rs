@@ -253,6 +253,9 @@ pub async fn accept(
 
     let transaction = app.database.write().await?;
     tokens::consume(&*transaction, token, tokens::INVITATION, now).await?;
+    // Other links into this organization for the address are spent with it: after a later
+    // removal, none of them may bring the member back.
+    tokens::invalidate_invitations_for(&*transaction, org.id, &invitation.email, now).await?;
     let user = match existing {
         Some(user) => user,
         None => users::insert_bare(&*transaction, invitation.email.clone(), name, false, now).await?,

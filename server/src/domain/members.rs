@@ -119,7 +119,8 @@ pub async fn remove(scope: &MemberManager<'_>) -> Result<()> {
     if deleted.rows_affected == 0 {
         return Err(Error::NotFound);
     }
-    // An invitation to the organization would bring them back.
+    // An invitation to the organization would bring them back, whether it was made for the
+    // account or for its address.
     super::tokens::invalidate_in_org(
         &*transaction,
         scope.user_id,
@@ -128,6 +129,9 @@ pub async fn remove(scope: &MemberManager<'_>) -> Result<()> {
         now,
     )
     .await?;
+    if let Some(user) = user::Entity::find_by_id(scope.user_id).one(&*transaction).await? {
+        super::tokens::invalidate_invitations_for(&*transaction, scope.org_id, &user.email, now).await?;
+    }
     audit::record(
         &*transaction,
         &scope.actor(),

@@ -239,6 +239,43 @@ pub async fn invalidate_in_org(
     spend(connection, condition, now).await
 }
 
+/// Spends the outstanding invitations into `org_id` for `email`, whether or not they were made
+/// for an account (`inviteMember` invites an address): a member who is removed, or who has just
+/// joined, has no further link into the organization.
+pub async fn invalidate_invitations_for(
+    connection: &impl ConnectionTrait,
+    org_id: OrgId,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    use sea_orm::QuerySelect;
+    // An organization's pending invitations are few; their address lives in the token's data.
+    let pending: Vec<(String, serde_json::Value)> = one_time_token::Entity::find()
+        .select_only()
+        .columns([one_time_token::Column::TokenHash, one_time_token::Column::Data])
+        .filter(one_time_token::Column::OrgId.eq(org_id))
+        .filter(one_time_token::Column::Purpose.eq(INVITATION))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .filter(one_time_token::Column::ExpiresAt.gt(now))
+        .into_tuple()
+        .all(connection)
+        .await?;
+    let for_address: Vec<String> = pending
+        .into_iter()
+        .filter(|(_, data)| data.get("email").and_then(|found| found.as_str()) == Some(email))
+        .map(|(hash, _)| hash)
+        .collect();
+    if for_address.is_empty() {
+        return Ok(());
+    }
+    spend(
+        connection,
+        sea_orm::Condition::all().add(one_time_token::Column::TokenHash.is_in(for_address)),
+        now,
+    )
+    .await
+}
+
 /// Spends every outstanding token of a user, whatever its purpose (a block).
 pub async fn invalidate_all(connection: &impl ConnectionTrait, user_id: UserId, now: DateTime<Utc>) -> Result<()> {
     spend(

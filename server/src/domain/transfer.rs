@@ -19,7 +19,7 @@ use super::users::{self, Profile};
 use super::{metadata, passwords, validate};
 use crate::authz::{Operator, Scope};
 use crate::error::{conflict_on_unique, Error, FieldErrors, Result};
-use steward_entity::{membership, organization, user, UserId};
+use steward_entity::{membership, organization, user, OrgId, UserId};
 
 /// The strongest bcrypt cost accepted: each sign-in verifies it, and a cost of 31 would take
 /// minutes.
@@ -309,17 +309,36 @@ fn check_record(line: usize, record: Record) -> std::result::Result<Checked, Str
     })
 }
 
+/// How an import treats what it finds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ImportOptions {
+    /// Check everything and report what would happen, writing nothing.
+    pub dry_run: bool,
+    /// Update accounts whose address already exists, instead of refusing them.
+    pub upsert: bool,
+    /// With `upsert`, also update accounts that belong to other organizations than the one
+    /// imported into. Without it such a record is refused (and named): an import into one
+    /// tenant must not rewrite an identity that others answer for.
+    pub update_shared: bool,
+}
+
 /// Imports users into the organization `org_slug`. Without `upsert` an address that already has
 /// an account is an error; with it, the account's given fields are replaced, its metadata
-/// merge-patched, and it joins the organization. With `dry_run` nothing is written.
+/// merge-patched, and it joins the organization — unless it belongs to other organizations and
+/// `update_shared` is not given. A replaced password ends the account's sessions. With `dry_run`
+/// nothing is written.
 pub async fn import(
     scope: &Operator<'_>,
     org_slug: &str,
     input: &str,
     format: Format,
-    dry_run: bool,
-    upsert: bool,
+    options: ImportOptions,
 ) -> Result<ImportReport> {
+    let ImportOptions {
+        dry_run,
+        upsert,
+        update_shared,
+    } = options;
     let app = scope.app();
     let database = app.database.reader();
     let org = organization::Entity::find()
@@ -362,6 +381,16 @@ pub async fn import(
                 report
                     .errors
                     .push((record.line, "email: a superadmin is not changed by an import".into()));
+            } else if !update_shared && shared_elsewhere(database, found.id, org.id).await? {
+                // Its identity answers to those organizations too: an import into one of them
+                // does not rewrite it unless told to.
+                report.errors.push((
+                    record.line,
+                    format!(
+                        "email: {} also belongs to other organizations; an import changes such an account only with --update-shared",
+                        record.email
+                    ),
+                ));
             }
         }
     }
@@ -407,8 +436,14 @@ pub async fn import(
             }
             Some(_) => {}
         }
-        if let Some(hash) = record.password_hash {
-            passwords::store(&*transaction, user.id, hash, now).await?;
+        match (record.password_hash, created) {
+            (Some(hash), true) => passwords::store(&*transaction, user.id, hash, now).await?,
+            // A replaced password ends the account's sessions and spends its reset links, as
+            // every password change does.
+            (Some(hash), false) => {
+                passwords::commit(&*transaction, user.id, hash, user.password_change_required, None, now).await?;
+            }
+            (None, _) => {}
         }
         audit::record(
             &*transaction,
@@ -423,6 +458,17 @@ pub async fn import(
     }
     transaction.commit().await?;
     Ok(report)
+}
+
+/// Whether the user belongs to an organization other than `org_id`.
+async fn shared_elsewhere(connection: &impl sea_orm::ConnectionTrait, user_id: UserId, org_id: OrgId) -> Result<bool> {
+    use sea_orm::PaginatorTrait;
+    let elsewhere = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::OrgId.ne(org_id))
+        .count(connection)
+        .await?;
+    Ok(elsewhere > 0)
 }
 
 /// Usernames are unique too: one given twice in the file, or already held by another account

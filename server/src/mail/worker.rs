@@ -232,8 +232,12 @@ async fn deliver(app: &AppState, owner: &str, mail: outbox_mail::Model) -> Resul
         Outcome::Failed(error) => {
             metrics::counter!("steward_mail_failures_total", "kind" => kind).increment(1);
             tracing::error!(id = %mail.id, %error, "mail refused for good");
+            // Never to be sent: its link must not be readable from the outbox either.
             update
                 .col_expr(outbox_mail::Column::Status, Expr::value(FAILED))
+                .col_expr(outbox_mail::Column::TextBody, Expr::value(Option::<String>::None))
+                .col_expr(outbox_mail::Column::HtmlBody, Expr::value(Option::<String>::None))
+                .col_expr(outbox_mail::Column::Link, Expr::value(Option::<String>::None))
                 .col_expr(outbox_mail::Column::LastError, Expr::value(truncate(error)))
         }
     };
