@@ -69,6 +69,13 @@ impl Error {
 
 impl From<sea_orm::DbErr> for Error {
     fn from(error: sea_orm::DbErr) -> Self {
+        // Every foreign key cascades on delete, so a violation only means that a row refers to
+        // one that does not exist (an id nobody checked, or one deleted meanwhile): the contract's
+        // NOT_FOUND, not an internal error.
+        if let Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(cause)) = error.sql_err() {
+            tracing::debug!(cause, "a referenced row does not exist");
+            return Error::NotFound;
+        }
         Error::Internal(error.into())
     }
 }
