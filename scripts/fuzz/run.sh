@@ -7,7 +7,8 @@
 #
 # Usage:
 #   scripts/fuzz/run.sh              # bounded: a few minutes, what scripts/test.sh runs
-#   FUZZ_LONG=1 scripts/fuzz/run.sh  # long: rounds until at least 50,000 GraphQL requests
+#   FUZZ_LONG=1 scripts/fuzz/run.sh  # long: rounds until at least 50,000 GraphQL requests, well-
+#                                    # and ill-typed (about an hour on 2 cores)
 #
 # Knobs (environment): FUZZ_PROFILE=debug|release (default debug), FUZZ_MAX_EXAMPLES (test cases
 # per operation and principal), FUZZ_MIN_OPERATIONS (long mode's floor), FUZZ_WORKERS,
