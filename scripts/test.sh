@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, the schema file against the server's, the unit tests,
 # and the end-to-end suites on SQLite, PostgreSQL and MariaDB, including the browser test in
-# headless Chromium against the built portal.
+# headless Chromium against the built portal, then a bounded fuzzing run of the GraphQL API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --browser
@@ -25,3 +25,6 @@ cargo test --locked --workspace --exclude steward-frontend
 
 echo "==> portal logic (merge-patch diff, password rules), on the host"
 cargo test --locked -p steward-frontend --lib
+
+echo "==> fuzzing the GraphQL API (bounded; FUZZ_LONG=1 scripts/fuzz/run.sh for a long run)"
+scripts/fuzz/run.sh

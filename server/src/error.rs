@@ -72,6 +72,8 @@ impl Error {
 /// Call sites that know better name the duplicate with [`conflict_on_unique`].
 impl From<sea_orm::DbErr> for Error {
     fn from(error: sea_orm::DbErr) -> Self {
+        // Every foreign key cascades on delete, so a violation only means that a row refers to
+        // one that does not exist (an id nobody checked, or one deleted meanwhile).
         match error.sql_err() {
             Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => Error::NotFound,
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Error::Conflict("it already exists".into()),

@@ -210,3 +210,130 @@ impl KeyStore {
         serde_json::json!({ "keys": keys })
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::clock::SystemClock;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    const ISSUER: &str = "http://steward.test";
+    const NOW: i64 = 1_800_000_000;
+
+    struct Fixture {
+        runtime: tokio::runtime::Runtime,
+        keys: KeyStore,
+        token: String,
+    }
+
+    /// One key store on a throwaway SQLite file, and one valid token, shared by every case.
+    fn fixture() -> &'static Fixture {
+        static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+        FIXTURE.get_or_init(|| {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap();
+            let path = std::env::temp_dir().join(format!("steward-keys-{}.db", uuid::Uuid::new_v4()));
+            let keys = runtime.block_on(async {
+                let database = Database::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+                    .await
+                    .unwrap();
+                database.migrate().await.unwrap();
+                KeyStore::load(database, &SystemClock, ISSUER.into()).await.unwrap()
+            });
+            let token = keys
+                .issue(&Claims {
+                    iss: ISSUER.into(),
+                    sub: UserId::new(),
+                    sid: SessionId::new(),
+                    org: Some(OrgId::new()),
+                    iat: NOW - 10,
+                    exp: NOW + 900,
+                })
+                .unwrap();
+            Fixture { runtime, keys, token }
+        })
+    }
+
+    fn verify(token: &str) -> Result<TokenClaims> {
+        let fixture = fixture();
+        fixture.runtime.block_on(fixture.keys.verify(token, NOW))
+    }
+
+    #[test]
+    fn the_valid_token_verifies_until_it_expires() {
+        let fixture = fixture();
+        assert!(matches!(verify(&fixture.token), Ok(TokenClaims::User(_))));
+        let expired = fixture.runtime.block_on(fixture.keys.verify(&fixture.token, NOW + 900));
+        assert!(matches!(expired, Err(Error::Unauthenticated)));
+    }
+
+    /// A token whose signature was made for other contents.
+    fn resigned_elsewhere(token: &str, segment: usize, replacement: &str) -> String {
+        let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+        parts[segment] = URL_SAFE_NO_PAD.encode(replacement);
+        parts.join(".")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_strings_are_refused(raw in prop_oneof![
+            any::<String>(),
+            "[A-Za-z0-9_-]{0,40}\\.[A-Za-z0-9_-]{0,80}\\.[A-Za-z0-9_-]{0,90}",
+        ]) {
+            prop_assert!(matches!(verify(&raw), Err(Error::Unauthenticated)));
+        }
+
+        #[test]
+        fn tampered_tokens_are_refused(at in any::<prop::sample::Index>(), replacement in "[A-Za-z0-9_.=+/-]") {
+            let token = &fixture().token;
+            let position = at.index(token.len());
+            let mut tampered = token.clone();
+            tampered.replace_range(position..position + 1, &replacement);
+            prop_assume!(tampered != *token);
+            // Base64 leaves a few bits unused in a segment's last character; a change there that
+            // decodes to the very same bytes is no tampering.
+            let same_bytes = tampered.split('.').zip(token.split('.')).all(|(mine, theirs)| {
+                match (URL_SAFE_NO_PAD.decode(mine), URL_SAFE_NO_PAD.decode(theirs)) {
+                    (Ok(mine), Ok(theirs)) => mine == theirs,
+                    _ => false,
+                }
+            }) && tampered.matches('.').count() == 2;
+            prop_assume!(!same_bytes);
+            prop_assert!(matches!(verify(&tampered), Err(Error::Unauthenticated)), "{tampered}");
+        }
+
+        #[test]
+        fn truncated_and_rearranged_tokens_are_refused(cut in any::<prop::sample::Index>()) {
+            let token = &fixture().token;
+            let cut = cut.index(token.len());
+            prop_assert!(matches!(verify(&token[..cut]), Err(Error::Unauthenticated)));
+            let parts: Vec<&str> = token.split('.').collect();
+            let rearranged = [parts[1], parts[0], parts[2]].join(".");
+            prop_assert!(matches!(verify(&rearranged), Err(Error::Unauthenticated)));
+            let unsigned = format!("{}.{}.", parts[0], parts[1]);
+            prop_assert!(matches!(verify(&unsigned), Err(Error::Unauthenticated)));
+        }
+
+        #[test]
+        fn forged_headers_and_claims_are_refused(
+            kid in "\\PC{0,40}",
+            alg in prop::sample::select(vec!["none", "HS256", "RS256", "EdDSA", "ES256"]),
+            sub in "\\PC{0,40}",
+        ) {
+            let token = &fixture().token;
+            let header = serde_json::json!({ "alg": alg, "typ": "JWT", "kid": kid }).to_string();
+            prop_assert!(matches!(verify(&resigned_elsewhere(token, 0, &header)), Err(Error::Unauthenticated)));
+            let claims = serde_json::json!({
+                "iss": ISSUER, "sub": sub, "sid": uuid::Uuid::nil(), "iat": NOW, "exp": NOW + 60,
+            })
+            .to_string();
+            prop_assert!(matches!(verify(&resigned_elsewhere(token, 1, &claims)), Err(Error::Unauthenticated)));
+        }
+    }
+}

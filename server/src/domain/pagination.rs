@@ -162,3 +162,68 @@ where
         }
     }))
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sort_keys() -> impl Strategy<Value = SortKey> {
+        (
+            prop_oneof![
+                any::<i64>().prop_map(KeyValue::Number),
+                any::<String>().prop_map(KeyValue::Text)
+            ],
+            any::<u128>().prop_map(Uuid::from_u128),
+        )
+            .prop_map(|(key, id)| SortKey { key, id })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn cursors_round_trip(key in sort_keys()) {
+            let cursor = key.encode();
+            prop_assert!(cursor.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+            prop_assert_eq!(SortKey::decode(&cursor).unwrap(), key);
+        }
+
+        #[test]
+        fn arbitrary_strings_never_panic(raw in any::<String>()) {
+            match SortKey::decode(&raw) {
+                // Whatever decodes is a real position, and encodes to a cursor that decodes the same.
+                Ok(key) => prop_assert_eq!(SortKey::decode(&key.encode()).unwrap(), key),
+                Err(error) => {
+                    let about_after = matches!(&error, Error::Invalid { fields } if fields.contains_key("after"));
+                    prop_assert!(about_after, "{error:?}");
+                }
+            }
+        }
+
+        #[test]
+        fn strings_outside_the_alphabet_are_refused(raw in ".*[^A-Za-z0-9_-].*") {
+            prop_assert!(SortKey::decode(&raw).is_err());
+        }
+
+        #[test]
+        fn tampered_cursors_never_panic(key in sort_keys(), cut in any::<prop::sample::Index>(), byte in any::<u8>()) {
+            let cursor = key.encode();
+            let _ = SortKey::decode(&cursor[..cut.index(cursor.len() + 1)]);
+            let mut bytes = URL_SAFE_NO_PAD.decode(&cursor).unwrap();
+            let at = cut.index(bytes.len());
+            bytes[at] = byte;
+            let _ = SortKey::decode(&URL_SAFE_NO_PAD.encode(&bytes));
+            // JSON that is not a cursor, well encoded.
+            for other in ["[]", "{}", "null", "{\"key\":1.5,\"id\":\"x\"}", "{\"key\":[],\"id\":\"00000000-0000-0000-0000-000000000000\"}"] {
+                prop_assert!(SortKey::decode(&URL_SAFE_NO_PAD.encode(other)).is_err());
+            }
+        }
+
+        #[test]
+        fn page_sizes_outside_0_to_200_are_refused(first in any::<i32>()) {
+            let request = PageRequest::new(Some(first), None);
+            prop_assert_eq!(request.is_ok(), (0..=MAX_PAGE_SIZE).contains(&first));
+        }
+    }
+}

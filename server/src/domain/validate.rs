@@ -140,3 +140,86 @@ mod tests {
         assert!(super::slug("-acme").is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    /// Characters a mail library could read as a display name, a list, a route or a header break.
+    const FORBIDDEN: &[char] = &['<', '>', ',', ';', '"', '(', ')', '[', ']', '\\', ':', '\r', '\n'];
+
+    /// Plausible addresses: a local part, a dotted domain, with random case and padding.
+    fn addresses() -> impl Strategy<Value = String> {
+        (
+            "[A-Za-z0-9._%+'-]{1,30}",
+            "[A-Za-z0-9-]{1,20}(\\.[A-Za-z0-9-]{1,10}){1,3}",
+            "[ \t]{0,3}",
+            "[ \t]{0,3}",
+        )
+            .prop_map(|(local, domain, before, after)| format!("{before}{local}@{domain}{after}"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn email_never_panics_and_what_it_accepts_is_normal(raw in prop_oneof![
+            any::<String>(),
+            "\\PC{0,12}@\\PC{0,12}",
+            "[a-zA-Z0-9 <>,;\"()\\[\\]\\\\:\r\n\t.@İK\u{212A}]{0,16}@[a-zA-Z0-9.\r\n İ]{0,12}",
+        ]) {
+            if let Ok(email) = super::email(&raw) {
+                prop_assert_eq!(email.trim(), email.as_str());
+                prop_assert_eq!(email.to_lowercase(), email.clone());
+                prop_assert_eq!(email.matches('@').count(), 1);
+                prop_assert!(!email.contains(FORBIDDEN), "{email:?}");
+                prop_assert!(!email.chars().any(|c| c.is_whitespace() || c.is_control()), "{email:?}");
+                prop_assert_eq!(super::email(&email), Ok(email.clone()));
+            }
+        }
+
+        #[test]
+        fn email_accepts_plain_addresses_trimmed_and_lower_cased(raw in addresses()) {
+            let expected = raw.trim().to_lowercase();
+            match super::email(&raw) {
+                Ok(email) => {
+                    prop_assert_eq!(&email, &expected);
+                    prop_assert_eq!(super::email(&email), Ok(email.clone()));
+                }
+                // Only the documented limits may refuse a plain address.
+                Err(_) => {
+                    let (local, domain) = expected.split_once('@').unwrap();
+                    prop_assert!(
+                        local.len() > 64 || domain.len() < 3 || domain.starts_with('.') || domain.ends_with('.'),
+                        "{raw:?} was refused"
+                    );
+                }
+            }
+        }
+
+        #[test]
+        fn email_refuses_line_breaks_and_display_name_characters(
+            raw in addresses(),
+            at in any::<prop::sample::Index>(),
+            bad in prop::sample::select(FORBIDDEN),
+        ) {
+            // Inside the address: at either end, whitespace is trimmed off like any padding.
+            let mut chars: Vec<char> = raw.trim().chars().collect();
+            let position = 1 + at.index(chars.len() - 1);
+            chars.insert(position, bad);
+            let sneaky: String = chars.into_iter().collect();
+            prop_assert!(super::email(&sneaky).is_err(), "{sneaky:?} was accepted");
+        }
+
+        #[test]
+        fn other_field_checks_never_panic(raw in any::<String>(), max in 0usize..300) {
+            let _ = super::slug(&raw);
+            let _ = super::text(&raw, max);
+            let _ = super::url(&raw);
+            let _ = super::color(&raw);
+            let _ = super::username(&raw);
+            let _ = super::locale(&raw);
+            let _ = super::phone(&raw);
+        }
+    }
+}
