@@ -79,12 +79,18 @@ pub const CHANGED_PASSWORD: &str = "Correct-Horse-Battery-9-changed";
 impl TestServer {
     /// Sends one GraphQL request, with a bearer token when given.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
+        let authorization = token.map(|token| format!("Bearer {token}"));
+        self.gql_authorized(authorization.as_deref(), query, variables).await
+    }
+
+    /// Sends one GraphQL request with this `Authorization` header, verbatim, when given.
+    pub async fn gql_authorized(&self, authorization: Option<&str>, query: &str, variables: Value) -> Gql {
         let mut request = self
             .http
             .post(format!("{}/graphql", self.url))
             .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
+        if let Some(authorization) = authorization {
+            request = request.header("authorization", authorization);
         }
         let response = request.send().await.expect("request");
         let set_cookie = response
