@@ -54,6 +54,9 @@ pub struct Config {
     pub mail_requests_per_ip_per_minute: u32,
     /// Password-reset and verification mails one address may be sent per hour on request.
     pub mail_requests_per_account_per_hour: u32,
+    /// The longest a request may take, reading its body included: a client that sends its body
+    /// a byte at a time gets 408 instead of holding a connection forever.
+    pub request_timeout_seconds: u64,
 }
 
 impl Default for Config {
@@ -80,6 +83,7 @@ impl Default for Config {
             token_requests_per_client_per_minute: 30,
             mail_requests_per_ip_per_minute: 10,
             mail_requests_per_account_per_hour: 5,
+            request_timeout_seconds: 30,
         }
     }
 }
@@ -108,6 +112,9 @@ impl Config {
             anyhow::bail!("invalid configuration: public_url must start with http:// or https://");
         }
         crate::http::TrustedProxies::parse(self.trusted_proxies.as_deref())?;
+        if self.request_timeout_seconds == 0 {
+            anyhow::bail!("invalid configuration: request_timeout_seconds must be at least 1");
+        }
         if self.access_token_ttl_seconds < 10
             || self.session_lifetime_seconds < 60
             || self.client_token_ttl_seconds < 10
