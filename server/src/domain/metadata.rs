@@ -21,6 +21,12 @@ pub fn validate_patch(field: &str, patch: &Value) -> Result<()> {
     check_keys(patch, 1).map_err(|message| Error::invalid(field, message))
 }
 
+/// Checks a value against the rules a document's contents follow (keys, NUL, nesting), for
+/// values compared with documents.
+pub fn check_value(value: &Value) -> Result<(), String> {
+    check_keys(value, 1)
+}
+
 fn check_keys(value: &Value, depth: usize) -> Result<(), String> {
     let too_deep = || format!("objects and arrays may nest at most {MAX_DEPTH} deep");
     match value {
