@@ -86,6 +86,16 @@ fn contains_pattern(query: &str) -> String {
     pattern
 }
 
+/// `column` contains `query`, case-insensitively. Nothing searchable holds a control character
+/// (and PostgreSQL refuses a NUL in a parameter outright), so such a query matches nothing.
+fn search_condition(column: Expr, query: &str) -> SimpleExpr {
+    if query.contains(char::is_control) {
+        Expr::value(false)
+    } else {
+        column.like(sea_orm::sea_query::LikeExpr::new(contains_pattern(query)).escape('\\'))
+    }
+}
+
 /// A JSON path such as `$."team"."name"`, for MariaDB and SQLite.
 fn json_path(keys: &[&str]) -> String {
     format!("${}", keys.iter().map(|key| format!(".\"{key}\"")).collect::<String>())
@@ -171,14 +181,10 @@ fn filtered(database: &Database, base: &Base, filter: &UserFilter) -> Result<Sel
         select = select.filter(user::Column::Id.in_subquery(subquery));
     }
     if let Some(query) = filter.query.as_deref().filter(|query| !query.trim().is_empty()) {
-        // Nothing searchable holds a control character; PostgreSQL would refuse a NUL outright.
-        if query.contains(char::is_control) {
-            select = select.filter(Expr::value(false));
-        }
-        select = select.filter(
-            Expr::col((user::Entity, user::Column::SearchText))
-                .like(sea_orm::sea_query::LikeExpr::new(contains_pattern(query)).escape('\\')),
-        );
+        select = select.filter(search_condition(
+            Expr::col((user::Entity, user::Column::SearchText)),
+            query,
+        ));
     }
     if let Some(verified) = filter.email_verified {
         select = select.filter(user::Column::EmailVerified.eq(verified));
@@ -237,14 +243,10 @@ fn org_filtered(database: &Database, org_id: OrgId, filter: &UserFilter) -> Resu
         .filter(membership::Column::OrgId.eq(org_id))
         .filter(membership_condition(filter));
     if let Some(query) = filter.query.as_deref().filter(|query| !query.trim().is_empty()) {
-        // Nothing searchable holds a control character; PostgreSQL would refuse a NUL outright.
-        if query.contains(char::is_control) {
-            select = select.filter(Expr::value(false));
-        }
-        select = select.filter(
-            Expr::col((membership::Entity, membership::Column::UserSearchText))
-                .like(sea_orm::sea_query::LikeExpr::new(contains_pattern(query)).escape('\\')),
-        );
+        select = select.filter(search_condition(
+            Expr::col((membership::Entity, membership::Column::UserSearchText)),
+            query,
+        ));
     }
     if let Some(after) = filter.created_after {
         select = select.filter(membership::Column::UserCreatedAt.gt(after));
