@@ -61,6 +61,7 @@ pub struct Config {
     /// Password-reset and verification mails one address may be sent per hour on requests from
     /// one client IP.
     pub mail_requests_per_account_per_hour: u32,
+<<<<<<< HEAD
     /// Mails one address may be sent per hour on requests from all client IPs together: what
     /// keeps an inbox from being flooded, set above what one IP may ask for.
     pub mail_requests_per_account_ceiling_per_hour: u32,
@@ -69,6 +70,11 @@ pub struct Config {
     pub admin_mails_per_actor_per_hour: u32,
     /// Mails an admin or API client may have sent to one address per hour.
     pub admin_mails_per_recipient_per_hour: u32,
+=======
+    /// The longest a request may take, reading its body included: a client that sends its body
+    /// a byte at a time gets 408 instead of holding a connection forever.
+    pub request_timeout_seconds: u64,
+>>>>>>> hostile
 }
 
 impl Default for Config {
@@ -96,9 +102,13 @@ impl Default for Config {
             token_requests_per_client_per_minute: 30,
             mail_requests_per_ip_per_minute: 10,
             mail_requests_per_account_per_hour: 5,
+<<<<<<< HEAD
             mail_requests_per_account_ceiling_per_hour: 20,
             admin_mails_per_actor_per_hour: 300,
             admin_mails_per_recipient_per_hour: 10,
+=======
+            request_timeout_seconds: 30,
+>>>>>>> hostile
         }
     }
 }
@@ -127,6 +137,9 @@ impl Config {
             anyhow::bail!("invalid configuration: public_url must start with http:// or https://");
         }
         crate::http::TrustedProxies::parse(self.trusted_proxies.as_deref())?;
+        if self.request_timeout_seconds == 0 {
+            anyhow::bail!("invalid configuration: request_timeout_seconds must be at least 1");
+        }
         if self.access_token_ttl_seconds < 10
             || self.session_lifetime_seconds < 60
             || self.client_token_ttl_seconds < 10

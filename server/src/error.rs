@@ -72,6 +72,9 @@ impl Error {
 /// Call sites that know better name the duplicate with [`conflict_on_unique`].
 impl From<sea_orm::DbErr> for Error {
     fn from(error: sea_orm::DbErr) -> Self {
+        if refused_text(&error) {
+            return Error::invalid("input", "must not contain NUL characters");
+        }
         // Every foreign key cascades on delete, so a violation only means that a row refers to
         // one that does not exist (an id nobody checked, or one deleted meanwhile).
         match error.sql_err() {
@@ -80,6 +83,19 @@ impl From<sea_orm::DbErr> for Error {
             _ => Error::Internal(error.into()),
         }
     }
+}
+
+/// PostgreSQL refuses a NUL character in text (SQLSTATE 22021) and in `jsonb` (22P05). Only a
+/// client's input can bring one, so where a check upstream did not catch it, that is still the
+/// client's input and not the server's fault.
+fn refused_text(error: &sea_orm::DbErr) -> bool {
+    use sea_orm::{sqlx, DbErr, RuntimeErr};
+    let (DbErr::Query(RuntimeErr::SqlxError(sqlx::Error::Database(database)))
+    | DbErr::Exec(RuntimeErr::SqlxError(sqlx::Error::Database(database)))) = error
+    else {
+        return false;
+    };
+    matches!(database.code().as_deref(), Some("22021" | "22P05"))
 }
 
 /// Collects field errors so that a form learns of every bad field at once.

@@ -85,6 +85,16 @@ impl TestServer {
     /// As `gql`, from client IP `ip` as a reverse proxy would say (`X-Forwarded-For`); the
     /// server must trust the loopback address as a proxy (`trusted_proxies`).
     pub async fn gql_from(&self, ip: Option<&str>, token: Option<&str>, query: &str, variables: Value) -> Gql {
+        let authorization = token.map(|token| format!("Bearer {token}"));
+        self.send_graphql(ip, authorization.as_deref(), query, variables).await
+    }
+
+    /// Sends one GraphQL request with this `Authorization` header, verbatim, when given.
+    pub async fn gql_authorized(&self, authorization: Option<&str>, query: &str, variables: Value) -> Gql {
+        self.send_graphql(None, authorization, query, variables).await
+    }
+
+    async fn send_graphql(&self, ip: Option<&str>, authorization: Option<&str>, query: &str, variables: Value) -> Gql {
         let mut request = self
             .http
             .post(format!("{}/graphql", self.url))
@@ -92,8 +102,8 @@ impl TestServer {
         if let Some(ip) = ip {
             request = request.header("x-forwarded-for", ip);
         }
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
+        if let Some(authorization) = authorization {
+            request = request.header("authorization", authorization);
         }
         let response = request.send().await.expect("request");
         let set_cookie = response

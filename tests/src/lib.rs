@@ -5,12 +5,16 @@
 //! servers are found at `TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432`)
 //! and `TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306`).
 
+pub mod cases;
 mod client;
 mod databases;
 pub mod smtp;
+pub mod snapshot;
 
+pub use cases::{Case, Tenants};
 pub use client::{Gql, Pages, Session, CHANGED_PASSWORD, PASSWORD};
 pub use databases::Backend;
+pub use snapshot::{Snapshot, SIGN_IN_TRACES};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -222,8 +222,12 @@ pub async fn delete(scope: &Superadmin<'_>, org_id: OrgId) -> Result<()> {
 }
 
 pub async fn find_by_slug(scope: &dyn Scope, slug: &str) -> Result<Option<organization::Model>> {
+    // A slug of the wrong shape names no organization; it never reaches the database.
+    let Ok(slug) = validate::slug(&slug.to_lowercase()) else {
+        return Ok(None);
+    };
     Ok(organization::Entity::find()
-        .filter(organization::Column::Slug.eq(slug.trim().to_lowercase()))
+        .filter(organization::Column::Slug.eq(slug))
         .one(scope.database().reader())
         .await?)
 }
@@ -246,6 +250,10 @@ fn filtered(list_scope: &OrgListScope, search: Option<&str>) -> Select<organizat
         select = select.filter(organization::Column::Id.is_in(ids.iter().copied()));
     }
     if let Some(search) = search.map(str::trim).filter(|search| !search.is_empty()) {
+        // No name or slug holds a control character; PostgreSQL would refuse a NUL outright.
+        if search.contains(char::is_control) {
+            return select.filter(Expr::value(false));
+        }
         let mut pattern = String::from("%");
         for c in search.to_lowercase().chars() {
             if matches!(c, '%' | '_' | '\\') {

@@ -52,11 +52,15 @@ async fn mail_requested_reset(app: &AppState, actor: &Actor, email: &str, org_sl
         return Ok(());
     }
     let preferred = match org_slug {
-        Some(slug) => organization::Entity::find()
-            .filter(organization::Column::Slug.eq(slug))
-            .one(database)
-            .await?
-            .map(|org| org.id),
+        // A slug of the wrong shape names no organization.
+        Some(slug) => match super::validate::slug(&slug.to_lowercase()) {
+            Ok(slug) => organization::Entity::find()
+                .filter(organization::Column::Slug.eq(slug))
+                .one(database)
+                .await?
+                .map(|org| org.id),
+            Err(_) => None,
+        },
         None => None,
     };
     let now = app.clock.now();

@@ -86,6 +86,16 @@ fn contains_pattern(query: &str) -> String {
     pattern
 }
 
+/// `column` contains `query`, case-insensitively. Nothing searchable holds a control character
+/// (and PostgreSQL refuses a NUL in a parameter outright), so such a query matches nothing.
+fn search_condition(column: Expr, query: &str) -> SimpleExpr {
+    if query.contains(char::is_control) {
+        Expr::value(false)
+    } else {
+        column.like(sea_orm::sea_query::LikeExpr::new(contains_pattern(query)).escape('\\'))
+    }
+}
+
 /// A JSON path such as `$."team"."name"`, for MariaDB and SQLite.
 fn json_path(keys: &[&str]) -> String {
     format!("${}", keys.iter().map(|key| format!(".\"{key}\"")).collect::<String>())
@@ -105,12 +115,20 @@ fn metadata_condition(backend: DatabaseBackend, path: &str, value: &Json) -> Res
         }
     };
     let keys: Vec<&str> = segments.collect();
-    if keys.is_empty() || keys.len() > 8 || keys.iter().any(|key| key.is_empty() || key.contains(['"', '\\'])) {
+    if keys.is_empty()
+        || keys.len() > 8
+        || keys
+            .iter()
+            .any(|key| key.is_empty() || key.contains(['"', '\\']) || key.contains(char::is_control))
+    {
         return Err(Error::invalid(
             "filter.metadata.path",
             "must name 1 to 8 keys after the document, like appMetadata.plan",
         ));
     }
+    // A value no document could hold (a NUL, deeper nesting than allowed) is refused rather
+    // than handed to a JSON parser that would fail on it.
+    super::metadata::check_value(value).map_err(|message| Error::invalid("filter.metadata.equals", message))?;
     let json = value.to_string();
     Ok(match backend {
         DatabaseBackend::Postgres => {
@@ -163,10 +181,10 @@ fn filtered(database: &Database, base: &Base, filter: &UserFilter) -> Result<Sel
         select = select.filter(user::Column::Id.in_subquery(subquery));
     }
     if let Some(query) = filter.query.as_deref().filter(|query| !query.trim().is_empty()) {
-        select = select.filter(
-            Expr::col((user::Entity, user::Column::SearchText))
-                .like(sea_orm::sea_query::LikeExpr::new(contains_pattern(query)).escape('\\')),
-        );
+        select = select.filter(search_condition(
+            Expr::col((user::Entity, user::Column::SearchText)),
+            query,
+        ));
     }
     if let Some(verified) = filter.email_verified {
         select = select.filter(user::Column::EmailVerified.eq(verified));
@@ -225,10 +243,10 @@ fn org_filtered(database: &Database, org_id: OrgId, filter: &UserFilter) -> Resu
         .filter(membership::Column::OrgId.eq(org_id))
         .filter(membership_condition(filter));
     if let Some(query) = filter.query.as_deref().filter(|query| !query.trim().is_empty()) {
-        select = select.filter(
-            Expr::col((membership::Entity, membership::Column::UserSearchText))
-                .like(sea_orm::sea_query::LikeExpr::new(contains_pattern(query)).escape('\\')),
-        );
+        select = select.filter(search_condition(
+            Expr::col((membership::Entity, membership::Column::UserSearchText)),
+            query,
+        ));
     }
     if let Some(after) = filter.created_after {
         select = select.filter(membership::Column::UserCreatedAt.gt(after));

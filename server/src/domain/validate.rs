@@ -16,6 +16,9 @@ pub fn email(raw: &str) -> Result<String, String> {
         && !domain.contains('@')
         && email.len() <= 320
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        // ASCII only: a Cyrillic `а` would otherwise make a second account that reads like the
+        // first. An international domain is written in its `xn--` form.
+        && email.is_ascii()
         // Characters that would let a mail library read a display name, a list or a route.
         && !email.chars().any(|c| matches!(c, '<' | '>' | ',' | ';' | '"' | '(' | ')' | '[' | ']' | '\\' | ':'));
     if valid {
@@ -130,6 +133,15 @@ mod tests {
             assert!(super::email(sneaky).is_err(), "{sneaky}");
         }
         assert!(super::email("o'brien+tag@example.co.uk").is_ok());
+        // Look-alikes of user@example.com: Cyrillic letters, a fullwidth at sign.
+        for look_alike in [
+            "us\u{0435}r@example.com",
+            "user@ex\u{0430}mple.com",
+            "user\u{ff20}example.com",
+        ] {
+            assert!(super::email(look_alike).is_err(), "{look_alike}");
+        }
+        assert!(super::email("user@xn--exmple-4nf.com").is_ok());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! address and the refresh cookie; mutations are refused over GET so that a link cannot change
 //! anything.
 
-use async_graphql::parser::types::OperationType;
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::Name;
 use async_graphql::ParseRequestError;
 use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
@@ -10,6 +11,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use super::HttpState;
@@ -39,12 +41,86 @@ async fn execute(
         .map(|address| address.to_string());
     let user_agent = header_text(&headers, header::USER_AGENT).map(|agent| agent.chars().take(512).collect());
     let refresh = header_text(&headers, header::COOKIE).and_then(|cookie| cookies::read(&cookie));
+    let mut request = request;
+    if let Ok(document) = request.parsed_query() {
+        if let Err(why) = expanded_size(document) {
+            let error = async_graphql::ServerError::new(why, None);
+            return ensure_codes(async_graphql::Response::from_errors(vec![error])).into();
+        }
+    }
     let caller = Caller::from_bearer(state.app.clone(), bearer.as_deref(), ip, user_agent).await;
     let request = request
         .data(caller)
         .data(RefreshCookie(refresh))
         .data(crate::graphql::loaders::for_request(state.app.clone()));
     ensure_codes(state.schema.execute(request).await).into()
+}
+
+/// The most selections a document may hold once every fragment spread is replaced by its
+/// fragment. The engine's own checks walk each spread anew, so fragments that spread the one
+/// before several times (a few hundred bytes expanding to billions of fields) would hold a worker
+/// for hours before any limit saw them; this count remembers each fragment's size and runs in
+/// the document's length.
+const MAX_EXPANDED_SELECTIONS: u64 = 10_000;
+/// Fragments spreading fragments, and selections inside selections, at most this deep.
+const MAX_NESTING: usize = 64;
+
+fn expanded_size(document: &ExecutableDocument) -> Result<u64, &'static str> {
+    fn size_of(
+        document: &ExecutableDocument,
+        selections: &SelectionSet,
+        fragments: &mut HashMap<Name, Option<u64>>,
+        nesting: usize,
+    ) -> Result<u64, &'static str> {
+        if nesting > MAX_NESTING {
+            return Err("the query nests selections or fragments too deeply");
+        }
+        let mut total: u64 = 0;
+        for selection in &selections.items {
+            let size = match &selection.node {
+                Selection::Field(field) => {
+                    1 + size_of(document, &field.node.selection_set.node, fragments, nesting + 1)?
+                }
+                Selection::InlineFragment(inline) => {
+                    size_of(document, &inline.node.selection_set.node, fragments, nesting + 1)?
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    match (fragments.get(name), document.fragments.get(name)) {
+                        (Some(Some(size)), _) => *size,
+                        (Some(None), _) => return Err("fragments must not spread themselves in a cycle"),
+                        // Validation names the unknown fragment.
+                        (None, None) => 0,
+                        (None, Some(fragment)) => {
+                            fragments.insert(name.clone(), None);
+                            let size = size_of(document, &fragment.node.selection_set.node, fragments, nesting + 1)?;
+                            fragments.insert(name.clone(), Some(size));
+                            size
+                        }
+                    }
+                }
+            };
+            total = total.saturating_add(size);
+            if total > MAX_EXPANDED_SELECTIONS {
+                return Err("the query selects too many fields once its fragments are spread");
+            }
+        }
+        Ok(total)
+    }
+    let mut fragments = HashMap::new();
+    let mut total: u64 = 0;
+    for (_, operation) in document.operations.iter() {
+        total = total.saturating_add(size_of(
+            document,
+            &operation.node.selection_set.node,
+            &mut fragments,
+            0,
+        )?);
+        if total > MAX_EXPANDED_SELECTIONS {
+            return Err("the query selects too many fields once its fragments are spread");
+        }
+    }
+    Ok(total)
 }
 
 /// A body or query string that is no GraphQL request still gets a GraphQL error with a code,
@@ -58,12 +134,28 @@ fn not_a_request(rejection: GraphQLRejection) -> Response {
     (StatusCode::BAD_REQUEST, response).into_response()
 }
 
+/// Whether a POST body is declared JSON. Forms, multipart and text bodies are refused: a browser
+/// sends those cross-site without asking (no CORS preflight), so accepting them would let any page
+/// submit a mutation, and multipart would let it upload files besides.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case("application/json"))
+}
+
 pub async fn post(
     State(state): State<HttpState>,
     headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
+    if !is_json(&headers) {
+        let error = async_graphql::ServerError::new("the body must be JSON (Content-Type: application/json)", None);
+        let response: GraphQLResponse = ensure_codes(async_graphql::Response::from_errors(vec![error])).into();
+        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, response).into_response();
+    }
     match request {
         Ok(request) => execute(state, headers, peer, request.into_inner())
             .await

@@ -9,12 +9,14 @@ mod graphql;
 pub mod metrics;
 mod oauth;
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use std::path::PathBuf;
+use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
@@ -38,6 +40,7 @@ pub fn router(app: AppState) -> Router {
     let portal_service = ServeDir::new(&portal).fallback(ServeFile::new(portal.join("index.html")));
     // Checked when the configuration was loaded.
     let proxies = TrustedProxies::parse(app.config.trusted_proxies.as_deref()).unwrap_or_default();
+    let timeout = Duration::from_secs(app.config.request_timeout_seconds);
     let state = HttpState {
         app,
         schema: crate::graphql::schema(),
@@ -55,8 +58,20 @@ pub fn router(app: AppState) -> Router {
         .fallback_service(portal_service)
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            deadline(timeout, request, next)
+        }))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Answers 408 when a request takes longer than `timeout`, reading its body included: a client
+/// that trickles its body in a byte at a time cannot hold a connection and a task forever.
+async fn deadline(timeout: Duration, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => (StatusCode::REQUEST_TIMEOUT, "the request took too long").into_response(),
+    }
 }
 
 async fn schema_sdl(State(state): State<HttpState>) -> impl IntoResponse {
