@@ -61,7 +61,6 @@ pub struct Config {
     /// Password-reset and verification mails one address may be sent per hour on requests from
     /// one client IP.
     pub mail_requests_per_account_per_hour: u32,
-<<<<<<< HEAD
     /// Mails one address may be sent per hour on requests from all client IPs together: what
     /// keeps an inbox from being flooded, set above what one IP may ask for.
     pub mail_requests_per_account_ceiling_per_hour: u32,
@@ -70,11 +69,9 @@ pub struct Config {
     pub admin_mails_per_actor_per_hour: u32,
     /// Mails an admin or API client may have sent to one address per hour.
     pub admin_mails_per_recipient_per_hour: u32,
-=======
     /// The longest a request may take, reading its body included: a client that sends its body
     /// a byte at a time gets 408 instead of holding a connection forever.
     pub request_timeout_seconds: u64,
->>>>>>> hostile
 }
 
 impl Default for Config {
@@ -102,13 +99,10 @@ impl Default for Config {
             token_requests_per_client_per_minute: 30,
             mail_requests_per_ip_per_minute: 10,
             mail_requests_per_account_per_hour: 5,
-<<<<<<< HEAD
             mail_requests_per_account_ceiling_per_hour: 20,
             admin_mails_per_actor_per_hour: 300,
             admin_mails_per_recipient_per_hour: 10,
-=======
             request_timeout_seconds: 30,
->>>>>>> hostile
         }
     }
 }

@@ -91,10 +91,12 @@ pub async fn login(scope: &Public<'_>, email: &str, password: &str, org_slug: Op
             .one(database)
             .await?
     };
-    let org = match org_slug {
+    // A slug no organization could have names none (and is never sent to the database, which
+    // might refuse it and so answer differently for a known and an unknown address).
+    let org = match org_slug.and_then(|slug| validate::slug(&slug.to_lowercase()).ok()) {
         Some(slug) => {
             organization::Entity::find()
-                .filter(organization::Column::Slug.eq(slug.trim().to_lowercase()))
+                .filter(organization::Column::Slug.eq(slug))
                 .one(database)
                 .await?
         }
