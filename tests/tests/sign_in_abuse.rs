@@ -265,24 +265,14 @@ async fn a_stolen_session_cannot_guess_through_change_my_password(backend: Backe
     server.as_(&victim, &aliased, json!({})).await;
     assert_eq!(server.state.hasher.computed() - before, 1);
     // Each wrong current password counts toward the same lockout as sign-in.
+    let change = |current: &str| {
+        let variables = json!({ "current": current, "new": "Another-Long-Passphrase-1" });
+        server.as_(&victim, CHANGE_PASSWORD, variables)
+    };
     for _ in 0..2 {
-        server
-            .as_(
-                &victim,
-                CHANGE_PASSWORD,
-                json!({ "current": WRONG, "new": "Another-Long-Passphrase-1" }),
-            )
-            .await
-            .expect_code("INVALID_CREDENTIALS");
+        change(WRONG).await.expect_code("INVALID_CREDENTIALS");
     }
-    server
-        .as_(
-            &victim,
-            CHANGE_PASSWORD,
-            json!({ "current": CHANGED_PASSWORD, "new": "Another-Long-Passphrase-1" }),
-        )
-        .await
-        .expect_code("LOCKED_OUT");
+    change(CHANGED_PASSWORD).await.expect_code("LOCKED_OUT");
     server
         .login(&victim.email, CHANGED_PASSWORD)
         .await

@@ -82,14 +82,17 @@ pub async fn login(scope: &Public<'_>, email: &str, password: &str, org_slug: Op
     let app = scope.app();
     let actor = scope.actor();
     let database = app.database.reader();
-    let email = validate::email(email).unwrap_or_default();
-    let found = if email.is_empty() {
-        None
-    } else {
-        user::Entity::find()
-            .filter(user::Column::Email.eq(email.as_str()))
-            .one(database)
-            .await?
+    // An address that is no address has no account, and is counted under its hash: each one
+    // locks on its own, like any unknown address.
+    let (email, found) = match validate::email(email) {
+        Ok(email) => {
+            let found = user::Entity::find()
+                .filter(user::Column::Email.eq(email.as_str()))
+                .one(database)
+                .await?;
+            (email, found)
+        }
+        Err(_) => (format!("invalid:{}", token_hash(email.trim())), None),
     };
     // A slug no organization could have names none (and is never sent to the database, which
     // might refuse it and so answer differently for a known and an unknown address).
