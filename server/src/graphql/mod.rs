@@ -14,6 +14,7 @@ mod inputs;
 pub mod loaders;
 pub(crate) mod mail;
 mod members;
+mod membership;
 mod organizations;
 mod session;
 mod types;

@@ -5,17 +5,18 @@ use async_graphql::{ComplexObject, Context, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::connection::{Connection, Count};
-use super::enums::{MembershipStatus, OrderDirection, OrgRole};
+use super::enums::OrderDirection;
 use super::ids::to_id;
 use super::inputs::{UserFilterInput, UserOrderInput};
+use super::loaders::Loaders;
+use super::membership::Membership;
 use crate::authz::{Caller, Scope};
+use crate::domain::members;
 use crate::domain::pagination::PageRequest;
-use crate::domain::roles::RoleSet;
 use crate::domain::settings::OrgSettings as Settings;
 use crate::domain::user_search::UserOrder;
-use crate::domain::{members, organizations, users};
 use crate::error::Error;
-use steward_entity::{membership, organization, session, user};
+use steward_entity::{membership, organization, session, user, UserId};
 
 type GqlResult<T> = async_graphql::Result<T>;
 
@@ -75,7 +76,7 @@ impl User {
         caller.signed_in()?;
         let superadmin = caller.user().is_ok_and(|me| me.superadmin);
         if !superadmin {
-            let memberships = users::memberships(&caller.public(), self.0.id).await?;
+            let memberships = all_memberships(ctx, self.0.id).await?;
             if !memberships
                 .iter()
                 .any(|membership| caller.can_read_org(membership.org_id))
@@ -120,13 +121,8 @@ impl User {
     }
     /// Only the memberships the caller may see.
     async fn memberships(&self, ctx: &Context<'_>) -> GqlResult<Vec<Membership>> {
-        let caller = caller(ctx);
-        caller.authenticated()?;
-        let memberships = users::memberships(&caller.public(), self.0.id).await?;
-        Ok(memberships
-            .into_iter()
-            .map(|membership| Membership { membership, user: None })
-            .collect())
+        caller(ctx).authenticated()?;
+        Ok(owned_by(&self.0, visible_memberships(ctx, self.0.id).await?))
     }
     /// Live sign-in sessions.
     ///
@@ -171,60 +167,6 @@ impl User {
                     .filter(|until| !crate::domain::lockouts::is_until_lifted(*until, now)),
             })
             .collect())
-    }
-}
-
-pub struct Membership {
-    pub membership: membership::Model,
-    /// The user, when the query already loaded it.
-    pub user: Option<user::Model>,
-}
-
-/// A user's membership in an organization.
-#[Object]
-impl Membership {
-    async fn organization(&self, ctx: &Context<'_>) -> GqlResult<Organization> {
-        let caller = caller(ctx);
-        caller.authenticated()?;
-        let org = organizations::get(&caller.public(), self.membership.org_id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        Ok(Organization(org))
-    }
-    async fn user(&self, ctx: &Context<'_>) -> GqlResult<User> {
-        if let Some(user) = &self.user {
-            return Ok(User(user.clone()));
-        }
-        let caller = caller(ctx);
-        let scope = caller.user_reader(self.membership.user_id).await?;
-        Ok(User(
-            users::get(&scope, self.membership.user_id)
-                .await?
-                .ok_or(Error::NotFound)?,
-        ))
-    }
-    async fn roles(&self) -> Vec<OrgRole> {
-        RoleSet::of(&self.membership)
-            .roles()
-            .into_iter()
-            .map(OrgRole::from)
-            .collect()
-    }
-    async fn status(&self) -> MembershipStatus {
-        MembershipStatus::from_stored(&self.membership.status)
-    }
-    async fn suspended_reason(&self) -> Option<&str> {
-        self.membership.suspended_reason.as_deref()
-    }
-    /// Per-org data about the member.
-    ///
-    /// **Permissions**: ADMIN, USER_MANAGER or AUDITOR of the organization, or superadmin.
-    async fn metadata(&self, ctx: &Context<'_>) -> GqlResult<Json<serde_json::Value>> {
-        caller(ctx).org_reader(self.membership.org_id)?;
-        Ok(Json(self.membership.metadata.clone()))
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.membership.created_at
     }
 }
 
@@ -324,7 +266,7 @@ impl Organization {
     }
     /// Counted for every organization on a page in one query.
     async fn member_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
-        let counts = ctx.data_unchecked::<async_graphql::dataloader::DataLoader<super::loaders::MemberCounts>>();
+        let counts = &ctx.data_unchecked::<Loaders>().member_counts;
         let count = counts.load_one(self.0.id).await?.unwrap_or(0);
         Ok(i32::try_from(count).unwrap_or(i32::MAX))
     }
@@ -349,10 +291,7 @@ impl Organization {
                 org_id: self.0.id,
                 filter,
             },
-            |(membership, user)| Membership {
-                membership,
-                user: Some(user),
-            },
+            |(membership, user)| Membership::listed(membership, user),
         ))
     }
     /// Invitations that can still be accepted, newest first; empty for callers who cannot
@@ -451,12 +390,27 @@ pub struct Viewer {
 impl Viewer {
     /// The viewer's own memberships.
     async fn memberships(&self, ctx: &Context<'_>) -> GqlResult<Vec<Membership>> {
-        let memberships = users::memberships(&caller(ctx).public(), self.user_id).await?;
-        Ok(memberships
-            .into_iter()
-            .map(|membership| Membership { membership, user: None })
-            .collect())
+        Ok(owned_by(&self.user.0, visible_memberships(ctx, self.user_id).await?))
     }
+}
+
+/// Every membership of a user, unfiltered, from the request's batch loader.
+async fn all_memberships(ctx: &Context<'_>, user_id: UserId) -> GqlResult<Vec<membership::Model>> {
+    let loaded = ctx.data_unchecked::<Loaders>().memberships.load_one(user_id).await?;
+    Ok(loaded.unwrap_or_default())
+}
+
+/// The memberships of a user that the caller may see.
+async fn visible_memberships(ctx: &Context<'_>, user_id: UserId) -> GqlResult<Vec<membership::Model>> {
+    let all = all_memberships(ctx, user_id).await?;
+    Ok(members::visible_memberships(caller(ctx), user_id, all))
+}
+
+fn owned_by(owner: &user::Model, memberships: Vec<membership::Model>) -> Vec<Membership> {
+    memberships
+        .into_iter()
+        .map(|membership| Membership::of_owner(membership, owner))
+        .collect()
 }
 
 impl UserOrderInput {
