@@ -5,6 +5,7 @@ use async_graphql::{ComplexObject, Context, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::connection::{Connection, Count};
+use super::cost;
 use super::enums::OrderDirection;
 use super::ids::to_id;
 use super::inputs::{UserFilterInput, UserOrderInput};
@@ -109,6 +110,7 @@ impl User {
     }
     /// The address a pending change of the user's own would switch to, until its link is
     /// followed.
+    #[graphql(complexity = "1 + cost::QUERY")]
     async fn pending_email(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
         let Ok(scope) = caller(ctx).user_reader(self.0.id).await else {
             return Ok(None);
@@ -120,6 +122,7 @@ impl User {
         self.0.is_superadmin
     }
     /// Only the memberships the caller may see.
+    #[graphql(complexity = "cost::list(cost::MEMBERSHIPS, child_complexity)")]
     async fn memberships(&self, ctx: &Context<'_>) -> GqlResult<Vec<Membership>> {
         caller(ctx).authenticated()?;
         Ok(owned_by(&self.0, visible_memberships(ctx, self.0.id).await?))
@@ -127,6 +130,7 @@ impl User {
     /// Live sign-in sessions.
     ///
     /// **Permissions**: the user themself, or whoever may manage the user's identity.
+    #[graphql(complexity = "cost::queried_list(cost::SESSIONS, child_complexity)")]
     async fn sessions(&self, ctx: &Context<'_>) -> GqlResult<Vec<Session>> {
         let caller = caller(ctx);
         let scope = caller.session_reader(self.0.id).await?;
@@ -139,6 +143,7 @@ impl User {
     /// What happened to this user, newest first: the events the caller's organizations may see.
     ///
     /// **Permissions**: ADMIN or AUDITOR of an organization the user belongs to; superadmin.
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
@@ -152,6 +157,7 @@ impl User {
         super::audit::events(caller(ctx), filter, first, after).await
     }
     /// Active brute-force locks, per client IP.
+    #[graphql(complexity = "cost::queried_list(cost::LOCKOUTS, child_complexity)")]
     async fn lockouts(&self, ctx: &Context<'_>) -> GqlResult<Vec<Lockout>> {
         let caller = caller(ctx);
         let scope = caller.user_reader(self.0.id).await?;
@@ -273,6 +279,7 @@ impl Organization {
     /// The organization's members, filtered and sorted, a page at a time.
     ///
     /// **Permissions**: ADMIN, USER_MANAGER or AUDITOR of the organization, or superadmin.
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -296,6 +303,7 @@ impl Organization {
     }
     /// Invitations that can still be accepted, newest first; empty for callers who cannot
     /// manage the organization's members.
+    #[graphql(complexity = "cost::queried_list(cost::INVITATIONS, child_complexity)")]
     async fn invitations(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::mail::Invitation>> {
         let Ok(scope) = caller(ctx).org_manager(self.0.id) else {
             return Ok(Vec::new());
@@ -389,6 +397,7 @@ pub struct Viewer {
 #[ComplexObject]
 impl Viewer {
     /// The viewer's own memberships.
+    #[graphql(complexity = "cost::list(cost::MEMBERSHIPS, child_complexity)")]
     async fn memberships(&self, ctx: &Context<'_>) -> GqlResult<Vec<Membership>> {
         Ok(owned_by(&self.user.0, visible_memberships(ctx, self.user_id).await?))
     }
