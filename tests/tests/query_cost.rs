@@ -234,7 +234,10 @@ async fn page_bombs_are_refused_before_they_run(backend: Backend) {
         refused.expect_code("BAD_USER_INPUT");
         assert!(refused.data.is_null(), "{:#}", refused.data);
         let message = refused.first_error()["message"].as_str().unwrap();
-        assert!(message.contains("too complex"), "{message}");
+        assert!(
+            message.contains("too complex") && message.contains("smaller pages"),
+            "{message}"
+        );
 
         // Signed in, only the session is read: no more than for a request that reads nothing.
         let before = server.state.database.statements_sent();
