@@ -3,6 +3,7 @@
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction};
 use sea_orm::{SqlxSqliteConnector, TransactionTrait};
 use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -17,6 +18,7 @@ use steward_migration::{Migrator, MigratorTrait};
 pub struct Database {
     connection: DatabaseConnection,
     sqlite_writer: Option<Arc<Mutex<()>>>,
+    statements: Arc<AtomicU64>,
 }
 
 /// A transaction that holds the SQLite writer lock, where there is one, until it ends.
@@ -40,7 +42,7 @@ impl WriteTransaction {
 
 impl Database {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        let connection = if url.starts_with("sqlite:") {
+        let mut connection = if url.starts_with("sqlite:") {
             Self::connect_sqlite(url).await?
         } else {
             let mut options = ConnectOptions::new(url.to_owned());
@@ -53,10 +55,24 @@ impl Database {
         };
         let sqlite_writer =
             (connection.get_database_backend() == DatabaseBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let statements = Arc::new(AtomicU64::new(0));
+        let counted = statements.clone();
+        connection.set_metric_callback(move |_| {
+            counted.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!("steward_database_statements_total").increment(1);
+        });
         Ok(Self {
             connection,
             sqlite_writer,
+            statements,
         })
+    }
+
+    /// How many statements this instance has sent so far. `/metrics` has the process's total;
+    /// this count is per instance, so that a test, which runs many instances in one process, can
+    /// pin how many statements a request costs.
+    pub fn statements_sent(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     async fn connect_sqlite(url: &str) -> anyhow::Result<DatabaseConnection> {

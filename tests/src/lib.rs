@@ -108,6 +108,14 @@ impl TestServer {
         Self::serve(listener, config, Some(database)).await
     }
 
+    /// Stops this instance's mail worker (queued mail stays queued), so that the statements a
+    /// test counts on the database are the requests' own.
+    pub async fn stop_mail_worker(&mut self) {
+        self.mail_worker.abort();
+        // Returns once the task is gone, not merely told to go.
+        let _ = (&mut self.mail_worker).await;
+    }
+
     /// A second Steward instance on this one's database, as behind a load balancer: same
     /// database, same public URL, its own process state (keys loaded, rate limits, clock).
     pub async fn second_instance(&self) -> Self {

@@ -2,15 +2,16 @@
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::json;
+use std::collections::HashMap;
 
 use super::audit::{self, Event};
 use super::metadata;
 use super::pagination::{Page, PageRequest};
 use super::roles::{Role, RoleSet, ACTIVE};
 use super::user_search::{self, Base, UserFilter, UserOrder};
-use crate::authz::{MemberManager, OrgManager, OrgReader, Scope, UserReader};
+use crate::authz::{Caller, MemberManager, OrgManager, OrgReader, Scope, UserReader};
 use crate::error::{conflict_on_unique, Error, Result};
-use steward_entity::{membership, user, OrgId};
+use steward_entity::{membership, user, OrgId, UserId};
 
 pub fn role_names(roles: &RoleSet) -> Vec<&'static str> {
     roles
@@ -241,7 +242,7 @@ pub async fn count(scope: &OrgReader<'_>, filter: &UserFilter) -> Result<u64> {
 }
 
 /// How many members each organization has, in one query for all of them.
-pub async fn member_counts(scope: &dyn Scope, org_ids: &[OrgId]) -> Result<std::collections::HashMap<OrgId, u64>> {
+pub async fn member_counts(scope: &dyn Scope, org_ids: &[OrgId]) -> Result<HashMap<OrgId, u64>> {
     use sea_orm::QuerySelect;
     let rows: Vec<(OrgId, i64)> = membership::Entity::find()
         .select_only()
@@ -252,7 +253,44 @@ pub async fn member_counts(scope: &dyn Scope, org_ids: &[OrgId]) -> Result<std::
         .into_tuple()
         .all(scope.database().reader())
         .await?;
-    let mut counts: std::collections::HashMap<OrgId, u64> = org_ids.iter().map(|id| (*id, 0)).collect();
+    let mut counts: HashMap<OrgId, u64> = org_ids.iter().map(|id| (*id, 0)).collect();
     counts.extend(rows.into_iter().map(|(org_id, count)| (org_id, count.max(0) as u64)));
     Ok(counts)
+}
+
+/// Every membership of each of `user_ids`, in one query, whoever the caller is: each user's list
+/// goes through [`visible_memberships`] before anything of it reaches a caller. Reading and
+/// filtering are apart because a batch loader reads for a whole page with no caller at hand; each
+/// field then filters for the caller it resolves for.
+pub async fn memberships_of(scope: &dyn Scope, user_ids: &[UserId]) -> Result<HashMap<UserId, Vec<membership::Model>>> {
+    let rows = membership::Entity::find()
+        .filter(membership::Column::UserId.is_in(user_ids.iter().copied()))
+        .all(scope.database().reader())
+        .await?;
+    let mut by_user: HashMap<UserId, Vec<membership::Model>> =
+        user_ids.iter().map(|user_id| (*user_id, Vec::new())).collect();
+    for membership in rows {
+        by_user.entry(membership.user_id).or_default().push(membership);
+    }
+    Ok(by_user)
+}
+
+/// The memberships of `user_id` that `caller` may see: their own (in the one organization a bound
+/// session reaches), and those in the organizations whose members the caller may read.
+pub fn visible_memberships(
+    caller: &Caller,
+    user_id: UserId,
+    memberships: Vec<membership::Model>,
+) -> Vec<membership::Model> {
+    // One's own memberships, all of them; but a session bound to one organization sees that
+    // one's only, as it reaches no other.
+    let own = |org_id| {
+        caller
+            .user()
+            .is_ok_and(|me| me.user_id == user_id && me.bound_org.is_none_or(|bound| bound == org_id))
+    };
+    memberships
+        .into_iter()
+        .filter(|membership| own(membership.org_id) || caller.can_read_org(membership.org_id))
+        .collect()
 }

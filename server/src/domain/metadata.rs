@@ -162,7 +162,7 @@ mod properties {
     }
 
     fn keys_are_acceptable(value: &Value) -> bool {
-        check_keys(value).is_ok()
+        check_keys(value, 1).is_ok()
     }
 
     fn has_null_member(value: &Value) -> bool {

@@ -6,6 +6,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use serde_json::{json, Value as Json};
+use std::collections::HashMap;
 
 use super::audit::{self, Event};
 use super::metadata;
@@ -236,6 +237,17 @@ pub async fn get(scope: &dyn Scope, org_id: OrgId) -> Result<Option<organization
     Ok(organization::Entity::find_by_id(org_id)
         .one(scope.database().reader())
         .await?)
+}
+
+/// Reads many organizations in one query; those that no longer exist are left out.
+pub async fn get_many(scope: &dyn Scope, org_ids: &[OrgId]) -> Result<HashMap<OrgId, organization::Model>> {
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Id.is_in(org_ids.iter().copied()))
+        .all(scope.database().reader())
+        .await?
+        .into_iter()
+        .map(|org| (org.id, org))
+        .collect())
 }
 
 /// Which organizations a list may show: all, or these.

@@ -527,26 +527,6 @@ pub async fn get(scope: &dyn Scope, user_id: UserId) -> Result<Option<user::Mode
     Ok(user::Entity::find_by_id(user_id).one(scope.database().reader()).await?)
 }
 
-/// The memberships of a user that the caller may see.
-pub async fn memberships(scope: &dyn Scope, user_id: UserId) -> Result<Vec<membership::Model>> {
-    let caller = scope.caller();
-    // One's own memberships, all of them; but a session bound to one organization sees that
-    // one's only, as it reaches no other.
-    let own = |org_id| {
-        caller
-            .user()
-            .is_ok_and(|me| me.user_id == user_id && me.bound_org.is_none_or(|bound| bound == org_id))
-    };
-    let all = membership::Entity::find()
-        .filter(membership::Column::UserId.eq(user_id))
-        .all(scope.database().reader())
-        .await?;
-    Ok(all
-        .into_iter()
-        .filter(|membership| own(membership.org_id) || caller.can_read_org(membership.org_id))
-        .collect())
-}
-
 pub fn is_active(membership: &membership::Model) -> bool {
     membership.status == ACTIVE
 }

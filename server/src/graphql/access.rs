@@ -4,7 +4,8 @@ use async_graphql::{Context, Object, ID};
 
 use super::cookies;
 use super::ids::parse;
-use super::types::{Membership, User};
+use super::membership::Membership;
+use super::types::User;
 use crate::authz::Caller;
 use crate::domain::blocking;
 
@@ -46,20 +47,14 @@ impl AccessMutation {
     ) -> GqlResult<Membership> {
         let caller = ctx.data_unchecked::<Caller>();
         let scope = caller.member_manager(parse(&org_id)?, parse(&user_id)?).await?;
-        Ok(Membership {
-            membership: blocking::suspend(&scope, reason.as_deref()).await?,
-            user: None,
-        })
+        Ok(Membership::alone(blocking::suspend(&scope, reason.as_deref()).await?))
     }
 
     /// **Permissions**: as `suspendMember`.
     async fn reinstate_member(&self, ctx: &Context<'_>, org_id: ID, user_id: ID) -> GqlResult<Membership> {
         let caller = ctx.data_unchecked::<Caller>();
         let scope = caller.member_manager(parse(&org_id)?, parse(&user_id)?).await?;
-        Ok(Membership {
-            membership: blocking::reinstate(&scope).await?,
-            user: None,
-        })
+        Ok(Membership::alone(blocking::reinstate(&scope).await?))
     }
 
     /// Lifts the user's brute-force locks.

@@ -3,6 +3,7 @@
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
+use super::cost;
 use super::ids::parse;
 use crate::authz::Caller;
 use crate::domain::api_clients::{self, Credentials};
@@ -64,6 +65,7 @@ impl ApiClientQuery {
     /// The organization's API clients, oldest first.
     ///
     /// **Permissions**: the organization's ADMIN; superadmin.
+    #[graphql(complexity = "cost::queried_list(cost::API_CLIENTS, child_complexity)")]
     async fn api_clients(&self, ctx: &Context<'_>, org_id: ID) -> GqlResult<Vec<ApiClient>> {
         let caller = ctx.data_unchecked::<Caller>();
         let scope = caller.org_admin(parse(&org_id)?)?;

@@ -4,6 +4,7 @@ use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
 
 use super::connection::{Connection, Count};
+use super::cost;
 use super::ids::parse;
 use super::types::AuditEvent;
 use crate::authz::Caller;
@@ -34,6 +35,7 @@ impl AuditQuery {
     ///
     /// **Permissions**: ADMIN or AUDITOR (of `orgId` when given); superadmin for everything.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

@@ -10,6 +10,13 @@ use crate::error::Error;
 
 pub struct ErrorCodes;
 
+/// What async-graphql says when a request's cost is above the limit, and what Steward says
+/// instead: the bare sentence does not tell a client what to change.
+const TOO_COMPLEX: &str = "Query is too complex.";
+const TOO_COMPLEX_HINT: &str = "Query is too complex: every list costs its selection once per item it may \
+     return (a page its `first`), and this request could ask for too many; ask for smaller pages, fewer \
+     nested lists or fewer aliases.";
+
 impl ExtensionFactory for ErrorCodes {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(ErrorCodesExtension)
@@ -55,7 +62,12 @@ fn with_code(mut error: ServerError) -> ServerError {
         {
             return error
         }
-        None => ("BAD_USER_INPUT", Vec::new()),
+        None => {
+            if error.message == TOO_COMPLEX {
+                error.message = TOO_COMPLEX_HINT.to_owned();
+            }
+            ("BAD_USER_INPUT", Vec::new())
+        }
     };
     let extensions = error.extensions.get_or_insert_with(Default::default);
     extensions.set("code", code);

@@ -6,6 +6,7 @@ use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::connection::{Connection, Count};
+use super::cost;
 use super::enums::{role_set, OrgRole};
 use super::ids::parse;
 use super::session::payload;
@@ -231,6 +232,7 @@ impl MailQuery {
     /// is kept here (status `LOGGED`) instead of sent.
     ///
     /// **Permissions**: superadmin.
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn mails(
         &self,
         ctx: &Context<'_>,

@@ -4,7 +4,7 @@ use async_graphql::{Context, Json, Object, ID};
 
 use super::enums::{role_set, OrgRole};
 use super::ids::parse;
-use super::types::Membership;
+use super::membership::Membership;
 use crate::authz::{default_roles, Caller};
 use crate::domain::members;
 
@@ -29,10 +29,7 @@ impl MemberMutation {
         let caller = ctx.data_unchecked::<Caller>();
         let (manager, reader) = caller.member_adder(parse(&org_id)?, parse(&user_id)?).await?;
         let roles = roles.map(|roles| role_set(&roles)).unwrap_or_else(default_roles);
-        Ok(Membership {
-            membership: members::add(&manager, &reader, roles).await?,
-            user: None,
-        })
+        Ok(Membership::alone(members::add(&manager, &reader, roles).await?))
     }
 
     /// Removes a member from an organization; the user stays.
@@ -57,10 +54,7 @@ impl MemberMutation {
     ) -> GqlResult<Membership> {
         let caller = ctx.data_unchecked::<Caller>();
         let scope = caller.member_manager(parse(&org_id)?, parse(&user_id)?).await?;
-        Ok(Membership {
-            membership: members::set_roles(&scope, role_set(&roles)).await?,
-            user: None,
-        })
+        Ok(Membership::alone(members::set_roles(&scope, role_set(&roles)).await?))
     }
 
     /// Merge-patches the membership's metadata.
@@ -75,9 +69,6 @@ impl MemberMutation {
     ) -> GqlResult<Membership> {
         let caller = ctx.data_unchecked::<Caller>();
         let scope = caller.member_manager(parse(&org_id)?, parse(&user_id)?).await?;
-        Ok(Membership {
-            membership: members::update_metadata(&scope, metadata.0).await?,
-            user: None,
-        })
+        Ok(Membership::alone(members::update_metadata(&scope, metadata.0).await?))
     }
 }

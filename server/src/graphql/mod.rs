@@ -6,6 +6,7 @@ mod api_clients;
 mod audit;
 mod connection;
 pub mod cookies;
+mod cost;
 mod enums;
 mod errors;
 pub use errors::ensure_codes;
@@ -14,6 +15,7 @@ mod inputs;
 pub mod loaders;
 pub(crate) mod mail;
 mod members;
+mod membership;
 mod organizations;
 mod session;
 mod types;
@@ -48,10 +50,10 @@ pub type StewardSchema = Schema<Query, Mutation, EmptySubscription>;
 pub fn schema() -> StewardSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .extension(errors::ErrorCodes)
-        // A single request cannot do unbounded work; the depth still admits GraphiQL's
-        // introspection query.
+        // A single request cannot do unbounded work: see `cost` for what a field costs. The
+        // depth still admits GraphiQL's introspection query.
         .limit_depth(20)
-        .limit_complexity(5_000)
+        .limit_complexity(cost::LIMIT)
         .limit_recursive_depth(32)
         .finish()
 }

@@ -3,6 +3,7 @@
 use async_graphql::{Context, Object, ID};
 
 use super::connection::{Connection, Count};
+use super::cost;
 use super::ids::parse;
 use super::inputs::{CreateOrganizationInput, UpdateOrganizationInput};
 use super::types::{Organization, PublicOrganization};
@@ -45,6 +46,7 @@ impl OrganizationQuery {
     /// own for everyone else.
     ///
     /// **Permissions**: any signed-in user.
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,

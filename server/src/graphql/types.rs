@@ -5,17 +5,19 @@ use async_graphql::{ComplexObject, Context, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::connection::{Connection, Count};
-use super::enums::{MembershipStatus, OrderDirection, OrgRole};
+use super::cost;
+use super::enums::OrderDirection;
 use super::ids::to_id;
 use super::inputs::{UserFilterInput, UserOrderInput};
+use super::loaders::Loaders;
+use super::membership::Membership;
 use crate::authz::{Caller, Scope};
+use crate::domain::members;
 use crate::domain::pagination::PageRequest;
-use crate::domain::roles::RoleSet;
 use crate::domain::settings::OrgSettings as Settings;
 use crate::domain::user_search::UserOrder;
-use crate::domain::{members, organizations, users};
 use crate::error::Error;
-use steward_entity::{membership, organization, session, user};
+use steward_entity::{membership, organization, session, user, UserId};
 
 type GqlResult<T> = async_graphql::Result<T>;
 
@@ -75,7 +77,7 @@ impl User {
         caller.signed_in()?;
         let superadmin = caller.user().is_ok_and(|me| me.superadmin);
         if !superadmin {
-            let memberships = users::memberships(&caller.public(), self.0.id).await?;
+            let memberships = all_memberships(ctx, self.0.id).await?;
             if !memberships
                 .iter()
                 .any(|membership| caller.can_read_org(membership.org_id))
@@ -108,6 +110,7 @@ impl User {
     }
     /// The address a pending change of the user's own would switch to, until its link is
     /// followed.
+    #[graphql(complexity = "1 + cost::QUERY")]
     async fn pending_email(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
         let Ok(scope) = caller(ctx).user_reader(self.0.id).await else {
             return Ok(None);
@@ -119,18 +122,15 @@ impl User {
         self.0.is_superadmin
     }
     /// Only the memberships the caller may see.
+    #[graphql(complexity = "cost::list(cost::MEMBERSHIPS, child_complexity)")]
     async fn memberships(&self, ctx: &Context<'_>) -> GqlResult<Vec<Membership>> {
-        let caller = caller(ctx);
-        caller.authenticated()?;
-        let memberships = users::memberships(&caller.public(), self.0.id).await?;
-        Ok(memberships
-            .into_iter()
-            .map(|membership| Membership { membership, user: None })
-            .collect())
+        caller(ctx).authenticated()?;
+        Ok(owned_by(&self.0, visible_memberships(ctx, self.0.id).await?))
     }
     /// Live sign-in sessions.
     ///
     /// **Permissions**: the user themself, or whoever may manage the user's identity.
+    #[graphql(complexity = "cost::queried_list(cost::SESSIONS, child_complexity)")]
     async fn sessions(&self, ctx: &Context<'_>) -> GqlResult<Vec<Session>> {
         let caller = caller(ctx);
         let scope = caller.session_reader(self.0.id).await?;
@@ -143,6 +143,7 @@ impl User {
     /// What happened to this user, newest first: the events the caller's organizations may see.
     ///
     /// **Permissions**: ADMIN or AUDITOR of an organization the user belongs to; superadmin.
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
@@ -156,6 +157,7 @@ impl User {
         super::audit::events(caller(ctx), filter, first, after).await
     }
     /// Active brute-force locks, per client IP.
+    #[graphql(complexity = "cost::queried_list(cost::LOCKOUTS, child_complexity)")]
     async fn lockouts(&self, ctx: &Context<'_>) -> GqlResult<Vec<Lockout>> {
         let caller = caller(ctx);
         let scope = caller.user_reader(self.0.id).await?;
@@ -171,60 +173,6 @@ impl User {
                     .filter(|until| !crate::domain::lockouts::is_until_lifted(*until, now)),
             })
             .collect())
-    }
-}
-
-pub struct Membership {
-    pub membership: membership::Model,
-    /// The user, when the query already loaded it.
-    pub user: Option<user::Model>,
-}
-
-/// A user's membership in an organization.
-#[Object]
-impl Membership {
-    async fn organization(&self, ctx: &Context<'_>) -> GqlResult<Organization> {
-        let caller = caller(ctx);
-        caller.authenticated()?;
-        let org = organizations::get(&caller.public(), self.membership.org_id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        Ok(Organization(org))
-    }
-    async fn user(&self, ctx: &Context<'_>) -> GqlResult<User> {
-        if let Some(user) = &self.user {
-            return Ok(User(user.clone()));
-        }
-        let caller = caller(ctx);
-        let scope = caller.user_reader(self.membership.user_id).await?;
-        Ok(User(
-            users::get(&scope, self.membership.user_id)
-                .await?
-                .ok_or(Error::NotFound)?,
-        ))
-    }
-    async fn roles(&self) -> Vec<OrgRole> {
-        RoleSet::of(&self.membership)
-            .roles()
-            .into_iter()
-            .map(OrgRole::from)
-            .collect()
-    }
-    async fn status(&self) -> MembershipStatus {
-        MembershipStatus::from_stored(&self.membership.status)
-    }
-    async fn suspended_reason(&self) -> Option<&str> {
-        self.membership.suspended_reason.as_deref()
-    }
-    /// Per-org data about the member.
-    ///
-    /// **Permissions**: ADMIN, USER_MANAGER or AUDITOR of the organization, or superadmin.
-    async fn metadata(&self, ctx: &Context<'_>) -> GqlResult<Json<serde_json::Value>> {
-        caller(ctx).org_reader(self.membership.org_id)?;
-        Ok(Json(self.membership.metadata.clone()))
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.membership.created_at
     }
 }
 
@@ -324,13 +272,14 @@ impl Organization {
     }
     /// Counted for every organization on a page in one query.
     async fn member_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
-        let counts = ctx.data_unchecked::<async_graphql::dataloader::DataLoader<super::loaders::MemberCounts>>();
+        let counts = &ctx.data_unchecked::<Loaders>().member_counts;
         let count = counts.load_one(self.0.id).await?.unwrap_or(0);
         Ok(i32::try_from(count).unwrap_or(i32::MAX))
     }
     /// The organization's members, filtered and sorted, a page at a time.
     ///
     /// **Permissions**: ADMIN, USER_MANAGER or AUDITOR of the organization, or superadmin.
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -349,14 +298,12 @@ impl Organization {
                 org_id: self.0.id,
                 filter,
             },
-            |(membership, user)| Membership {
-                membership,
-                user: Some(user),
-            },
+            |(membership, user)| Membership::listed(membership, user),
         ))
     }
     /// Invitations that can still be accepted, newest first; empty for callers who cannot
     /// manage the organization's members.
+    #[graphql(complexity = "cost::queried_list(cost::INVITATIONS, child_complexity)")]
     async fn invitations(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::mail::Invitation>> {
         let Ok(scope) = caller(ctx).org_manager(self.0.id) else {
             return Ok(Vec::new());
@@ -450,13 +397,29 @@ pub struct Viewer {
 #[ComplexObject]
 impl Viewer {
     /// The viewer's own memberships.
+    #[graphql(complexity = "cost::list(cost::MEMBERSHIPS, child_complexity)")]
     async fn memberships(&self, ctx: &Context<'_>) -> GqlResult<Vec<Membership>> {
-        let memberships = users::memberships(&caller(ctx).public(), self.user_id).await?;
-        Ok(memberships
-            .into_iter()
-            .map(|membership| Membership { membership, user: None })
-            .collect())
+        Ok(owned_by(&self.user.0, visible_memberships(ctx, self.user_id).await?))
     }
+}
+
+/// Every membership of a user, unfiltered, from the request's batch loader.
+async fn all_memberships(ctx: &Context<'_>, user_id: UserId) -> GqlResult<Vec<membership::Model>> {
+    let loaded = ctx.data_unchecked::<Loaders>().memberships.load_one(user_id).await?;
+    Ok(loaded.unwrap_or_default())
+}
+
+/// The memberships of a user that the caller may see.
+async fn visible_memberships(ctx: &Context<'_>, user_id: UserId) -> GqlResult<Vec<membership::Model>> {
+    let all = all_memberships(ctx, user_id).await?;
+    Ok(members::visible_memberships(caller(ctx), user_id, all))
+}
+
+fn owned_by(owner: &user::Model, memberships: Vec<membership::Model>) -> Vec<Membership> {
+    memberships
+        .into_iter()
+        .map(|membership| Membership::of_owner(membership, owner))
+        .collect()
 }
 
 impl UserOrderInput {

@@ -3,6 +3,7 @@
 use async_graphql::{Context, Json, Object, ID};
 
 use super::connection::{Connection, Count};
+use super::cost;
 use super::enums::role_set;
 use super::ids::parse;
 use super::inputs::{CreateUserInput, MyProfileInput, UpdateUserInput, UserFilterInput, UserOrderInput};
@@ -42,6 +43,7 @@ impl UserQuery {
     /// organization whose members the caller may read.
     ///
     /// **Permissions**: ADMIN, USER_MANAGER or AUDITOR (of `orgId` when given); superadmin.
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn users(
         &self,
         ctx: &Context<'_>,
