@@ -316,7 +316,6 @@ mod nested_pages {
     use steward_tests::{Backend, Case, TestServer};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "needs per-page complexity (issue 8 part 4)"]
     async fn a_nested_page_bomb_is_refused() {
         let server = TestServer::start(Backend::Sqlite).await;
         let tenants = server.tenants().await;

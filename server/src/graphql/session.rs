@@ -3,6 +3,7 @@
 use async_graphql::{Context, Object};
 
 use super::cookies::{self, RefreshCookie};
+use super::cost;
 use super::types::{AuthPayload, User, Viewer};
 use crate::authz::{Caller, Principal};
 use crate::domain::{sessions, setup, users};
@@ -32,6 +33,7 @@ pub struct SessionQuery;
 impl SessionQuery {
     /// The signed-in user; null when no token was sent (or an API client's). A token that no longer holds (expired,
     /// revoked, blocked user) is an error, so that clients know to refresh.
+    #[graphql(complexity = "cost::QUERY + child_complexity")]
     async fn viewer(&self, ctx: &Context<'_>) -> GqlResult<Option<Viewer>> {
         let caller = ctx.data_unchecked::<Caller>();
         if matches!(caller.principal, Principal::Anonymous | Principal::Client(_)) {
