@@ -4,7 +4,6 @@
 
 use futures::future::join_all;
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
 use steward_tests::{backend_tests, workspace_root, Backend, Session, TestServer};
 
 /// The introspection query GraphiQL sends, with every option it can turn on.
@@ -49,7 +48,8 @@ fn alias_bomb() -> String {
     format!("{{ {} }}", copies.join(" "))
 }
 
-/// One operation of a portal file, as the portal sends it: with the fragments it spreads.
+/// One operation of a portal file, as the portal sends it: the whole file (the typed client's
+/// document holds every operation of the file), with this operation's name and variables.
 struct Operation {
     name: String,
     text: String,
@@ -90,20 +90,6 @@ fn name_of(definition: &str) -> String {
         .find(|word| !word.is_empty())
         .expect("a named definition")
         .to_owned()
-}
-
-/// The fragment names `definition` spreads (`...Name`, not inline `... on Type`).
-fn spreads(definition: &str) -> Vec<String> {
-    definition
-        .split("...")
-        .skip(1)
-        .map(|rest| {
-            rest.chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect::<String>()
-        })
-        .filter(|name| !name.is_empty() && name != "on")
-        .collect()
 }
 
 /// A value of `ty` that passes validation, for variable `$name`. Optional variables are left out;
@@ -150,33 +136,16 @@ fn portal_operations() -> Vec<Operation> {
     assert!(files.len() >= 10, "the portal's queries are at {}", directory.display());
     let mut operations = Vec::new();
     for file in files {
-        let definitions = definitions(&std::fs::read_to_string(&file).expect("readable"));
-        let fragment = |name: &str| {
-            definitions
-                .iter()
-                .find(|definition| definition.starts_with("fragment") && name_of(definition) == name)
-                .unwrap_or_else(|| panic!("{}: no fragment {name}", file.display()))
-        };
+        let source = std::fs::read_to_string(&file).expect("readable");
+        let definitions = definitions(&source);
         for operation in definitions
             .iter()
             .filter(|definition| !definition.starts_with("fragment"))
         {
-            let mut needed = BTreeSet::new();
-            let mut pending = spreads(operation);
-            while let Some(name) = pending.pop() {
-                if needed.insert(name.clone()) {
-                    pending.extend(spreads(fragment(&name)));
-                }
-            }
-            let mut text = operation.clone();
-            for name in &needed {
-                text.push_str("\n\n");
-                text.push_str(fragment(name));
-            }
             operations.push(Operation {
                 name: name_of(operation),
                 variables: variables_of(operation),
-                text,
+                text: source.clone(),
             });
         }
     }

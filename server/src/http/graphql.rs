@@ -2,7 +2,7 @@
 //! address and the refresh cookie; mutations are refused over GET so that a link cannot change
 //! anything.
 
-use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::Name;
 use async_graphql::ParseRequestError;
 use async_graphql_axum::rejection::GraphQLRejection;
@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 
 use super::HttpState;
@@ -42,6 +42,13 @@ async fn execute(
     let user_agent = header_text(&headers, header::USER_AGENT).map(|agent| agent.chars().take(512).collect());
     let refresh = header_text(&headers, header::COOKIE).and_then(|cookie| cookies::read(&cookie));
     let mut request = request;
+    if let Some(name) = request.operation_name.clone() {
+        if let Ok(document) = request.parsed_query() {
+            let mut document = document.clone();
+            keep_named_operation(&mut document, &name);
+            request.set_parsed_query(document);
+        }
+    }
     if let Ok(document) = request.parsed_query() {
         if let Err(why) = expanded_size(document) {
             let error = async_graphql::ServerError::new(why, None);
@@ -121,6 +128,42 @@ fn expanded_size(document: &ExecutableDocument) -> Result<u64, &'static str> {
         }
     }
     Ok(total)
+}
+
+/// Keeps only the operation the request names, and the fragments it reaches. A document may hold
+/// several operations (the portal's typed client sends each file whole, GraphiQL its whole
+/// editor), but the engine's cost check walks every one of them with the variables of the named
+/// one alone: an operation that is not going to run would refuse the request for want of its
+/// variables, or be counted against it.
+fn keep_named_operation(document: &mut ExecutableDocument, name: &str) {
+    let DocumentOperations::Multiple(operations) = &mut document.operations else {
+        return;
+    };
+    operations.retain(|operation, _| operation.as_str() == name);
+    let mut pending: Vec<Name> = Vec::new();
+    for operation in operations.values() {
+        spreads_in(&operation.node.selection_set.node, &mut pending);
+    }
+    let mut reached: HashSet<Name> = HashSet::new();
+    while let Some(fragment) = pending.pop() {
+        if reached.insert(fragment.clone()) {
+            if let Some(definition) = document.fragments.get(&fragment) {
+                spreads_in(&definition.node.selection_set.node, &mut pending);
+            }
+        }
+    }
+    document.fragments.retain(|fragment, _| reached.contains(fragment));
+}
+
+/// The names of the fragments `selection_set` spreads, at any depth but not through them.
+fn spreads_in(selection_set: &SelectionSet, names: &mut Vec<Name>) {
+    for selection in &selection_set.items {
+        match &selection.node {
+            Selection::Field(field) => spreads_in(&field.node.selection_set.node, names),
+            Selection::InlineFragment(inline) => spreads_in(&inline.node.selection_set.node, names),
+            Selection::FragmentSpread(spread) => names.push(spread.node.fragment_name.node.clone()),
+        }
+    }
 }
 
 /// A body or query string that is no GraphQL request still gets a GraphQL error with a code,
