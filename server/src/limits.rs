@@ -25,12 +25,14 @@ struct Tiered {
 }
 
 impl Tiered {
-    /// One request from `ip` about `account`. The ceiling is drawn on only when the narrower
-    /// limits allow the request, so requests they refuse never count against the account.
+    /// One request from `ip` about `account` (empty: no account could be meant, as for an
+    /// address that is no address; only the IP's limit applies). The ceiling is drawn on only
+    /// when the narrower limits allow the request, so requests they refuse never count against
+    /// the account.
     fn check(&self, ip: &str, account: &str) -> Result<()> {
         let allowed = allowed(&self.per_ip, ip)
-            && allowed(&self.per_pair, &format!("{account}\n{ip}"))
-            && allowed(&self.per_account, account);
+            && (account.is_empty()
+                || allowed(&self.per_pair, &format!("{account}\n{ip}")) && allowed(&self.per_account, account));
         if allowed {
             Ok(())
         } else {
