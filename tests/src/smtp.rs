@@ -81,12 +81,20 @@ impl SmtpSink {
     /// The first message for envelope recipient `to` (case-insensitive) that no earlier call has
     /// returned, waiting up to `timeout` for it to arrive.
     pub async fn wait_for(&self, to: &str, timeout: Duration) -> ReceivedMail {
+        self.wait_for_subject(to, "", timeout).await
+    }
+
+    /// As [`SmtpSink::wait_for`], for the first such message whose subject contains `subject`;
+    /// others to the same recipient stay unclaimed.
+    pub async fn wait_for_subject(&self, to: &str, subject: &str, timeout: Duration) -> ReceivedMail {
         let mut found = None;
         let mut receiver = self.shared.mail.subscribe();
         let arrived = receiver.wait_for(|mail| {
             let mut claimed = self.shared.claimed.lock().unwrap();
             let index = (0..mail.len()).find(|index| {
-                !claimed.contains(index) && mail[*index].envelope_to.iter().any(|r| r.eq_ignore_ascii_case(to))
+                !claimed.contains(index)
+                    && mail[*index].envelope_to.iter().any(|r| r.eq_ignore_ascii_case(to))
+                    && mail[*index].subject.contains(subject)
             });
             found = index.map(|index| {
                 claimed.insert(index);

@@ -426,7 +426,8 @@ async fn a_user_resets_a_forgotten_password_from_the_mailed_link() {
     assert_portal_built();
     let (sink, server, admin, org) = acme_with_mail().await;
     server.create_user(&admin, &org, "ada@acme.test", &["MEMBER"]).await;
-    sink.wait_for("ada@acme.test", Duration::from_secs(10)).await; // the invitation
+    sink.wait_for_subject("ada@acme.test", "is ready", Duration::from_secs(10))
+        .await; // the invitation
     let new_password = "Lantern-obelisk-quartz-drizzle";
 
     let result = in_browser(async |client| {
@@ -436,7 +437,9 @@ async fn a_user_resets_a_forgotten_password_from_the_mailed_link() {
         click(&client, "send-reset-link").await?;
         wait_for_text(&client, "forgot-done", |text| text.contains("If an account exists")).await?;
 
-        let mail = sink.wait_for("ada@acme.test", Duration::from_secs(10)).await;
+        let mail = sink
+            .wait_for_subject("ada@acme.test", "Reset", Duration::from_secs(10))
+            .await;
         client.goto(&mail.link("/reset-password")).await?;
         wait_for_text(&client, "reset-email", |text| text.contains("ada@acme.test")).await?;
         type_into(&client, "new-password", new_password).await?;
@@ -467,7 +470,8 @@ async fn a_member_edits_their_profile_and_changes_their_email() {
     assert_portal_built();
     let (sink, server, admin, org) = acme_with_mail().await;
     let member = server.member(&admin, &org, "grace@acme.test", &["MEMBER"]).await;
-    sink.wait_for("grace@acme.test", Duration::from_secs(10)).await; // the invitation
+    sink.wait_for_subject("grace@acme.test", "is ready", Duration::from_secs(10))
+        .await; // the invitation
 
     let result = in_browser(async |client| {
         sign_in_through_portal(&client, &server, "grace@acme.test", CHANGED_PASSWORD).await?;
@@ -496,7 +500,9 @@ async fn a_member_edits_their_profile_and_changes_their_email() {
             client.screenshot().await?,
         )?;
 
-        let mail = sink.wait_for("grace.hopper@acme.test", Duration::from_secs(10)).await;
+        let mail = sink
+            .wait_for_subject("grace.hopper@acme.test", "Confirm", Duration::from_secs(10))
+            .await;
         client.goto(&mail.link("/verify-email")).await?;
         click(&client, "verify-email").await?;
         wait_for_text(&client, "verify-done", |text| !text.is_empty()).await?;
@@ -517,7 +523,9 @@ async fn a_member_edits_their_profile_and_changes_their_email() {
     assert_eq!(user["email"], "grace.hopper@acme.test");
     assert_eq!(user["emailVerified"], true);
     // The old address is told.
-    let notice = sink.wait_for("grace@acme.test", Duration::from_secs(10)).await;
+    let notice = sink
+        .wait_for_subject("grace@acme.test", "email address", Duration::from_secs(10))
+        .await;
     assert!(notice.subject.contains("was changed"), "{}", notice.subject);
 }
 
@@ -690,10 +698,12 @@ async fn an_admin_uses_the_password_tools_and_invites_a_member() {
     assert_portal_built();
     let (sink, server, admin, org) = acme_with_mail().await;
     let ada = server.create_user(&admin, &org, "ada@acme.test", &["MEMBER"]).await;
-    sink.wait_for("ada@acme.test", Duration::from_secs(10)).await; // the invitation
+    sink.wait_for_subject("ada@acme.test", "is ready", Duration::from_secs(10))
+        .await; // the invitation
     let globex = server.create_org(&admin, "globex").await;
     server.member(&admin, &globex, "max@globex.test", &["MEMBER"]).await;
-    sink.wait_for("max@globex.test", Duration::from_secs(10)).await; // the invitation
+    sink.wait_for_subject("max@globex.test", "is ready", Duration::from_secs(10))
+        .await; // the invitation
     let invite =
         "mutation($org: ID!) { inviteMember(orgId: $org, email: \"max@globex.test\", roles: [AUDITOR]) { id } }";
     server.as_(&admin, invite, json!({ "org": org })).await.ok();
@@ -719,7 +729,9 @@ async fn an_admin_uses_the_password_tools_and_invites_a_member() {
             workspace_root().join("target/browser-credentials.png"),
             client.screenshot().await?,
         )?;
-        let reset = sink.wait_for("ada@acme.test", Duration::from_secs(10)).await;
+        let reset = sink
+            .wait_for_subject("ada@acme.test", "Reset", Duration::from_secs(10))
+            .await;
 
         client.goto(&format!("{}/mail", server.url)).await?;
         let mail_table = wait_for_text(&client, "mail-table", |text| text.contains("PASSWORD_RESET")).await?;
@@ -739,7 +751,9 @@ async fn an_admin_uses_the_password_tools_and_invites_a_member() {
             client.screenshot().await?,
         )?;
 
-        let invitation = sink.wait_for("lin@acme.test", Duration::from_secs(10)).await;
+        let invitation = sink
+            .wait_for_subject("lin@acme.test", "invited", Duration::from_secs(10))
+            .await;
         client.goto(&invitation.link("/accept-invitation")).await?;
         type_into(&client, "invite-name", "Lin Chen").await?;
         type_into(&client, "invite-password", lin_password).await?;
@@ -748,7 +762,9 @@ async fn an_admin_uses_the_password_tools_and_invites_a_member() {
         client.wait().for_element(Locator::Css("header")).await?;
 
         // Someone who already has an account joins with its password, not with the link alone.
-        let invitation = sink.wait_for("max@globex.test", Duration::from_secs(10)).await;
+        let invitation = sink
+            .wait_for_subject("max@globex.test", "invited", Duration::from_secs(10))
+            .await;
         client.goto(&invitation.link("/accept-invitation")).await?;
         type_into(&client, "invite-current-password", "not-my-password").await?;
         click(&client, "accept-invitation").await?;

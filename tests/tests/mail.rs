@@ -567,6 +567,33 @@ async fn an_admin_sets_a_password(backend: Backend) {
     w.server.login(email, OTHER_PASSWORD).await.ok();
 }
 
+async fn every_password_change_is_told_to_the_owner(backend: Backend) {
+    let w = world(backend).await;
+    let email = "ada@acme.test";
+    // `member` changes the first password the user was given: their own change.
+    let user = w.member(email).await;
+    let own = w.mail(email, "Your password for Org acme was changed").await;
+    assert!(
+        own.text
+            .contains("The password of your account at Org acme was changed"),
+        "{}",
+        own.text
+    );
+    set_password(&w, &user, NEW_PASSWORD, Some(false)).await.ok();
+    let by_admin = w.mail(email, "was changed").await;
+    assert!(
+        by_admin.text.contains("An administrator set a new password"),
+        "{}",
+        by_admin.text
+    );
+    request_reset(&w.server, email).await;
+    let link = w.mail(email, "Reset your").await.token("/reset-password");
+    reset(&w.server, &link, OTHER_PASSWORD).await.ok();
+    let by_link = w.mail(email, "was changed").await;
+    assert!(by_link.text.contains("was reset from a link"), "{}", by_link.text);
+    assert!(!by_link.text.contains("token="), "{}", by_link.text);
+}
+
 // 6. Verification.
 
 async fn a_new_user_verifies_their_address_by_link(backend: Backend) {
@@ -912,7 +939,7 @@ async fn a_user_changes_their_address_once_the_new_one_is_verified(backend: Back
     assert_eq!(changed["email"], new);
     assert_eq!(changed["emailVerified"], true);
     assert!(changed["pendingEmail"].is_null());
-    let told = w.mail(old, "was changed").await;
+    let told = w.mail(old, "email address for Org acme was changed").await;
     assert_eq!(told.subject, "Your email address for Org acme was changed");
     assert!(told.text.contains(new), "{}", told.text);
     w.server.login(new, CHANGED_PASSWORD).await.ok();
@@ -1306,6 +1333,7 @@ async fn finished_mail_is_purged_after_the_retention_period(backend: Backend) {
 }
 
 backend_tests!(
+    every_password_change_is_told_to_the_owner,
     a_forgotten_password_is_reset_by_mail,
     a_reset_link_expires_after_an_hour,
     a_password_change_or_a_block_kills_outstanding_reset_links,

@@ -179,6 +179,26 @@ pub async fn email_changed(
     queue(connection, app, &before.email, Some(before.id), org, &message, now).await
 }
 
+/// Tells the user their password was changed (`how`: `self`, `reset` or `admin`), on the
+/// caller's transaction.
+pub async fn password_changed(
+    connection: &impl ConnectionTrait,
+    app: &AppState,
+    user: &user::Model,
+    how: &'static str,
+    preferred: Option<OrgId>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let org = brand_org(connection, user.id, preferred).await?;
+    let message = messages::PasswordChanged {
+        brand: Brand::of(org.as_ref()),
+        name: user.name.clone(),
+        how,
+        link: None,
+    };
+    queue(connection, app, &user.email, Some(user.id), org.as_ref(), &message, now).await
+}
+
 /// What an invitation grants.
 pub struct InvitationGrant<'a> {
     pub email: &'a str,

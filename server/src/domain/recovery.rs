@@ -192,6 +192,7 @@ pub async fn set_password(scope: &IdentityManager<'_>, password: &str, require_c
         .map(|me| me.session_id);
     let transaction = app.database.write().await?;
     let revoked = passwords::commit(&*transaction, user.id, hash, require_change, keep, now).await?;
+    mailings::password_changed(&*transaction, app, &user, "admin", scope.caller().acting_org(), now).await?;
     let details = json!({ "requireChangeAtNextLogin": require_change, "sessionsRevoked": revoked });
     audit::record(
         &*transaction,
@@ -205,6 +206,7 @@ pub async fn set_password(scope: &IdentityManager<'_>, password: &str, require_c
         .await?
         .ok_or(Error::NotFound)?;
     transaction.commit().await?;
+    app.mailer.wake();
     Ok(updated)
 }
 

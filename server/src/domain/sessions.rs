@@ -380,6 +380,7 @@ pub async fn change_my_password(scope: &Myself<'_>, current: &str, new: &str) ->
     let now = app.clock.now();
     let transaction = app.database.write().await?;
     let revoked = passwords::commit(&*transaction, user_id, hash, false, Some(scope.user.session_id), now).await?;
+    super::mailings::password_changed(&*transaction, app, &user, "self", scope.caller().acting_org(), now).await?;
     session::Entity::update_many()
         .col_expr(session::Column::PasswordChangeOnly, Expr::value(false))
         .filter(session::Column::Id.eq(scope.user.session_id))
@@ -394,7 +395,9 @@ pub async fn change_my_password(scope: &Myself<'_>, current: &str, new: &str) ->
             .details(json!({ "sessionsRevoked": revoked })),
     )
     .await?;
-    transaction.commit().await
+    transaction.commit().await?;
+    app.mailer.wake();
+    Ok(())
 }
 
 /// Sets a new password from a reset link, an admin's ticket (or the link `create-admin`
@@ -422,6 +425,7 @@ pub async fn reset_password(scope: &Public<'_>, token: &str, new: &str) -> Resul
     let transaction = app.database.write().await?;
     let spent = tokens::consume(&*transaction, token, tokens::PASSWORD_RESET, now).await?;
     let revoked = passwords::commit(&*transaction, user_id, hash, false, None, now).await?;
+    super::mailings::password_changed(&*transaction, app, &user, "reset", None, now).await?;
     let verify = spent.data.get("markEmailAsVerified").and_then(|v| v.as_bool()) == Some(true);
     if verify && !user.email_verified {
         user::Entity::update_many()
@@ -441,7 +445,9 @@ pub async fn reset_password(scope: &Public<'_>, token: &str, new: &str) -> Resul
             .details(json!({ "sessionsRevoked": revoked, "emailVerified": verify })),
     )
     .await?;
-    transaction.commit().await
+    transaction.commit().await?;
+    app.mailer.wake();
+    Ok(())
 }
 
 /// A user's live sessions, newest first.

@@ -39,6 +39,7 @@ impl Templates {
             "email_changed",
             "invitation",
             "lockout",
+            "password_changed",
         ) {
             environment.add_template(name, source)?;
         }
@@ -140,5 +141,20 @@ mod tests {
         };
         let rendered = templates.render(&changed).expect("renders");
         assert!(rendered.text.contains("old@example.com") && rendered.text.contains("new@example.com"));
+        for (how, says) in [
+            ("self", "was changed"),
+            ("reset", "was reset"),
+            ("admin", "An administrator"),
+        ] {
+            let message = messages::PasswordChanged {
+                brand: brand(),
+                name: Some("Ada".into()),
+                how,
+                link: None,
+            };
+            let rendered = templates.render(&message).expect("renders");
+            assert!(rendered.text.contains(says), "{how}: {}", rendered.text);
+            assert!(rendered.html.contains("Acme &lt;script&gt;"), "{how}");
+        }
     }
 }

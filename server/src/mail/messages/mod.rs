@@ -6,6 +6,7 @@ mod email_changed;
 mod email_verification;
 mod invitation;
 mod lockout;
+mod password_changed;
 mod password_reset;
 
 pub use email_change::EmailChange;
@@ -13,6 +14,7 @@ pub use email_changed::EmailChanged;
 pub use email_verification::EmailVerification;
 pub use invitation::Invitation;
 pub use lockout::Lockout;
+pub use password_changed::PasswordChanged;
 pub use password_reset::PasswordReset;
 
 use serde::Serialize;
