@@ -64,8 +64,8 @@ pub struct Config {
     /// Mails one address may be sent per hour on requests from all client IPs together: what
     /// keeps an inbox from being flooded, set above what one IP may ask for.
     pub mail_requests_per_account_ceiling_per_hour: u32,
-    /// Mails (invitations, reset and verification links) one admin or API client may have sent
-    /// per hour.
+    /// Mails one admin or API client may cause per hour: user creations and address changes
+    /// (each mails a link), invitations, reset and verification links.
     pub admin_mails_per_actor_per_hour: u32,
     /// Mails an admin or API client may have sent to one address per hour.
     pub admin_mails_per_recipient_per_hour: u32,

@@ -256,6 +256,8 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
         ..blank(email.expect("checked above"), now)
     };
     refresh_derived(&mut model);
+    // Every creation mails the address (an invitation or a verification link).
+    super::mailings::spend_admin_budget(scope, &model.email)?;
     let transaction = app.database.write().await?;
     let user = user::ActiveModel::from(model.clone())
         .reset_all()
@@ -430,6 +432,7 @@ pub async fn update(scope: &IdentityManager<'_>, patch: ProfilePatch) -> Result<
     .await?;
     if let Some(transaction) = modified.transaction() {
         if modified.before.email != modified.after.email {
+            super::mailings::spend_admin_budget(scope, &modified.after.email)?;
             // Links already sent to the old address must not outlive it.
             let now = app.clock.now();
             use super::tokens::{invalidate_each, INVITATION, PASSWORD_RESET};
