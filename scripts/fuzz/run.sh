@@ -75,9 +75,16 @@ export STEWARD_PUBLIC_URL="$URL"
 export STEWARD_PORTAL_DIR="$WORK/no-portal"
 export STEWARD_MAIL_POLL_INTERVAL_MS=60000
 # Every request comes from 127.0.0.1: with the default limits the fuzzer would mostly meet
-# RATE_LIMITED. Lockout stays on (it is exercised, and the fuzzed principals never guess wrong).
+# RATE_LIMITED. Lockout stays on: fuzzed password checks with wrong passwords count toward the
+# principals' own lockout, so the driver signs them in naming a fresh client address each time
+# (X-Forwarded-For, believed from loopback only).
+export STEWARD_TRUSTED_PROXIES=127.0.0.1
 export STEWARD_LOGIN_ATTEMPTS_PER_IP_PER_MINUTE=1000000
 export STEWARD_LOGIN_ATTEMPTS_PER_ACCOUNT_PER_MINUTE=1000000
+export STEWARD_LOGIN_ATTEMPTS_PER_ACCOUNT_CEILING_PER_MINUTE=1000000
+export STEWARD_MAIL_REQUESTS_PER_ACCOUNT_CEILING_PER_HOUR=1000000
+export STEWARD_ADMIN_MAILS_PER_ACTOR_PER_HOUR=1000000
+export STEWARD_ADMIN_MAILS_PER_RECIPIENT_PER_HOUR=1000000
 export STEWARD_TOKEN_REQUESTS_PER_IP_PER_MINUTE=1000000
 export STEWARD_TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE=1000000
 export STEWARD_MAIL_REQUESTS_PER_IP_PER_MINUTE=1000000

