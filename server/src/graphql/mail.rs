@@ -143,7 +143,7 @@ impl Mail {
         ID(self.0.id.to_string())
     }
     /// `PASSWORD_RESET`, `EMAIL_VERIFICATION`, `EMAIL_CHANGE`, `EMAIL_CHANGED`, `INVITATION`,
-    /// `LOCKOUT`.
+    /// `LOCKOUT`, `PASSWORD_CHANGED`.
     async fn kind(&self) -> &str {
         &self.0.kind
     }
