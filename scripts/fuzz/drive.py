@@ -262,6 +262,7 @@ def main() -> int:
     parser.add_argument("--superadmin-email", required=True)
     parser.add_argument("--superadmin-password", required=True)
     parser.add_argument("--schemathesis", required=True, help="the schemathesis executable")
+    parser.add_argument("--steward", required=True, help="the steward executable, for create-admin")
     parser.add_argument("--max-examples", type=int, default=25, help="test cases per operation per principal")
     parser.add_argument("--rounds", type=int, default=1, help="rounds of seeding and fuzzing")
     parser.add_argument(
@@ -291,8 +292,17 @@ def main() -> int:
     while round_number < args.rounds or graphql_requests(args.url) - before < args.min_operations:
         round_number += 1
         tag = f"{int(time.time()) % 100000:05d}{round_number}"
-        # The superadmin's own session may have been ended by the previous round.
-        superadmin.login(args.superadmin_email, args.superadmin_password)
+        # A round fuzzes the superadmin's own account too (its password, address, sessions, even
+        # a block), so each later round gets a fresh superadmin from the command line.
+        superadmin_email = args.superadmin_email
+        if round_number > 1:
+            superadmin_email = f"root{tag}@fuzz.test"
+            subprocess.run(
+                [args.steward, "create-admin", "--email", superadmin_email, "--password", args.superadmin_password],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+        superadmin.login(superadmin_email, args.superadmin_password)
         pool, org_admin = seed(superadmin, tag)
         round_dir = report_root / f"round-{round_number}"
         round_dir.mkdir(parents=True, exist_ok=True)
@@ -301,7 +311,7 @@ def main() -> int:
         print(f"==> round {round_number}: seeded {sum(len(pool[kind]) for kind in ('users', 'orgs', 'invitations', 'apiClients'))} ids", flush=True)
         for label, email, password in (
             ("org-admin", org_admin["email"], org_admin["password"]),
-            ("superadmin", args.superadmin_email, args.superadmin_password),
+            ("superadmin", superadmin_email, args.superadmin_password),
         ):
             code, stats = run_schemathesis(
                 args,

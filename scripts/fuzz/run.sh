@@ -114,6 +114,7 @@ status=0
   --superadmin-email "$SUPERADMIN_EMAIL" \
   --superadmin-password "$SUPERADMIN_PASSWORD" \
   --schemathesis "$VENV/bin/schemathesis" \
+  --steward "$STEWARD" \
   --max-examples "$MAX_EXAMPLES" \
   --min-operations "$MIN_OPERATIONS" \
   --workers "${FUZZ_WORKERS:-2}" \
