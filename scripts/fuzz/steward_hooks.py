@@ -314,15 +314,20 @@ def _rewrite(query: str) -> tuple[str, dict]:
 
     class Rewrite(graphql.Visitor):
         def enter_string_value(self, node, key, parent, path, ancestors):
-            if node.value.startswith(ID_MARK):
+            # Ill-formed mode can cut a mark short: what is left is sent as it stands, junk.
+            if node.value.startswith(ID_MARK) and node.value[len(ID_MARK) :].isdigit():
                 argument = parent.name.value if isinstance(parent, (graphql.ArgumentNode, graphql.ObjectFieldNode)) else None
                 fields = [ancestor for ancestor in ancestors if isinstance(ancestor, graphql.FieldNode)]
                 field = fields[-1].name.value if fields else None
                 index = int(node.value[len(ID_MARK) :])
                 return graphql.StringValueNode(value=_known_id(index, argument, field))
             if node.value.startswith(VARIABLE_MARK):
+                try:
+                    value = json.loads(node.value[len(VARIABLE_MARK) :])
+                except ValueError:
+                    return None
                 name = f"json{len(variables)}"
-                variables[name] = json.loads(node.value[len(VARIABLE_MARK) :])
+                variables[name] = value
                 return graphql.VariableNode(name=graphql.NameNode(value=name))
             return None
 
