@@ -221,6 +221,14 @@ impl TestServer {
         first
     }
 
+    /// Sets an organization's lockout policy as `admin`.
+    pub async fn set_lockout(&self, admin: &Session, org_id: &str, max: i32, seconds: i32) {
+        let policy = "mutation($id: ID!, $max: Int!, $seconds: Int!) { updateOrganization(id: $id, input: { settings: { lockout: { maxFailedAttempts: $max, lockoutSeconds: $seconds } } }) { id } }";
+        self.as_(admin, policy, json!({ "id": org_id, "max": max, "seconds": seconds }))
+            .await
+            .ok();
+    }
+
     /// Creates a user in an org with roles, and signs them in with a full session.
     pub async fn member(&self, admin: &Session, org_id: &str, email: &str, roles: &[&str]) -> Session {
         self.create_user(admin, org_id, email, roles).await;

@@ -227,15 +227,6 @@ async fn fifty_parallel_wrong_passwords_count_exactly_to_the_limit(backend: Back
     );
 }
 
-/// Sets the organization's lockout policy.
-async fn set_lockout(server: &TestServer, admin: &Session, org: &str, max: i32, seconds: i32) {
-    let policy = "mutation($id: ID!, $max: Int!, $seconds: Int!) { updateOrganization(id: $id, input: { settings: { lockout: { maxFailedAttempts: $max, lockoutSeconds: $seconds } } }) { id } }";
-    server
-        .as_(admin, policy, json!({ "id": org, "max": max, "seconds": seconds }))
-        .await
-        .ok();
-}
-
 /// Fails `attempts` sign-ins with a wrong password (each answered INVALID_CREDENTIALS), and
 /// checks that the right password is then refused: the pair is locked.
 async fn lock_out(server: &TestServer, email: &str, attempts: usize) {
@@ -256,7 +247,7 @@ async fn a_lock_runs_out_after_the_policy_s_seconds(backend: Backend) {
         user,
         ..
     } = world(roomy(backend).await).await;
-    set_lockout(&server, &admin, &org, 3, 60).await;
+    server.set_lockout(&admin, &org, 3, 60).await;
     lock_out(&server, &user.email, 3).await;
     server.clock.advance(chrono::Duration::seconds(61));
     server.login(&user.email, CHANGED_PASSWORD).await.ok();
@@ -276,7 +267,7 @@ async fn clear_lockouts_lifts_a_lock_that_never_runs_out(backend: Backend) {
         user,
         ..
     } = world(roomy(backend).await).await;
-    set_lockout(&server, &admin, &org, 2, 0).await;
+    server.set_lockout(&admin, &org, 2, 0).await;
     lock_out(&server, &user.email, 2).await;
     server.clock.advance(chrono::Duration::days(30));
     server

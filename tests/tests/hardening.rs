@@ -13,6 +13,7 @@ use steward_server::domain::transfer::{self, Format, ImportOptions};
 use steward_tests::{backend_tests, Backend, TestServer, CHANGED_PASSWORD, PASSWORD};
 
 const ACCEPT: &str = "mutation($token: String!, $current: String) { acceptInvitation(token: $token, currentPassword: $current) { accessToken } }";
+const ADD_MEMBER: &str = "mutation($org: ID!, $user: ID!) { addMember(orgId: $org, userId: $user) { roles } }";
 const VIEWER: &str =
     "{ viewer { memberships { organization { slug } } user { memberships { organization { slug } } } } }";
 
@@ -45,10 +46,9 @@ async fn an_invitation_dies_when_its_member_is_removed(backend: Backend) {
         .ok();
     let token = invitation_token(&server, &acme, &member.email).await;
     // Added directly, then removed: the invitation made for the address must not bring them back.
-    let add = "mutation($org: ID!, $user: ID!) { addMember(orgId: $org, userId: $user) { roles } }";
     let remove = "mutation($org: ID!, $user: ID!) { removeMember(orgId: $org, userId: $user) }";
     let ids = json!({ "org": acme, "user": member.user_id });
-    server.as_(&root, add, ids.clone()).await.ok();
+    server.as_(&root, ADD_MEMBER, ids.clone()).await.ok();
     server.as_(&root, remove, ids).await.ok();
     server
         .gql(None, ACCEPT, json!({ "token": token, "current": CHANGED_PASSWORD }))
@@ -62,9 +62,8 @@ async fn a_bound_session_sees_only_its_own_organization(backend: Backend) {
     let acme = server.create_org(&root, "acme").await;
     let other = server.create_org(&root, "other").await;
     let member = server.member(&root, &acme, "both@acme.test", &["MEMBER"]).await;
-    let add = "mutation($org: ID!, $user: ID!) { addMember(orgId: $org, userId: $user) { roles } }";
     server
-        .as_(&root, add, json!({ "org": other, "user": member.user_id }))
+        .as_(&root, ADD_MEMBER, json!({ "org": other, "user": member.user_id }))
         .await
         .ok();
     let bound = server.sign_in_to(&member.email, CHANGED_PASSWORD, Some("acme")).await;
@@ -143,11 +142,10 @@ async fn adding_to_an_unknown_organization_is_not_found(backend: Backend) {
     let root = server.superadmin().await;
     let acme = server.create_org(&root, "acme").await;
     let user = server.create_user(&root, &acme, "someone@acme.test", &["MEMBER"]).await;
-    let add = "mutation($org: ID!, $user: ID!) { addMember(orgId: $org, userId: $user) { roles } }";
     server
         .as_(
             &root,
-            add,
+            ADD_MEMBER,
             json!({ "org": "0190a0b0-0000-7000-8000-000000000000", "user": user }),
         )
         .await
@@ -160,9 +158,8 @@ async fn an_upsert_import_leaves_shared_accounts_alone_and_ends_replaced_session
     let acme = server.create_org(&root, "acme").await;
     let other = server.create_org(&root, "other").await;
     let shared = server.member(&root, &acme, "shared@acme.test", &["MEMBER"]).await;
-    let add = "mutation($org: ID!, $user: ID!) { addMember(orgId: $org, userId: $user) { roles } }";
     server
-        .as_(&root, add, json!({ "org": other, "user": shared.user_id }))
+        .as_(&root, ADD_MEMBER, json!({ "org": other, "user": shared.user_id }))
         .await
         .ok();
     let own = server.member(&root, &acme, "own@acme.test", &["MEMBER"]).await;

@@ -31,21 +31,13 @@ async fn behind_proxy(backend: Backend, configure: impl FnOnce(&mut steward_serv
     .await
 }
 
-async fn set_lockout(server: &TestServer, admin: &Session, org: &str, max: i32, seconds: i32) {
-    let policy = "mutation($id: ID!, $max: Int!, $seconds: Int!) { updateOrganization(id: $id, input: { settings: { lockout: { maxFailedAttempts: $max, lockoutSeconds: $seconds } } }) { id } }";
-    server
-        .as_(admin, policy, json!({ "id": org, "max": max, "seconds": seconds }))
-        .await
-        .ok();
-}
-
 /// The victim in a strict org, and a lax org (`lax`, 100 tries) they are not in.
 async fn world(server: TestServer) -> World {
     let root = server.superadmin().await;
     let strict = server.create_org(&root, "strict").await;
     let lax = server.create_org(&root, "lax").await;
-    set_lockout(&server, &root, &strict, 3, 0).await;
-    set_lockout(&server, &root, &lax, 100, 60).await;
+    server.set_lockout(&root, &strict, 3, 0).await;
+    server.set_lockout(&root, &lax, 100, 60).await;
     let victim = server.member(&root, &strict, "victim@strict.test", &["MEMBER"]).await;
     World {
         server,
