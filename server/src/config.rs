@@ -4,7 +4,9 @@
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -130,7 +132,7 @@ impl Config {
         if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
             anyhow::bail!("invalid configuration: public_url must start with http:// or https://");
         }
-        crate::http::TrustedProxies::parse(self.trusted_proxies.as_deref())?;
+        TrustedProxies::parse(self.trusted_proxies.as_deref())?;
         if self.request_timeout_seconds == 0 {
             anyhow::bail!("invalid configuration: request_timeout_seconds must be at least 1");
         }
@@ -146,5 +148,42 @@ impl Config {
     /// The public URL without a trailing slash.
     pub fn public_base(&self) -> &str {
         self.public_url.trim_end_matches('/')
+    }
+}
+
+/// The reverse proxies whose `X-Forwarded-For` the operator trusts (`trusted_proxies`): a
+/// comma-separated list of addresses and CIDR ranges.
+#[derive(Clone, Debug, Default)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    /// Parses a comma-separated list of addresses and CIDR ranges.
+    pub fn parse(list: Option<&str>) -> anyhow::Result<Self> {
+        let mut networks = Vec::new();
+        for entry in list
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+        {
+            let network = match entry.parse::<IpNet>() {
+                Ok(network) => network,
+                Err(_) => IpNet::from(
+                    entry
+                        .parse::<IpAddr>()
+                        .map_err(|_| anyhow::anyhow!("invalid configuration: trusted_proxies entry `{entry}`"))?,
+                ),
+            };
+            networks.push(network);
+        }
+        Ok(Self(networks))
+    }
+
+    pub fn trusts(&self, address: &IpAddr) -> bool {
+        self.0.iter().any(|network| network.contains(address))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }

@@ -46,7 +46,7 @@ pub struct PasswordHasher {
 }
 
 /// Leave to check or hash passwords for one operation of one request. Only
-/// [`crate::authz::Caller::password_operation`] hands one out, once per request, and the hasher
+/// [`crate::domain::authz::Caller::password_operation`] hands one out, once per request, and the hasher
 /// wants one for every hash: so no request, however many aliases it holds, makes the server hash
 /// for more than one operation.
 pub struct PasswordOperation {

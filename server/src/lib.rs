@@ -3,18 +3,17 @@
 //! Layers stack one way: `http` → `graphql` → `authz` → `domain` → `steward_entity`.
 //! [`app`] is the one constructor of the HTTP service; `main` and every test use it.
 
-pub mod authz;
 pub mod clock;
 pub mod config;
+pub mod counters;
 pub mod crypto;
-pub mod db;
 pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
-pub mod keys;
 pub mod limits;
 pub mod mail;
+pub mod policy;
 pub mod state;
 
 use std::sync::Arc;
@@ -24,12 +23,12 @@ pub use state::AppState;
 
 use clock::Clock;
 use crypto::PasswordHasher;
-use db::Database;
-use keys::KeyStore;
+use domain::authz::keys::KeyStore;
+use domain::database::Database;
 
 impl AppState {
     /// Connects to the database, applies pending migrations and loads (or creates) the signing
-    /// key. The mail worker is started apart ([`mail::worker::spawn`]), by whoever serves.
+    /// key. The mail worker is started apart ([`domain::delivery::spawn`]), by whoever serves.
     pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let database = Database::connect(&config.database_url).await?;
         database.migrate().await?;
@@ -65,7 +64,7 @@ pub fn app(state: AppState) -> axum::Router {
 
 /// Prints the one-time setup link when no superadmin exists yet.
 pub async fn announce_setup_link(state: &AppState) -> anyhow::Result<Option<String>> {
-    let caller = authz::Caller::operator(state.clone());
-    let link = domain::setup::setup_link_if_needed(&caller.operator_scope()?).await?;
+    let caller = domain::authz::CommandLine::new(state.clone());
+    let link = domain::setup::setup_link_if_needed(&caller.operator()).await?;
     Ok(link)
 }

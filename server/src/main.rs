@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
-use steward_server::authz::Caller;
 use steward_server::clock::SystemClock;
+use steward_server::domain::authz::CommandLine;
 use steward_server::{domain, AppState, Config};
 
 #[derive(Parser)]
@@ -96,8 +96,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::CreateAdmin { email, password } => {
             let state = AppState::start(config, Arc::new(SystemClock)).await?;
-            let caller = Caller::operator(state);
-            let outcome = domain::setup::create_admin(&caller.operator_scope()?, &email, password.as_deref())
+            let caller = CommandLine::new(state);
+            let outcome = domain::setup::create_admin(&caller.operator(), &email, password.as_deref())
                 .await
                 .map_err(|error| anyhow::anyhow!("{error}{}", describe_fields(&error)))?;
             let verb = if outcome.created { "created" } else { "promoted" };
@@ -117,14 +117,14 @@ async fn main() -> anyhow::Result<()> {
             let input =
                 std::fs::read_to_string(&file).map_err(|error| anyhow::anyhow!("cannot read {file}: {error}"))?;
             let state = AppState::start(config, Arc::new(SystemClock)).await?;
-            let caller = Caller::operator(state);
+            let caller = CommandLine::new(state);
             let format = domain::transfer::Format::of_path(&file);
             let options = domain::transfer::ImportOptions {
                 dry_run,
                 upsert,
                 update_shared,
             };
-            let report = domain::transfer::import(&caller.operator_scope()?, &org, &input, format, options)
+            let report = domain::transfer::import(&caller.operator(), &org, &input, format, options)
                 .await
                 .map_err(|error| anyhow::anyhow!("{error}{}", describe_fields(&error)))?;
             if !report.errors.is_empty() {
@@ -140,13 +140,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::ExportUsers { org, format } => {
             let state = AppState::start(config, Arc::new(SystemClock)).await?;
-            let caller = Caller::operator(state);
+            let caller = CommandLine::new(state);
             let format = match format {
                 ExportFormat::Ndjson => domain::transfer::Format::Ndjson,
                 ExportFormat::Csv => domain::transfer::Format::Csv,
             };
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let written = domain::transfer::export(&caller.operator_scope()?, &org, format, &mut out)
+            let written = domain::transfer::export(&caller.operator(), &org, format, &mut out)
                 .await
                 .map_err(|error| anyhow::anyhow!("{error}{}", describe_fields(&error)))?;
             drop(out);
@@ -189,7 +189,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             "STEWARD_SMTP_URL is not set: mail is not sent, but logged and kept in the outbox (the portal's Mail page)"
         );
     }
-    steward_server::mail::worker::spawn(state.clone());
+    steward_server::domain::delivery::spawn(state.clone());
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(address = %bind, public_url = %state.config.public_url, "Steward is listening");
     let app = steward_server::app(state);

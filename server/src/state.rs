@@ -7,8 +7,8 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::PasswordHasher;
-use crate::db::Database;
-use crate::keys::KeyStore;
+use crate::domain::authz::keys::KeyStore;
+use crate::domain::database::Database;
 use crate::limits::Limits;
 use crate::mail::Mailer;
 

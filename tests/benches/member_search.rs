@@ -65,7 +65,9 @@ impl Sequence {
 async fn seed(server: &TestServer, users: usize) -> Vec<OrgId> {
     let orgs_count = (users / 1000).max(1);
     let now = Utc::now();
-    let transaction = server.state.database.write().await.expect("transaction");
+    let transaction = sea_orm::TransactionTrait::begin(server.database())
+        .await
+        .expect("transaction");
     let mut orgs = Vec::with_capacity(orgs_count);
     for index in 0..orgs_count {
         let org = organization::ActiveModel {
@@ -82,7 +84,7 @@ async fn seed(server: &TestServer, users: usize) -> Vec<OrgId> {
             created_at: Set(now),
             updated_at: Set(now),
         }
-        .insert(&*transaction)
+        .insert(&transaction)
         .await
         .expect("insert org");
         orgs.push(org.id);
@@ -147,11 +149,11 @@ async fn seed(server: &TestServer, users: usize) -> Vec<OrgId> {
             });
         }
         user::Entity::insert_many(user_rows)
-            .exec(&*transaction)
+            .exec(&transaction)
             .await
             .expect("insert users");
         membership::Entity::insert_many(member_rows)
-            .exec(&*transaction)
+            .exec(&transaction)
             .await
             .expect("insert memberships");
         if end % 100_000 == 0 {
@@ -163,23 +165,17 @@ async fn seed(server: &TestServer, users: usize) -> Vec<OrgId> {
     use sea_orm::ConnectionTrait;
     let analyze = if args_backend_is_mysql(server) {
         "ANALYZE TABLE users, memberships"
-    } else if server.state.database.backend() == sea_orm::DatabaseBackend::Postgres {
+    } else if sea_orm::ConnectionTrait::get_database_backend(server.database()) == sea_orm::DatabaseBackend::Postgres {
         "VACUUM ANALYZE"
     } else {
         "ANALYZE"
     };
-    server
-        .state
-        .database
-        .reader()
-        .execute_unprepared(analyze)
-        .await
-        .expect("analyze");
+    server.database().execute_unprepared(analyze).await.expect("analyze");
     orgs
 }
 
 fn args_backend_is_mysql(server: &TestServer) -> bool {
-    server.state.database.backend() == sea_orm::DatabaseBackend::MySql
+    sea_orm::ConnectionTrait::get_database_backend(server.database()) == sea_orm::DatabaseBackend::MySql
 }
 
 fn percentile(sorted: &[Duration], fraction: f64) -> Duration {

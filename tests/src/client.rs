@@ -172,8 +172,8 @@ impl TestServer {
     }
 
     pub async fn superadmin_named(&self, email: &str) -> Session {
-        let caller = steward_server::authz::Caller::operator(self.state.clone());
-        steward_server::domain::setup::create_admin(&caller.operator_scope().expect("operator"), email, Some(PASSWORD))
+        let caller = steward_server::domain::authz::CommandLine::new(self.state.clone());
+        steward_server::domain::setup::create_admin(&caller.operator(), email, Some(PASSWORD))
             .await
             .expect("create admin");
         self.sign_in(email, PASSWORD).await
@@ -306,7 +306,7 @@ impl TestServer {
         user::Entity::update_many()
             .col_expr(user::Column::EmailVerified, Expr::value(verified))
             .filter(user::Column::Id.eq(id))
-            .exec(self.state.database.reader())
+            .exec(self.database())
             .await
             .expect("set emailVerified");
     }

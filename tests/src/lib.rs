@@ -60,6 +60,9 @@ pub struct TestServer {
     pub state: AppState,
     pub clock: Arc<ManualClock>,
     pub http: reqwest::Client,
+    /// The test's own connection to the server's database, for arranging and inspecting what the
+    /// API does not show. The server's handle answers only to its domain layer.
+    database: sea_orm::DatabaseConnection,
     task: tokio::task::JoinHandle<()>,
     mail_worker: tokio::task::JoinHandle<()>,
     /// The first instance owns the database; a second instance on it holds none.
@@ -108,6 +111,11 @@ impl TestServer {
         Self::serve(listener, config, Some(database)).await
     }
 
+    /// The test's own connection to the database (see [`TestServer`]).
+    pub fn database(&self) -> &sea_orm::DatabaseConnection {
+        &self.database
+    }
+
     /// Stops this instance's mail worker (queued mail stays queued), so that the statements a
     /// test counts on the database are the requests' own.
     pub async fn stop_mail_worker(&mut self) {
@@ -137,7 +145,7 @@ impl TestServer {
         let url = config.public_url.clone();
         let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
         let state = AppState::start(config, clock.clone()).await.expect("start Steward");
-        let mail_worker = steward_server::mail::worker::spawn(state.clone());
+        let mail_worker = steward_server::domain::delivery::spawn(state.clone());
         let app = steward_server::app(state.clone());
         let task = tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -145,11 +153,15 @@ impl TestServer {
                 .expect("serve");
         });
         let http = reqwest::Client::builder().build().expect("http client");
+        let own_connection = sea_orm::Database::connect(state.config.database_url.as_str())
+            .await
+            .expect("the test's own connection");
         Self {
             url,
             state,
             clock,
             http,
+            database: own_connection,
             task,
             mail_worker,
             _database: database,

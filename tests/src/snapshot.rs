@@ -31,7 +31,7 @@ fn rows<T: Debug>(models: Vec<T>) -> Vec<String> {
 
 impl Snapshot {
     pub async fn take(server: &TestServer) -> Self {
-        let database = server.state.database.reader();
+        let database = server.database();
         let mut tables = BTreeMap::new();
         macro_rules! table {
             ($name:literal, $entity:path) => {

@@ -15,7 +15,7 @@ const LOCKOUTS: &str = "query($id: ID!) { user(id: $id) { lockouts { ip failedAt
 
 async fn audit_types(server: &TestServer) -> Vec<String> {
     audit_event::Entity::find()
-        .all(server.state.database.reader())
+        .all(server.database())
         .await
         .unwrap()
         .into_iter()
@@ -289,26 +289,17 @@ async fn clear_lockouts_lifts_a_lock_that_never_runs_out(backend: Backend) {
 }
 
 async fn a_password_reset_lifts_the_lock(backend: Backend) {
-    let World { server, user, .. } = world(roomy(backend).await).await;
+    let World {
+        server, admin, user, ..
+    } = world(roomy(backend).await).await;
     lock_out(&server, &user.email, 10).await;
-    let token = {
-        use steward_server::clock::Clock;
-        use steward_server::domain::tokens;
-        let transaction = server.state.database.write().await.unwrap();
-        let user_id = user.user_id.parse().unwrap();
-        let now = server.clock.now();
-        let token = tokens::issue(
-            &*transaction,
-            tokens::PASSWORD_RESET,
-            Some(user_id),
-            now,
-            chrono::Duration::hours(1),
-        )
-        .await
-        .unwrap();
-        transaction.commit().await.unwrap();
-        token
-    };
+    let ticket = "mutation($id: ID!) { createPasswordChangeTicket(userId: $id) { url } }";
+    let answer = server.as_(&admin, ticket, json!({ "id": user.user_id })).await;
+    let link = answer.ok()["createPasswordChangeTicket"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = link.rsplit("token=").next().unwrap().to_owned();
     let reset = "mutation($token: String!) { resetPassword(token: $token, newPassword: \"A-brand-new-passphrase-3\") }";
     server.gql(None, reset, json!({ "token": token })).await.ok();
     server.login(&user.email, "A-brand-new-passphrase-3").await.ok();
@@ -319,7 +310,9 @@ async fn locks_are_per_client_ip(backend: Backend) {
     lock_out(&server, &user.email, 10).await;
     // The same user from another address (a sign-in through the domain, as another socket would
     // present it) is not locked.
-    let caller = steward_server::authz::Caller::anonymous(server.state.clone(), Some("192.0.2.7".into()), None);
+    let caller =
+        steward_server::domain::authz::Caller::from_bearer(server.state.clone(), None, Some("192.0.2.7".into()), None)
+            .await;
     steward_server::domain::sessions::login(&caller.public(), &user.email, CHANGED_PASSWORD, None)
         .await
         .unwrap();
@@ -436,7 +429,7 @@ async fn an_org_s_session_lifetime_bounds_its_sessions(backend: Backend) {
         .ok();
     let failed = audit_event::Entity::find()
         .filter(audit_event::Column::EventType.eq("LOGIN_FAILED"))
-        .all(server.state.database.reader())
+        .all(server.database())
         .await
         .unwrap();
     assert!(failed.is_empty());

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use steward_entity::{outbox_mail, OrgId};
-use steward_server::authz::Caller;
+use steward_server::domain::authz::CommandLine;
 use steward_server::domain::transfer::{self, Format, ImportOptions};
 use steward_tests::{backend_tests, Backend, TestServer, CHANGED_PASSWORD, PASSWORD};
 
@@ -24,7 +24,7 @@ async fn invitation_token(server: &TestServer, org: &str, email: &str) -> String
         .filter(outbox_mail::Column::Recipient.eq(email))
         .filter(outbox_mail::Column::OrgId.eq(org))
         .filter(outbox_mail::Column::Link.contains("invitation"))
-        .one(server.state.database.reader())
+        .one(server.database())
         .await
         .unwrap()
         .expect("an invitation in the outbox");
@@ -167,8 +167,8 @@ async fn an_upsert_import_leaves_shared_accounts_alone_and_ends_replaced_session
     let line = |email: &str| {
         json!({ "email": email, "name": "Imported", "custom_password_hash": { "algorithm": "bcrypt", "hash": { "value": hash } } }).to_string()
     };
-    let caller = Caller::operator(server.state.clone());
-    let scope = caller.operator_scope().unwrap();
+    let caller = CommandLine::new(server.state.clone());
+    let scope = caller.operator();
 
     let upsert = ImportOptions {
         upsert: true,

@@ -1222,7 +1222,7 @@ async fn line_breaks_cannot_reach_mail_headers(backend: Backend) {
     organization::Entity::update_many()
         .col_expr(organization::Column::DisplayName, Expr::value(INJECTED))
         .filter(organization::Column::Id.eq(org_id))
-        .exec(w.server.state.database.reader())
+        .exec(w.server.database())
         .await
         .unwrap();
     let victim = w.member("victim@acme.test").await;
@@ -1230,7 +1230,7 @@ async fn line_breaks_cannot_reach_mail_headers(backend: Backend) {
     user::Entity::update_many()
         .col_expr(user::Column::Name, Expr::value(INJECTED))
         .filter(user::Column::Id.eq(user_id))
-        .exec(w.server.state.database.reader())
+        .exec(w.server.database())
         .await
         .unwrap();
     let send = "mutation($id: ID!) { sendPasswordResetEmail(userId: $id) }";

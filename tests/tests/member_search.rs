@@ -94,7 +94,7 @@ fn planned(index: usize) -> Member {
 /// Puts the flags that no mutation sets yet (verification, blocking, suspension) straight into
 /// the database.
 async fn store_flags(server: &TestServer, org: &str, member: &Member) {
-    let database = server.state.database.reader();
+    let database = server.database();
     let user_id: UserId = member.id.parse().unwrap();
     if member.verified {
         server.set_email_verified(&member.id, true).await;

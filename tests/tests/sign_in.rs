@@ -196,11 +196,10 @@ async fn setup_link_creates_the_first_superadmin_once(backend: Backend) {
 
 async fn create_admin_link_sets_a_password(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let caller = steward_server::authz::Caller::operator(server.state.clone());
-    let outcome =
-        steward_server::domain::setup::create_admin(&caller.operator_scope().unwrap(), "ops@example.com", None)
-            .await
-            .unwrap();
+    let caller = steward_server::domain::authz::CommandLine::new(server.state.clone());
+    let outcome = steward_server::domain::setup::create_admin(&caller.operator(), "ops@example.com", None)
+        .await
+        .unwrap();
     let token = outcome.link.expect("a link").split("token=").nth(1).unwrap().to_owned();
     let reset =
         "mutation($token: String!, $password: String!) { resetPassword(token: $token, newPassword: $password) }";

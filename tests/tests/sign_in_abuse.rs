@@ -54,7 +54,7 @@ fn error_of(answer: &Gql) -> (String, String) {
 async fn audit_details(server: &TestServer, event_type: &str) -> Vec<Value> {
     audit_event::Entity::find()
         .filter(audit_event::Column::EventType.eq(event_type))
-        .all(server.state.database.reader())
+        .all(server.database())
         .await
         .unwrap()
         .into_iter()

@@ -2,7 +2,7 @@
 //! nothing, password hashes carried over (bcrypt upgraded to argon2id at the next sign-in).
 
 use serde_json::{json, Value};
-use steward_server::authz::Caller;
+use steward_server::domain::authz::CommandLine;
 use steward_server::domain::transfer::{self, Format, ImportOptions, ImportReport};
 use steward_tests::{backend_tests, Backend, TestServer, PASSWORD};
 
@@ -21,16 +21,16 @@ async fn import(server: &TestServer, input: &str, format: Format, dry_run: bool,
 }
 
 async fn import_with(server: &TestServer, input: &str, format: Format, options: ImportOptions) -> ImportReport {
-    let caller = Caller::operator(server.state.clone());
-    transfer::import(&caller.operator_scope().unwrap(), "acme", input, format, options)
+    let caller = CommandLine::new(server.state.clone());
+    transfer::import(&caller.operator(), "acme", input, format, options)
         .await
         .expect("the import runs")
 }
 
 async fn export(server: &TestServer, format: Format) -> String {
-    let caller = Caller::operator(server.state.clone());
+    let caller = CommandLine::new(server.state.clone());
     let mut out = Vec::new();
-    transfer::export(&caller.operator_scope().unwrap(), "acme", format, &mut out)
+    transfer::export(&caller.operator(), "acme", format, &mut out)
         .await
         .expect("the export runs");
     String::from_utf8(out).unwrap()
@@ -92,7 +92,7 @@ async fn an_auth0_export_imports_with_its_passwords(backend: Backend) {
         use sea_orm::EntityTrait;
         let id: steward_entity::UserId = user_id.parse().unwrap();
         steward_entity::credential::Entity::find_by_id(id)
-            .one(server.state.database.reader())
+            .one(server.database())
             .await
             .unwrap()
             .unwrap()
@@ -234,14 +234,14 @@ async fn an_export_imports_again_as_ndjson_and_csv(backend: Backend) {
     // Both forms import into another organization unchanged.
     let target = server.create_org(&root, "initech").await;
     let _ = target;
-    let caller = Caller::operator(server.state.clone());
+    let caller = CommandLine::new(server.state.clone());
     for (format, text) in [(Format::Csv, &csv), (Format::Ndjson, &ndjson)] {
         let options = ImportOptions {
             upsert: true,
             update_shared: true,
             ..ImportOptions::default()
         };
-        let report = transfer::import(&caller.operator_scope().unwrap(), "initech", text, format, options)
+        let report = transfer::import(&caller.operator(), "initech", text, format, options)
             .await
             .unwrap();
         assert_eq!(

@@ -10,23 +10,12 @@ use serde_json::json;
 
 use super::audit::{self, Event};
 use super::validate;
-use crate::authz::{
-    OrgAdmin, Public, Scope, AUDIT_READ, METADATA_WRITE, ORG_READ, USERS_DELETE, USERS_READ, USERS_WRITE,
-};
 use crate::crypto::{constant_time_eq, random_token, token_hash};
+use crate::domain::authz::keys::ClientClaims;
+use crate::domain::authz::{OrgAdmin, Public, Scope};
 use crate::error::{Error, Result};
-use crate::keys::ClientClaims;
-use steward_entity::{api_client, ApiClientId, OrgId};
-
-/// Every scope a client may be given.
-pub const SCOPES: [&str; 6] = [
-    USERS_READ,
-    USERS_WRITE,
-    USERS_DELETE,
-    METADATA_WRITE,
-    AUDIT_READ,
-    ORG_READ,
-];
+use crate::policy::client_scopes::{self, held_by};
+use steward_entity::{api_client, ApiClientId};
 
 /// A client and its secret, which is shown this once and stored only as a hash.
 pub struct Credentials {
@@ -34,28 +23,14 @@ pub struct Credentials {
     pub secret: String,
 }
 
-/// The scopes a client holds.
-pub fn scopes_of(client: &api_client::Model) -> Vec<String> {
-    client
-        .scopes
-        .as_array()
-        .map(|scopes| {
-            scopes
-                .iter()
-                .filter_map(|scope| scope.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn checked_scopes(scopes: &[String]) -> Result<Vec<String>> {
     let mut checked: Vec<String> = Vec::new();
     for scope in scopes {
         let scope = scope.trim();
-        if !SCOPES.contains(&scope) {
+        if !client_scopes::ALL.contains(&scope) {
             return Err(Error::invalid(
                 "scopes",
-                format!("unknown scope `{scope}`; known: {}", SCOPES.join(", ")),
+                format!("unknown scope `{scope}`; known: {}", client_scopes::ALL.join(", ")),
             ));
         }
         if !checked.iter().any(|held| held == scope) {
@@ -108,14 +83,6 @@ pub async fn list(scope: &OrgAdmin<'_>) -> Result<Vec<api_client::Model>> {
         .order_by_asc(api_client::Column::CreatedAt)
         .all(scope.database().reader())
         .await?)
-}
-
-/// The organization a client belongs to, to check the caller's right there first.
-pub async fn org_of(scope: &dyn Scope, id: ApiClientId) -> Result<Option<OrgId>> {
-    Ok(api_client::Entity::find_by_id(id)
-        .one(scope.database().reader())
-        .await?
-        .map(|client| client.org_id))
 }
 
 /// A new secret; the old one, and every token issued with it, stop working at once.
@@ -227,7 +194,7 @@ pub async fn issue_token(
     if app.limits.check_token_client(&client.client_id).is_err() {
         return Err(TokenError::RateLimited);
     }
-    let held = scopes_of(&client);
+    let held = held_by(&client);
     let granted: Vec<String> = match requested.map(str::split_whitespace) {
         Some(asked) => {
             let asked: Vec<String> = asked.map(str::to_owned).collect();

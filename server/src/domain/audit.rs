@@ -4,7 +4,7 @@
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::Value;
 
-use crate::authz::Actor;
+use crate::domain::authz::{Actor, AuditReader, Scope};
 use crate::error::Result;
 use steward_entity::{audit_event, AuditEventId, OrgId, UserId};
 
@@ -41,7 +41,7 @@ impl<'a> Event<'a> {
     }
 }
 
-pub async fn record(
+pub(super) async fn record(
     connection: &impl ConnectionTrait,
     actor: &Actor,
     at: chrono::DateTime<chrono::Utc>,
@@ -64,55 +64,30 @@ pub async fn record(
     Ok(())
 }
 
-/// Which events to list.
+/// Which events to list. The organization, when one is named, is part of the reader's reach
+/// ([`Caller::audit_reader`](crate::domain::authz::Caller::audit_reader)), not of this filter.
 #[derive(Clone, Debug, Default)]
 pub struct AuditFilter {
-    pub org: Option<OrgId>,
     pub user: Option<UserId>,
     pub types: Vec<String>,
     pub since: Option<chrono::DateTime<chrono::Utc>>,
     pub until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// The events a scope may read that match the filter. An organization's log holds the events
+/// The events a reader may read that match the filter. An organization's log holds the events
 /// recorded in it, and the identity-wide events (profile, password, sign-in …) of its members.
-fn visible(scope: &crate::authz::AuditScope<'_>, filter: &AuditFilter) -> Result<sea_orm::Select<audit_event::Entity>> {
-    use crate::authz::ReadScope;
-    use crate::error::Error;
-    use sea_orm::sea_query::Query;
+fn visible(scope: &AuditReader<'_>, filter: &AuditFilter) -> sea_orm::Select<audit_event::Entity> {
     use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
-    use steward_entity::membership;
 
-    let orgs: Option<Vec<OrgId>> = match (&scope.orgs, filter.org) {
-        (ReadScope::All, None) => None,
-        (ReadScope::All, Some(org)) => Some(vec![org]),
-        (ReadScope::Orgs(mine), Some(org)) if mine.contains(&org) => Some(vec![org]),
-        (ReadScope::Orgs(_), Some(org)) => {
-            use crate::authz::Scope;
-            return Err(match scope.caller().org_viewer(org) {
-                Ok(_) => Error::Forbidden("reading the audit log needs ADMIN or AUDITOR"),
-                Err(_) => Error::NotFound,
-            });
-        }
-        (ReadScope::Orgs(mine), None) if mine.is_empty() => {
-            return Err(Error::Forbidden("reading the audit log needs ADMIN or AUDITOR"))
-        }
-        (ReadScope::Orgs(mine), None) => Some(mine.clone()),
-    };
     let mut select = audit_event::Entity::find();
-    if let Some(orgs) = orgs {
-        let mut members = Query::select();
-        members
-            .column(membership::Column::UserId)
-            .from(membership::Entity)
-            .and_where(membership::Column::OrgId.is_in(orgs.clone()));
+    if !scope.reach.is_every() {
         select = select.filter(
             Condition::any()
-                .add(audit_event::Column::OrganizationId.is_in(orgs))
+                .add(scope.reach.org_condition(audit_event::Column::OrganizationId))
                 .add(
                     Condition::all()
                         .add(audit_event::Column::OrganizationId.is_null())
-                        .add(audit_event::Column::TargetUserId.in_subquery(members)),
+                        .add(scope.reach.user_condition(audit_event::Column::TargetUserId)),
                 ),
         );
     }
@@ -128,19 +103,18 @@ fn visible(scope: &crate::authz::AuditScope<'_>, filter: &AuditFilter) -> Result
     if let Some(until) = filter.until {
         select = select.filter(audit_event::Column::At.lt(until));
     }
-    Ok(select)
+    select
 }
 
 /// A page of events, newest first.
 pub async fn list(
-    scope: &crate::authz::AuditScope<'_>,
+    scope: &AuditReader<'_>,
     filter: &AuditFilter,
     page: &super::pagination::PageRequest,
 ) -> Result<super::pagination::Page<audit_event::Model>> {
-    use crate::authz::Scope;
     super::pagination::newest_first(
         scope.database().reader(),
-        visible(scope, filter)?,
+        visible(scope, filter),
         (audit_event::Column::At, audit_event::Column::Id),
         page,
         |event| (event.at, event.id.0),
@@ -148,8 +122,7 @@ pub async fn list(
     .await
 }
 
-pub async fn count(scope: &crate::authz::AuditScope<'_>, filter: &AuditFilter) -> Result<u64> {
-    use crate::authz::Scope;
+pub async fn count(scope: &AuditReader<'_>, filter: &AuditFilter) -> Result<u64> {
     use sea_orm::PaginatorTrait;
-    Ok(visible(scope, filter)?.count(scope.database().reader()).await?)
+    Ok(visible(scope, filter).count(scope.database().reader()).await?)
 }

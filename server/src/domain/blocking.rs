@@ -7,10 +7,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::audit::{self, Event};
-use super::roles::{ACTIVE, SUSPENDED};
 use super::{lockouts, sessions, tokens, validate};
-use crate::authz::{IdentityManager, MemberManager, Scope, SessionReader};
+use crate::domain::authz::{IdentityManager, MemberManager, Scope, SessionReader};
 use crate::error::{Error, Result};
+use crate::policy::roles::{ACTIVE, SUSPENDED};
 use steward_entity::{membership, user};
 
 fn reason_text(reason: Option<&str>) -> Result<Option<String>> {

@@ -10,11 +10,11 @@ use serde_json::json;
 
 use super::audit::{self, Event};
 use super::members::role_names;
-use super::roles::{Role, RoleSet};
 use super::sessions::{self, Issued};
-use super::{mailings, password_checks, passwords, tokens, users, validate};
-use crate::authz::{OrgManager, Public, Scope};
+use super::{outbox, password_checks, passwords, tokens, users, validate};
+use crate::domain::authz::{OrgManager, Public, Scope};
 use crate::error::{Error, Result};
+use crate::policy::roles::{Role, RoleSet};
 use steward_entity::{credential, membership, one_time_token, organization, user, OrgId};
 
 /// A pending invitation.
@@ -87,17 +87,17 @@ pub async fn invite(scope: &OrgManager<'_>, email: &str, roles: RoleSet) -> Resu
             return Err(Error::Conflict("this address already belongs to a member".into()));
         }
     }
-    mailings::spend_admin_budget(scope, &email)?;
+    outbox::spend_admin_budget(scope, &email)?;
     let now = app.clock.now();
     let transaction = app.database.write().await?;
-    let grant = mailings::InvitationGrant {
+    let grant = outbox::InvitationGrant {
         email: &email,
         name: existing.as_ref().and_then(|user| user.name.clone()),
         roles: role_names(&roles),
         user_id: None,
         invited_by: scope.actor().user_id,
     };
-    let (id, expires_at) = mailings::invitation(&*transaction, app, grant, &org, now).await?;
+    let (id, expires_at) = outbox::invitation(&*transaction, app, grant, &org, now).await?;
     audit::record(
         &*transaction,
         &scope.actor(),
@@ -132,17 +132,6 @@ pub async fn pending(scope: &OrgManager<'_>) -> Result<Vec<Invitation>> {
     Ok(tokens.iter().filter_map(Invitation::of).collect())
 }
 
-/// The organization an invitation belongs to, to check the caller's right there first. `None`
-/// for anything that is not a pending invitation.
-pub async fn org_of(scope: &dyn Scope, id: &str) -> Result<Option<OrgId>> {
-    let found = one_time_token::Entity::find_by_id(id.to_owned())
-        .one(scope.database().reader())
-        .await?;
-    Ok(found
-        .filter(|token| token.purpose == tokens::INVITATION && token.used_at.is_none())
-        .and_then(|token| token.org_id))
-}
-
 /// Withdraws a pending invitation: its link stops working.
 pub async fn revoke(scope: &OrgManager<'_>, id: &str) -> Result<()> {
     let app = scope.app();
@@ -173,7 +162,7 @@ pub async fn revoke(scope: &OrgManager<'_>, id: &str) -> Result<()> {
 
 /// Whether the account has a password its owner chose. One an administrator set (and the owner
 /// must change) does not count: the owner may not know it, and the invitation sets a new one.
-pub async fn has_own_password(connection: &impl sea_orm::ConnectionTrait, user: &user::Model) -> Result<bool> {
+pub(super) async fn has_own_password(connection: &impl sea_orm::ConnectionTrait, user: &user::Model) -> Result<bool> {
     if user.password_change_required {
         return Ok(false);
     }
@@ -244,7 +233,7 @@ pub async fn accept(
         (None, _) => return Err(Error::invalid("password", "choose a password")),
         (Some(password), Some(user)) => Some(passwords::vet(app, &operation, user, password, Some(&org)).await?),
         (Some(password), None) => {
-            let policy = super::settings::OrgSettings::from_json(&org.settings).password_policy;
+            let policy = crate::policy::settings::OrgSettings::from_json(&org.settings).password_policy;
             let personal = passwords::Personal::new(&invitation.email, [name.as_deref()], &[org.name.clone()]);
             passwords::check(&policy, password, &personal)?;
             Some(app.hasher.hash(&operation, password).await?)

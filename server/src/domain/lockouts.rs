@@ -9,8 +9,9 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Alias, Condition, Expr, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, StatementBuilder, Value};
 
-use super::settings::{LockoutPolicy, OrgSettings};
+use super::authz::{Scope, UserReader};
 use crate::error::Result;
+use crate::policy::settings::{LockoutPolicy, OrgSettings};
 use steward_entity::{login_failure, membership, organization, UserId};
 
 /// A lock with `lockoutSeconds: 0` lasts until lifted; it is stored this far ahead.
@@ -19,7 +20,7 @@ const UNTIL_LIFTED_DAYS: i64 = 365 * 100;
 /// The strictest lockout policy among the user's organizations; the defaults when the user
 /// belongs to none. One policy per user, whatever organization a sign-in names: the count is
 /// shared, so naming a laxer organization (or a foreign one) must not buy more guesses.
-pub async fn policy_for(connection: &impl ConnectionTrait, user_id: UserId) -> Result<LockoutPolicy> {
+pub(super) async fn policy_for(connection: &impl ConnectionTrait, user_id: UserId) -> Result<LockoutPolicy> {
     let orgs = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
         .find_also_related(organization::Entity)
@@ -101,7 +102,7 @@ async fn run(connection: &impl ConnectionTrait, statement: &impl StatementBuilde
 
 /// Reserves one try for the pair. `false` means the pair is locked (or its last tries are still
 /// being checked): answer `LOCKED_OUT` without looking at the password.
-pub async fn reserve(
+pub(super) async fn reserve(
     connection: &impl ConnectionTrait,
     subject: Subject<'_>,
     ip: &str,
@@ -149,7 +150,7 @@ pub async fn reserve(
 
 /// The reserved try had the wrong password. Returns true when this try locked the pair (so the
 /// caller records it once).
-pub async fn failed(
+pub(super) async fn failed(
     connection: &impl ConnectionTrait,
     subject: Subject<'_>,
     ip: &str,
@@ -172,7 +173,7 @@ pub async fn failed(
 }
 
 /// The password was right: the pair starts from zero.
-pub async fn succeeded(connection: &impl ConnectionTrait, subject: Subject<'_>, ip: &str) -> Result<()> {
+pub(super) async fn succeeded(connection: &impl ConnectionTrait, subject: Subject<'_>, ip: &str) -> Result<()> {
     let delete = Query::delete()
         .from_table(subject.table())
         .cond_where(subject.pair(ip))
@@ -183,8 +184,8 @@ pub async fn succeeded(connection: &impl ConnectionTrait, subject: Subject<'_>, 
 
 /// Lifts every lock and count of a user (password reset, `clearLockouts`). Returns how many
 /// locks were active.
-pub async fn clear(connection: &impl ConnectionTrait, user_id: UserId, now: DateTime<Utc>) -> Result<u64> {
-    let active = active(connection, user_id, now).await?.len() as u64;
+pub(super) async fn clear(connection: &impl ConnectionTrait, user_id: UserId, now: DateTime<Utc>) -> Result<u64> {
+    let active = standing(connection, user_id, now).await?.len() as u64;
     login_failure::Entity::delete_many()
         .filter(login_failure::Column::UserId.eq(user_id))
         .exec(connection)
@@ -192,8 +193,7 @@ pub async fn clear(connection: &impl ConnectionTrait, user_id: UserId, now: Date
     Ok(active)
 }
 
-/// The user's active locks.
-pub async fn active(
+async fn standing(
     connection: &impl ConnectionTrait,
     user_id: UserId,
     now: DateTime<Utc>,
@@ -203,6 +203,28 @@ pub async fn active(
         .filter(login_failure::Column::LockedUntil.gt(now))
         .all(connection)
         .await?)
+}
+
+/// One standing lock on a user's sign-in from one client address.
+pub struct ActiveLock {
+    pub ip: String,
+    pub failed_attempts: i32,
+    /// `None`: until an admin clears it or the user resets their password.
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// The user's standing locks, for whoever may read the user.
+pub async fn active(scope: &UserReader<'_>) -> Result<Vec<ActiveLock>> {
+    let now = scope.app().clock.now();
+    let locks = standing(scope.database().reader(), scope.user_id(), now).await?;
+    Ok(locks
+        .into_iter()
+        .map(|lock| ActiveLock {
+            ip: lock.ip,
+            failed_attempts: lock.failed_attempts,
+            locked_until: lock.locked_until.filter(|until| !is_until_lifted(*until, now)),
+        })
+        .collect())
 }
 
 /// Whether a stored lock stands for "until lifted".

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use super::audit::{self, Event};
 use super::metadata;
 use super::pagination::{Page, PageRequest};
-use super::roles::{Role, RoleSet, ACTIVE};
-use super::user_search::{self, Base, UserFilter, UserOrder};
-use crate::authz::{Caller, MemberManager, OrgManager, OrgReader, Scope, UserReader};
+use super::user_search::{self, UserFilter, UserOrder};
+use crate::domain::authz::{Lookups, MemberManager, OrgManager, OrgReader, Scope, UserReader};
 use crate::error::{conflict_on_unique, Error, Result};
+use crate::policy::roles::{Role, RoleSet, ACTIVE};
 use steward_entity::{membership, user, OrgId, UserId};
 
 pub fn role_names(roles: &RoleSet) -> Vec<&'static str> {
@@ -26,7 +26,7 @@ pub fn role_names(roles: &RoleSet) -> Vec<&'static str> {
         .collect()
 }
 
-pub async fn insert_membership(
+pub(super) async fn insert_membership(
     connection: &impl ConnectionTrait,
     org_id: OrgId,
     user: &user::Model,
@@ -58,7 +58,7 @@ pub async fn insert_membership(
 
 /// Brings the copies of a user's sort and search keys on their memberships up to date; called in
 /// the transaction that changed the user.
-pub async fn sync_user_keys(connection: &impl ConnectionTrait, user: &user::Model) -> Result<()> {
+pub(super) async fn sync_user_keys(connection: &impl ConnectionTrait, user: &user::Model) -> Result<()> {
     use sea_orm::sea_query::Expr;
     membership::Entity::update_many()
         .col_expr(membership::Column::UserEmail, Expr::value(user.email.clone()))
@@ -238,34 +238,40 @@ pub async fn list(
 }
 
 pub async fn count(scope: &OrgReader<'_>, filter: &UserFilter) -> Result<u64> {
-    user_search::count(scope.database(), &Base::Org(scope.org_id), filter).await
+    user_search::member_count(scope.database(), scope.org_id, filter).await
 }
 
-/// How many members each organization has, in one query for all of them.
-pub async fn member_counts(scope: &dyn Scope, org_ids: &[OrgId]) -> Result<HashMap<OrgId, u64>> {
+/// How many members each organization has, in one query for all of them (those in the lookups'
+/// reach; a member count is no secret of anyone who may see the organization).
+pub async fn member_counts(lookups: &Lookups, org_ids: &[OrgId]) -> Result<HashMap<OrgId, u64>> {
     use sea_orm::QuerySelect;
     let rows: Vec<(OrgId, i64)> = membership::Entity::find()
         .select_only()
         .column(membership::Column::OrgId)
         .column_as(membership::Column::UserId.count(), "members")
         .filter(membership::Column::OrgId.is_in(org_ids.to_vec()))
+        .filter(
+            lookups
+                .organizations()
+                .organization_condition(membership::Column::OrgId),
+        )
         .group_by(membership::Column::OrgId)
         .into_tuple()
-        .all(scope.database().reader())
+        .all(lookups.database().reader())
         .await?;
     let mut counts: HashMap<OrgId, u64> = org_ids.iter().map(|id| (*id, 0)).collect();
     counts.extend(rows.into_iter().map(|(org_id, count)| (org_id, count.max(0) as u64)));
     Ok(counts)
 }
 
-/// Every membership of each of `user_ids`, in one query, whoever the caller is: each user's list
-/// goes through [`visible_memberships`] before anything of it reaches a caller. Reading and
-/// filtering are apart because a batch loader reads for a whole page with no caller at hand; each
-/// field then filters for the caller it resolves for.
-pub async fn memberships_of(scope: &dyn Scope, user_ids: &[UserId]) -> Result<HashMap<UserId, Vec<membership::Model>>> {
+/// The memberships of each of `user_ids` that the caller may see, in one query: their own (in
+/// the one organization a bound session reaches), and every membership of the organizations whose
+/// members the caller may read.
+pub async fn memberships_of(lookups: &Lookups, user_ids: &[UserId]) -> Result<HashMap<UserId, Vec<membership::Model>>> {
     let rows = membership::Entity::find()
         .filter(membership::Column::UserId.is_in(user_ids.iter().copied()))
-        .all(scope.database().reader())
+        .filter(lookups.memberships().membership_condition())
+        .all(lookups.database().reader())
         .await?;
     let mut by_user: HashMap<UserId, Vec<membership::Model>> =
         user_ids.iter().map(|user_id| (*user_id, Vec::new())).collect();
@@ -273,24 +279,4 @@ pub async fn memberships_of(scope: &dyn Scope, user_ids: &[UserId]) -> Result<Ha
         by_user.entry(membership.user_id).or_default().push(membership);
     }
     Ok(by_user)
-}
-
-/// The memberships of `user_id` that `caller` may see: their own (in the one organization a bound
-/// session reaches), and those in the organizations whose members the caller may read.
-pub fn visible_memberships(
-    caller: &Caller,
-    user_id: UserId,
-    memberships: Vec<membership::Model>,
-) -> Vec<membership::Model> {
-    // One's own memberships, all of them; but a session bound to one organization sees that
-    // one's only, as it reaches no other.
-    let own = |org_id| {
-        caller
-            .user()
-            .is_ok_and(|me| me.user_id == user_id && me.bound_org.is_none_or(|bound| bound == org_id))
-    };
-    memberships
-        .into_iter()
-        .filter(|membership| own(membership.org_id) || caller.can_read_org(membership.org_id))
-        .collect()
 }

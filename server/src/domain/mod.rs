@@ -3,20 +3,21 @@
 
 pub mod api_clients;
 pub mod audit;
+pub mod authz;
 pub mod blocking;
+pub mod database;
+pub mod delivery;
 pub mod invitations;
 pub mod lockouts;
-pub mod mailings;
 pub mod members;
 pub mod metadata;
 pub mod organizations;
+pub mod outbox;
 pub mod pagination;
 pub mod password_checks;
 pub mod passwords;
 pub mod recovery;
-pub mod roles;
 pub mod sessions;
-pub mod settings;
 pub mod setup;
 pub mod tokens;
 pub mod transfer;

@@ -11,10 +11,10 @@ use std::collections::HashMap;
 use super::audit::{self, Event};
 use super::metadata;
 use super::pagination::{KeyValue, Page, PageRequest, SortKey};
-use super::settings::{OrgSettings, SettingsPatch};
 use super::validate;
-use crate::authz::{OrgAdmin, Scope, Superadmin};
+use crate::domain::authz::{Lookups, OrgAdmin, OrgLister, OrgViewer, Public, Reach, Scope, Superadmin};
 use crate::error::{conflict_on_unique, Error, FieldErrors, Result};
+use crate::policy::settings::{OrgSettings, SettingsPatch};
 use steward_entity::{organization, OrgId};
 
 #[derive(Clone, Debug, Default)]
@@ -222,7 +222,9 @@ pub async fn delete(scope: &Superadmin<'_>, org_id: OrgId) -> Result<()> {
     Ok(())
 }
 
-pub async fn find_by_slug(scope: &dyn Scope, slug: &str) -> Result<Option<organization::Model>> {
+/// The organization a slug names, for the pages anyone may see (sign-in, password reset): the
+/// caller reads its public face only, or asks for more with the id.
+pub async fn find_by_slug(scope: &Public<'_>, slug: &str) -> Result<Option<organization::Model>> {
     // A slug of the wrong shape names no organization; it never reaches the database.
     let Ok(slug) = validate::slug(&slug.to_lowercase()) else {
         return Ok(None);
@@ -233,34 +235,28 @@ pub async fn find_by_slug(scope: &dyn Scope, slug: &str) -> Result<Option<organi
         .await?)
 }
 
-pub async fn get(scope: &dyn Scope, org_id: OrgId) -> Result<Option<organization::Model>> {
-    Ok(organization::Entity::find_by_id(org_id)
+/// The organization a viewer may see.
+pub async fn get(scope: &OrgViewer<'_>) -> Result<Option<organization::Model>> {
+    Ok(organization::Entity::find_by_id(scope.org_id)
         .one(scope.database().reader())
         .await?)
 }
 
-/// Reads many organizations in one query; those that no longer exist are left out.
-pub async fn get_many(scope: &dyn Scope, org_ids: &[OrgId]) -> Result<HashMap<OrgId, organization::Model>> {
+/// Reads many organizations in one query, those in the lookups' reach only; those that no
+/// longer exist or are out of reach are left out.
+pub async fn get_many(lookups: &Lookups, org_ids: &[OrgId]) -> Result<HashMap<OrgId, organization::Model>> {
     Ok(organization::Entity::find()
         .filter(organization::Column::Id.is_in(org_ids.iter().copied()))
-        .all(scope.database().reader())
+        .filter(lookups.organizations().organization_condition(organization::Column::Id))
+        .all(lookups.database().reader())
         .await?
         .into_iter()
         .map(|org| (org.id, org))
         .collect())
 }
 
-/// Which organizations a list may show: all, or these.
-pub enum OrgListScope {
-    All,
-    Only(Vec<OrgId>),
-}
-
-fn filtered(list_scope: &OrgListScope, search: Option<&str>) -> Select<organization::Entity> {
-    let mut select = organization::Entity::find();
-    if let OrgListScope::Only(ids) = list_scope {
-        select = select.filter(organization::Column::Id.is_in(ids.iter().copied()));
-    }
+fn filtered(reach: &Reach, search: Option<&str>) -> Select<organization::Entity> {
+    let mut select = organization::Entity::find().filter(reach.organization_condition(organization::Column::Id));
     if let Some(search) = search.map(str::trim).filter(|search| !search.is_empty()) {
         // No name or slug holds a control character; PostgreSQL would refuse a NUL outright.
         if search.contains(char::is_control) {
@@ -284,12 +280,11 @@ fn filtered(list_scope: &OrgListScope, search: Option<&str>) -> Select<organizat
 
 /// A page of organizations in slug order.
 pub async fn list(
-    scope: &dyn Scope,
-    list_scope: &OrgListScope,
+    scope: &OrgLister<'_>,
     search: Option<&str>,
     page: &PageRequest,
 ) -> Result<Page<organization::Model>> {
-    let mut select = filtered(list_scope, search);
+    let mut select = filtered(&scope.reach, search);
     if let Some(after) = &page.after {
         let cursor = SortKey::decode(after)?;
         let KeyValue::Text(slug) = cursor.key else {
@@ -308,6 +303,6 @@ pub async fn list(
     }))
 }
 
-pub async fn count(scope: &dyn Scope, list_scope: &OrgListScope, search: Option<&str>) -> Result<u64> {
-    Ok(filtered(list_scope, search).count(scope.database().reader()).await?)
+pub async fn count(scope: &OrgLister<'_>, search: Option<&str>) -> Result<u64> {
+    Ok(filtered(&scope.reach, search).count(scope.database().reader()).await?)
 }

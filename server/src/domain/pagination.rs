@@ -121,7 +121,7 @@ pub fn after_condition(
 
 /// A page of rows newest first: ordered by a timestamp column, then the id, both descending,
 /// starting after the cursor's row. `key` reads a row's timestamp and id.
-pub async fn newest_first<E>(
+pub(super) async fn newest_first<E>(
     connection: &impl sea_orm::ConnectionTrait,
     select: sea_orm::Select<E>,
     (at_column, id_column): (E::Column, E::Column),

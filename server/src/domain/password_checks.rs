@@ -13,10 +13,10 @@ use serde_json::json;
 
 use super::audit::{self, Event};
 use super::lockouts::{self, Subject};
-use super::settings::LockoutPolicy;
-use crate::authz::Actor;
 use crate::crypto::{token_hash, PasswordOperation, Verified};
+use crate::domain::authz::Actor;
 use crate::error::{Error, Result};
+use crate::policy::settings::LockoutPolicy;
 use crate::state::AppState;
 use steward_entity::{credential, user};
 
@@ -46,7 +46,7 @@ pub enum Checked {
 
 /// Checks `password` for `account` under the rate limits and the lockout. `admissible: false`
 /// makes even the right password count as a failure.
-pub async fn check(
+pub(super) async fn check(
     app: &AppState,
     operation: &PasswordOperation,
     actor: &Actor,
@@ -106,7 +106,7 @@ pub async fn check(
 
 /// Checks the signed-in (or link-holding) user's own password, for an operation that needs it
 /// proven: the right one passes, anything else is `INVALID_CREDENTIALS` or `LOCKED_OUT`.
-pub async fn require_right(
+pub(super) async fn require_right(
     app: &AppState,
     operation: &PasswordOperation,
     actor: &Actor,
@@ -139,5 +139,5 @@ async fn record_lock(
         Event::new("LOCKED_OUT").user(user.id).details(details),
     )
     .await?;
-    super::mailings::lockout(connection, app, user, ip, policy.max_failed_attempts, now).await
+    super::outbox::lockout(connection, app, user, ip, policy.max_failed_attempts, now).await
 }

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use steward_entity::{credential, membership, organization, password_history, user, UserId};
 
-use super::settings::{OrgSettings, PasswordPolicy};
 use crate::crypto::{PasswordHasher, PasswordOperation};
 use crate::error::{Error, Result};
+use crate::policy::settings::{OrgSettings, PasswordPolicy};
 
 /// Longer passwords are refused only to bound the cost of hashing them.
 pub const MAX_PASSWORD_CHARS: usize = 1024;
@@ -55,7 +55,10 @@ impl Personal {
 
 /// The strictest policy among the organizations a user belongs to (the defaults when none), and
 /// those organizations' names.
-pub async fn policy_for(connection: &impl ConnectionTrait, user_id: UserId) -> Result<(PasswordPolicy, Vec<String>)> {
+pub(super) async fn policy_for(
+    connection: &impl ConnectionTrait,
+    user_id: UserId,
+) -> Result<(PasswordPolicy, Vec<String>)> {
     let orgs: Vec<organization::Model> = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
         .find_also_related(organization::Entity)
@@ -120,7 +123,7 @@ pub fn check(policy: &PasswordPolicy, password: &str, personal: &Personal) -> Re
 }
 
 /// Refuses a password that matches one of the user's last `historySize` passwords.
-pub async fn check_history(
+pub(super) async fn check_history(
     connection: &impl ConnectionTrait,
     hasher: &PasswordHasher,
     operation: &PasswordOperation,
@@ -152,7 +155,12 @@ pub async fn check_history(
 }
 
 /// Stores a newly chosen password's hash, and remembers it in the history.
-pub async fn store(connection: &impl ConnectionTrait, user_id: UserId, hash: String, now: DateTime<Utc>) -> Result<()> {
+pub(super) async fn store(
+    connection: &impl ConnectionTrait,
+    user_id: UserId,
+    hash: String,
+    now: DateTime<Utc>,
+) -> Result<()> {
     replace(connection, user_id, hash.clone(), now).await?;
     password_history::Entity::insert(password_history::ActiveModel {
         id: Set(uuid::Uuid::now_v7()),
@@ -183,7 +191,7 @@ pub async fn store(connection: &impl ConnectionTrait, user_id: UserId, hash: Str
 
 /// Checks a new password for a user against the strictest policy of their organizations (and of
 /// `joining`, an organization they are about to join) and their history, and hashes it.
-pub async fn vet(
+pub(super) async fn vet(
     app: &crate::state::AppState,
     operation: &PasswordOperation,
     user: &user::Model,
@@ -204,7 +212,7 @@ pub async fn vet(
 /// Stores a vetted password inside the caller's transaction, with what every password change
 /// brings: the forced-change flag set or lifted, every session but `keep` ended, and every
 /// outstanding reset and email-change link spent. Returns how many sessions ended.
-pub async fn commit(
+pub(super) async fn commit(
     connection: &impl ConnectionTrait,
     user_id: UserId,
     hash: String,
@@ -228,7 +236,7 @@ pub async fn commit(
 }
 
 /// Replaces the stored hash of the same password (a rehash at new parameters).
-pub async fn replace(
+pub(super) async fn replace(
     connection: &impl ConnectionTrait,
     user_id: UserId,
     hash: String,

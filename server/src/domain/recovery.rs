@@ -6,12 +6,12 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::audit::{self, Event};
-use super::settings::{OrgSettings, PasswordPolicy};
 use super::tokens::{self, NewToken};
-use super::{lockouts, mailings, passwords, validate};
-use crate::authz::{Actor, IdentityManager, Public, Scope};
+use super::{lockouts, outbox, passwords, validate};
 use crate::config::Config;
+use crate::domain::authz::{Actor, IdentityManager, Public, Scope};
 use crate::error::{Error, Result};
+use crate::policy::settings::{OrgSettings, PasswordPolicy};
 use crate::state::AppState;
 use steward_entity::{organization, user};
 
@@ -65,8 +65,8 @@ async fn mail_requested_reset(app: &AppState, actor: &Actor, email: &str, org_sl
     };
     let now = app.clock.now();
     let transaction = app.database.write().await?;
-    let org = mailings::brand_org(&*transaction, user.id, preferred).await?;
-    mailings::password_reset(&*transaction, app, &user, org.as_ref(), false, now).await?;
+    let org = outbox::brand_org(&*transaction, user.id, preferred).await?;
+    outbox::password_reset(&*transaction, app, &user, org.as_ref(), false, now).await?;
     audit::record(
         &*transaction,
         actor,
@@ -90,11 +90,11 @@ async fn target(scope: &IdentityManager<'_>) -> Result<user::Model> {
 pub async fn send_reset(scope: &IdentityManager<'_>) -> Result<()> {
     let app = scope.app();
     let user = target(scope).await?;
-    mailings::spend_admin_budget(scope, &user.email)?;
+    outbox::spend_admin_budget(scope, &user.email)?;
     let now = app.clock.now();
     let transaction = app.database.write().await?;
-    let org = mailings::brand_org(&*transaction, user.id, scope.caller().acting_org()).await?;
-    mailings::password_reset(&*transaction, app, &user, org.as_ref(), true, now).await?;
+    let org = outbox::brand_org(&*transaction, user.id, scope.caller().acting_org()).await?;
+    outbox::password_reset(&*transaction, app, &user, org.as_ref(), true, now).await?;
     audit::record(
         &*transaction,
         &scope.actor(),
@@ -192,7 +192,7 @@ pub async fn set_password(scope: &IdentityManager<'_>, password: &str, require_c
         .map(|me| me.session_id);
     let transaction = app.database.write().await?;
     let revoked = passwords::commit(&*transaction, user.id, hash, require_change, keep, now).await?;
-    mailings::password_changed(&*transaction, app, &user, "admin", scope.caller().acting_org(), now).await?;
+    outbox::password_changed(&*transaction, app, &user, "admin", scope.caller().acting_org(), now).await?;
     let details = json!({ "requireChangeAtNextLogin": require_change, "sessionsRevoked": revoked });
     audit::record(
         &*transaction,
@@ -286,7 +286,7 @@ pub async fn describe(scope: &Public<'_>, token: &str) -> Result<Option<LinkInfo
             (email, Some(org), has_password, Vec::new())
         }
         (_, Some(user)) => {
-            let org = mailings::brand_org(database, user.id, found.org_id).await?;
+            let org = outbox::brand_org(database, user.id, found.org_id).await?;
             (data_email.unwrap_or_else(|| user.email.clone()), org, true, Vec::new())
         }
         (_, None) => return Ok(None),

@@ -10,14 +10,14 @@ use super::audit::{self, Event};
 use super::lockouts;
 use super::password_checks::{self, Account, Checked};
 use super::passwords;
-use super::roles::ACTIVE;
-use super::settings::OrgSettings;
 use super::tokens;
 use super::validate;
-use crate::authz::{Actor, Myself, Public, Scope};
 use crate::crypto::{random_token, token_hash};
+use crate::domain::authz::keys::Claims;
+use crate::domain::authz::{Actor, Myself, Public, Scope};
 use crate::error::{Error, Result};
-use crate::keys::Claims;
+use crate::policy::roles::ACTIVE;
+use crate::policy::settings::OrgSettings;
 use crate::state::AppState;
 use steward_entity::{membership, organization, refresh_token, session, user, OrgId, SessionId, UserId};
 
@@ -171,7 +171,7 @@ pub async fn login(scope: &Public<'_>, email: &str, password: &str, org_slug: Op
 
 /// Opens a session for a user who has proven who they are (a password, an invitation link):
 /// records the sign-in and hands out the first token pair.
-pub async fn open_session(
+pub(super) async fn open_session(
     app: &AppState,
     actor: Actor,
     user_id: UserId,
@@ -328,7 +328,7 @@ async fn revoke_session(connection: &impl ConnectionTrait, session_id: SessionId
 }
 
 /// Revokes every live session of a user except `keep`; returns how many.
-pub async fn revoke_all(
+pub(super) async fn revoke_all(
     connection: &impl ConnectionTrait,
     user_id: UserId,
     keep: Option<SessionId>,
@@ -380,7 +380,7 @@ pub async fn change_my_password(scope: &Myself<'_>, current: &str, new: &str) ->
     let now = app.clock.now();
     let transaction = app.database.write().await?;
     let revoked = passwords::commit(&*transaction, user_id, hash, false, Some(scope.user.session_id), now).await?;
-    super::mailings::password_changed(&*transaction, app, &user, "self", scope.caller().acting_org(), now).await?;
+    super::outbox::password_changed(&*transaction, app, &user, "self", scope.caller().acting_org(), now).await?;
     session::Entity::update_many()
         .col_expr(session::Column::PasswordChangeOnly, Expr::value(false))
         .filter(session::Column::Id.eq(scope.user.session_id))
@@ -425,7 +425,7 @@ pub async fn reset_password(scope: &Public<'_>, token: &str, new: &str) -> Resul
     let transaction = app.database.write().await?;
     let spent = tokens::consume(&*transaction, token, tokens::PASSWORD_RESET, now).await?;
     let revoked = passwords::commit(&*transaction, user_id, hash, false, None, now).await?;
-    super::mailings::password_changed(&*transaction, app, &user, "reset", None, now).await?;
+    super::outbox::password_changed(&*transaction, app, &user, "reset", None, now).await?;
     let verify = spent.data.get("markEmailAsVerified").and_then(|v| v.as_bool()) == Some(true);
     if verify && !user.email_verified {
         user::Entity::update_many()
@@ -451,7 +451,7 @@ pub async fn reset_password(scope: &Public<'_>, token: &str, new: &str) -> Resul
 }
 
 /// A user's live sessions, newest first.
-pub async fn live(scope: &crate::authz::SessionReader<'_>) -> Result<Vec<session::Model>> {
+pub async fn live(scope: &crate::domain::authz::SessionReader<'_>) -> Result<Vec<session::Model>> {
     use sea_orm::QueryOrder;
     let now = scope.app().clock.now();
     Ok(session::Entity::find()

@@ -7,10 +7,10 @@ use serde_json::json;
 
 use super::audit::{self, Event};
 use super::sessions::{self, Issued};
-use super::settings::PasswordPolicy;
 use super::{passwords, tokens, users, validate};
-use crate::authz::{Operator, Public, Scope};
+use crate::domain::authz::{Operator, Public, Scope};
 use crate::error::{Error, Result};
+use crate::policy::settings::PasswordPolicy;
 use steward_entity::user;
 
 async fn superadmin_exists(scope: &dyn Scope) -> Result<bool> {

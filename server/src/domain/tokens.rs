@@ -12,16 +12,7 @@ use crate::error::{Error, Result};
 use steward_entity::{one_time_token, OrgId, UserId};
 
 pub const SETUP: &str = "SETUP";
-/// Consumed by `resetPassword`: reset links and admin tickets.
-pub const PASSWORD_RESET: &str = "PASSWORD_RESET";
-/// Consumed by `verifyEmail`: confirms the address the token names.
-pub const EMAIL_VERIFICATION: &str = "EMAIL_VERIFICATION";
-/// Consumed by `verifyEmail`: switches the user to the new address the token names.
-pub const EMAIL_CHANGE: &str = "EMAIL_CHANGE";
-/// Consumed by `acceptInvitation`.
-pub const INVITATION: &str = "INVITATION";
-/// Consumed by `unlockAccount`: lifts a brute-force lock.
-pub const UNLOCK: &str = "UNLOCK";
+pub use crate::policy::link_purposes::{EMAIL_CHANGE, EMAIL_VERIFICATION, INVITATION, PASSWORD_RESET, UNLOCK};
 
 /// How long each kind of link lives unless told otherwise.
 pub fn lifetime(purpose: &str) -> Duration {
@@ -72,7 +63,7 @@ impl NewToken {
 }
 
 /// Creates a token and returns its secret, the only copy there will be.
-pub async fn issue(
+pub(super) async fn issue(
     connection: &impl ConnectionTrait,
     purpose: &'static str,
     user_id: Option<UserId>,
@@ -90,7 +81,7 @@ pub async fn issue(
 }
 
 /// Creates a token as described and returns its secret.
-pub async fn create(connection: &impl ConnectionTrait, new: NewToken, now: DateTime<Utc>) -> Result<String> {
+pub(super) async fn create(connection: &impl ConnectionTrait, new: NewToken, now: DateTime<Utc>) -> Result<String> {
     let token = random_token();
     one_time_token::ActiveModel {
         token_hash: Set(token_hash(&token)),
@@ -109,7 +100,7 @@ pub async fn create(connection: &impl ConnectionTrait, new: NewToken, now: DateT
 
 /// A token that could still be spent, without spending it (to show a page, or to check a new
 /// password before the token is used). `None` for unknown, used and expired tokens alike.
-pub async fn peek(
+pub(super) async fn peek(
     connection: &impl ConnectionTrait,
     token: &str,
     now: DateTime<Utc>,
@@ -124,7 +115,7 @@ pub async fn peek(
 }
 
 /// The newest unspent token of a purpose for a user (a pending email change).
-pub async fn newest_pending(
+pub(super) async fn newest_pending(
     connection: &impl ConnectionTrait,
     user_id: UserId,
     purpose: &str,
@@ -141,7 +132,7 @@ pub async fn newest_pending(
 }
 
 /// Spends a user's outstanding tokens of each of these purposes.
-pub async fn invalidate_each(
+pub(super) async fn invalidate_each(
     connection: &impl ConnectionTrait,
     user_id: UserId,
     purposes: &[&str],
@@ -155,7 +146,7 @@ pub async fn invalidate_each(
 
 /// Spends a token: it must exist, serve `purpose`, be unexpired and unused. Marking it used is a
 /// conditional update, so two requests racing with one token cannot both succeed.
-pub async fn consume(
+pub(super) async fn consume(
     connection: &impl ConnectionTrait,
     token: &str,
     purpose: &str,
@@ -212,7 +203,7 @@ async fn spend(connection: &impl ConnectionTrait, condition: sea_orm::Condition,
 
 /// Spends every outstanding token of one purpose for a user (a password change invalidates
 /// pending reset links).
-pub async fn invalidate(
+pub(super) async fn invalidate(
     connection: &impl ConnectionTrait,
     user_id: UserId,
     purpose: &str,
@@ -225,7 +216,7 @@ pub async fn invalidate(
 }
 
 /// Spends a user's outstanding tokens of one purpose that belong to one organization.
-pub async fn invalidate_in_org(
+pub(super) async fn invalidate_in_org(
     connection: &impl ConnectionTrait,
     user_id: UserId,
     org_id: OrgId,
@@ -242,7 +233,7 @@ pub async fn invalidate_in_org(
 /// Spends the outstanding invitations into `org_id` for `email`, whether or not they were made
 /// for an account (`inviteMember` invites an address): a member who is removed, or who has just
 /// joined, has no further link into the organization.
-pub async fn invalidate_invitations_for(
+pub(super) async fn invalidate_invitations_for(
     connection: &impl ConnectionTrait,
     org_id: OrgId,
     email: &str,
@@ -277,7 +268,11 @@ pub async fn invalidate_invitations_for(
 }
 
 /// Spends every outstanding token of a user, whatever its purpose (a block).
-pub async fn invalidate_all(connection: &impl ConnectionTrait, user_id: UserId, now: DateTime<Utc>) -> Result<()> {
+pub(super) async fn invalidate_all(
+    connection: &impl ConnectionTrait,
+    user_id: UserId,
+    now: DateTime<Utc>,
+) -> Result<()> {
     spend(
         connection,
         sea_orm::Condition::all().add(one_time_token::Column::UserId.eq(user_id)),

@@ -14,11 +14,11 @@ use std::collections::{HashMap, HashSet};
 
 use super::audit::{self, Event};
 use super::members::role_names;
-use super::roles::{Role, RoleSet};
 use super::users::{self, Profile};
 use super::{metadata, passwords, validate};
-use crate::authz::{Operator, Scope};
+use crate::domain::authz::{Operator, Scope};
 use crate::error::{conflict_on_unique, Error, FieldErrors, Result};
+use crate::policy::roles::{Role, RoleSet};
 use steward_entity::{membership, organization, user, OrgId, UserId};
 
 /// The strongest bcrypt cost accepted: each sign-in verifies it, and a cost of 31 would take
@@ -421,7 +421,7 @@ pub async fn import(
         let member = membership::Entity::find_by_id((org.id, user.id))
             .one(&*transaction)
             .await?;
-        let roles = record.roles.unwrap_or_else(crate::authz::default_roles);
+        let roles = record.roles.unwrap_or_else(crate::domain::authz::default_roles);
         match member {
             None => {
                 super::members::insert_membership(&*transaction, org.id, &user, roles, now).await?;

@@ -10,10 +10,11 @@ use sea_orm::{
 };
 use serde_json::Value as Json;
 
+use super::authz::{Directory, Reach, Scope};
 use super::pagination::{after_condition, KeyValue, Page, PageRequest, SortKey};
-use super::roles::Role;
-use crate::db::Database;
+use crate::domain::database::Database;
 use crate::error::{Error, Result};
+use crate::policy::roles::Role;
 use std::collections::HashMap;
 use steward_entity::{membership, user, OrgId, UserId};
 
@@ -43,17 +44,6 @@ pub enum OrderField {
 pub struct UserOrder {
     pub field: OrderField,
     pub descending: bool,
-}
-
-/// Which users a list starts from.
-#[derive(Clone, Debug)]
-pub enum Base {
-    /// Members of one organization; role and status filters read that membership.
-    Org(OrgId),
-    /// Members of any of these organizations.
-    Orgs(Vec<OrgId>),
-    /// Every user (superadmins).
-    All,
 }
 
 fn membership_condition(filter: &UserFilter) -> Condition {
@@ -160,23 +150,15 @@ fn metadata_condition(backend: DatabaseBackend, path: &str, value: &Json) -> Res
 }
 
 /// Users matching the filter among every user, or the members of some organizations.
-fn filtered(database: &Database, base: &Base, filter: &UserFilter) -> Result<Select<user::Entity>> {
+fn filtered(database: &Database, reach: &Reach, filter: &UserFilter) -> Result<Select<user::Entity>> {
     let mut select = user::Entity::find();
     let mut subquery = Query::select();
     subquery
         .column(membership::Column::UserId)
         .from(membership::Entity)
         .cond_where(membership_condition(filter));
-    match base {
-        Base::Org(org_id) => {
-            subquery.and_where(membership::Column::OrgId.eq(*org_id));
-        }
-        Base::Orgs(orgs) => {
-            subquery.and_where(membership::Column::OrgId.is_in(orgs.iter().copied()));
-        }
-        Base::All => {}
-    }
-    let scoped = !matches!(base, Base::All) || filter.role.is_some() || filter.status.is_some();
+    subquery.cond_where(reach.org_condition(membership::Column::OrgId));
+    let scoped = !reach.is_every() || filter.role.is_some() || filter.status.is_some();
     if scoped {
         select = select.filter(user::Column::Id.in_subquery(subquery));
     }
@@ -317,13 +299,13 @@ async fn org_page_rows(
 /// The ids of one page of users, in order.
 async fn user_page_ids(
     database: &Database,
-    base: &Base,
+    reach: &Reach,
     filter: &UserFilter,
     order: UserOrder,
     page: &PageRequest,
 ) -> Result<Vec<UserId>> {
     let column = sort_column(order.field);
-    let mut select = filtered(database, base, filter)?;
+    let mut select = filtered(database, reach, filter)?;
     if let Some(after) = &page.after {
         let cursor = SortKey::decode(after)?;
         select = select.filter(after_condition(
@@ -361,7 +343,7 @@ async fn load_users(
 
 /// One page of an organization's members, each membership with its user: the page comes from
 /// the membership indexes, and only its users are read.
-pub async fn member_page(
+pub(super) async fn member_page(
     database: &Database,
     org_id: OrgId,
     filter: &UserFilter,
@@ -379,36 +361,40 @@ pub async fn member_page(
     }))
 }
 
-/// One page of users, in order.
+/// One page of users, in order: the members of the directory's organizations, or every user.
 pub async fn page(
-    database: &Database,
-    base: &Base,
+    scope: &Directory<'_>,
     filter: &UserFilter,
     order: UserOrder,
     page: &PageRequest,
 ) -> Result<Page<user::Model>> {
-    if let Base::Org(org_id) = base {
-        return Ok(member_page(database, *org_id, filter, order, page)
+    let database = scope.database();
+    if let Some(org_id) = scope.reach.single() {
+        return Ok(member_page(database, org_id, filter, order, page)
             .await?
             .map(|(_, user)| user));
     }
     // Two steps: find the page's ids from narrow rows, then load the few whole rows.
-    let ids = user_page_ids(database, base, filter, order, page).await?;
+    let ids = user_page_ids(database, &scope.reach, filter, order, page).await?;
     let mut rows = load_users(database, ids.iter().copied()).await?;
     let rows = ids.iter().filter_map(|id| rows.remove(id)).collect();
     Ok(Page::from_rows(rows, page.first, |user| sort_key(order.field, user)))
 }
 
 /// How many users match, for `totalCount`; run only when a client asks for it.
-pub async fn count(database: &Database, base: &Base, filter: &UserFilter) -> Result<u64> {
-    Ok(match base {
-        Base::Org(org_id) => {
-            org_filtered(database, *org_id, filter)?
-                .count(database.reader())
-                .await?
-        }
-        _ => filtered(database, base, filter)?.count(database.reader()).await?,
-    })
+pub async fn count(scope: &Directory<'_>, filter: &UserFilter) -> Result<u64> {
+    let database = scope.database();
+    match scope.reach.single() {
+        Some(org_id) => member_count(database, org_id, filter).await,
+        None => Ok(filtered(database, &scope.reach, filter)?
+            .count(database.reader())
+            .await?),
+    }
+}
+
+/// How many members of one organization match.
+pub(super) async fn member_count(database: &Database, org_id: OrgId, filter: &UserFilter) -> Result<u64> {
+    Ok(org_filtered(database, org_id, filter)?.count(database.reader()).await?)
 }
 
 #[cfg(test)]

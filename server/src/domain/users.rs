@@ -6,10 +6,10 @@ use serde_json::{json, Value as Json};
 use super::audit::{self, Event};
 use super::metadata;
 use super::passwords;
-use super::roles::{RoleSet, ACTIVE};
 use super::validate;
-use crate::authz::{IdentityManager, Myself, OrgManager, Scope};
+use crate::domain::authz::{IdentityManager, Myself, OrgManager, Scope, UserReader};
 use crate::error::{conflict_on_unique, Error, FieldErrors, Result};
+use crate::policy::roles::{RoleSet, ACTIVE};
 use steward_entity::{membership, user, UserId};
 
 /// A change to an optional field: `None` leaves it, `Some(None)` clears it.
@@ -221,7 +221,7 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
         .ok_or(Error::NotFound)?;
     let hash = match &new.password {
         Some(password) => {
-            let policy = super::settings::OrgSettings::from_json(&organization.settings).password_policy;
+            let policy = crate::policy::settings::OrgSettings::from_json(&organization.settings).password_policy;
             let names = [
                 profile.name.as_deref(),
                 profile.given_name.as_deref(),
@@ -257,7 +257,7 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
     };
     refresh_derived(&mut model);
     // Every creation mails the address (an invitation or a verification link).
-    super::mailings::spend_admin_budget(scope, &model.email)?;
+    super::outbox::spend_admin_budget(scope, &model.email)?;
     let transaction = app.database.write().await?;
     let user = user::ActiveModel::from(model.clone())
         .reset_all()
@@ -270,16 +270,16 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
     }
     let actor = scope.actor();
     if new.send_invitation {
-        let grant = super::mailings::InvitationGrant {
+        let grant = super::outbox::InvitationGrant {
             email: &user.email,
             name: user.name.clone(),
             roles: super::members::role_names(&new.roles),
             user_id: Some(user.id),
             invited_by: actor.user_id,
         };
-        super::mailings::invitation(&*transaction, app, grant, &organization, now).await?;
+        super::outbox::invitation(&*transaction, app, grant, &organization, now).await?;
     } else {
-        super::mailings::verification(&*transaction, app, &user, Some(&organization), now).await?;
+        super::outbox::verification(&*transaction, app, &user, Some(&organization), now).await?;
     }
     let details = json!({ "email": user.email, "roles": super::members::role_names(&new.roles) });
     audit::record(
@@ -299,7 +299,7 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
 
 /// Creates a user with no membership (a superadmin created from the command line or the setup
 /// link).
-pub async fn insert_bare(
+pub(super) async fn insert_bare(
     connection: &impl ConnectionTrait,
     email: String,
     name: Option<String>,
@@ -335,7 +335,7 @@ async fn modify(
 /// A change written but not yet committed, so that more (mail about it, say) can join its
 /// transaction.
 pub(crate) struct Modified {
-    transaction: Option<crate::db::WriteTransaction>,
+    transaction: Option<crate::domain::database::WriteTransaction>,
     pub before: user::Model,
     pub after: user::Model,
 }
@@ -432,14 +432,14 @@ pub async fn update(scope: &IdentityManager<'_>, patch: ProfilePatch) -> Result<
     .await?;
     if let Some(transaction) = modified.transaction() {
         if modified.before.email != modified.after.email {
-            super::mailings::spend_admin_budget(scope, &modified.after.email)?;
+            super::outbox::spend_admin_budget(scope, &modified.after.email)?;
             // Links already sent to the old address must not outlive it.
             let now = app.clock.now();
             use super::tokens::{invalidate_each, INVITATION, PASSWORD_RESET};
             invalidate_each(transaction, modified.after.id, &[PASSWORD_RESET, INVITATION], now).await?;
             let acting = scope.caller().acting_org();
-            let org = super::mailings::brand_org(transaction, modified.after.id, acting).await?;
-            super::mailings::verification(transaction, app, &modified.after, org.as_ref(), app.clock.now()).await?;
+            let org = super::outbox::brand_org(transaction, modified.after.id, acting).await?;
+            super::outbox::verification(transaction, app, &modified.after, org.as_ref(), app.clock.now()).await?;
         }
     }
     let updated = modified.commit().await?;
@@ -525,9 +525,18 @@ pub async fn delete(scope: &IdentityManager<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Reads one user (the scope has already decided the caller may).
-pub async fn get(scope: &dyn Scope, user_id: UserId) -> Result<Option<user::Model>> {
-    Ok(user::Entity::find_by_id(user_id).one(scope.database().reader()).await?)
+/// Reads one user the caller may read.
+pub async fn get(scope: &UserReader<'_>) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(scope.user_id())
+        .one(scope.database().reader())
+        .await?)
+}
+
+/// Reads the caller's own user.
+pub async fn me(scope: &Myself<'_>) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(scope.user.user_id)
+        .one(scope.database().reader())
+        .await?)
 }
 
 pub fn is_active(membership: &membership::Model) -> bool {

@@ -6,8 +6,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::audit::{self, Event};
-use super::{mailings, password_checks, tokens, users, validate};
-use crate::authz::{IdentityManager, Myself, Public, Scope};
+use super::{outbox, password_checks, tokens, users, validate};
+use crate::domain::authz::{IdentityManager, Myself, Public, Scope, UserReader};
 use crate::error::{conflict_on_unique, Error, Result};
 use steward_entity::{user, UserId};
 
@@ -23,8 +23,8 @@ async fn mail_verification(scope: &dyn Scope, user: &user::Model, event_type: &s
     let app = scope.app();
     let now = app.clock.now();
     let transaction = app.database.write().await?;
-    let org = mailings::brand_org(&*transaction, user.id, scope.caller().acting_org()).await?;
-    mailings::verification(&*transaction, app, user, org.as_ref(), now).await?;
+    let org = outbox::brand_org(&*transaction, user.id, scope.caller().acting_org()).await?;
+    outbox::verification(&*transaction, app, user, org.as_ref(), now).await?;
     audit::record(
         &*transaction,
         &scope.actor(),
@@ -45,7 +45,7 @@ pub async fn send(scope: &IdentityManager<'_>) -> Result<()> {
     if user.email_verified {
         return Err(Error::invalid("userId", "the address is already verified"));
     }
-    mailings::spend_admin_budget(scope, &user.email)?;
+    outbox::spend_admin_budget(scope, &user.email)?;
     mail_verification(scope, &user, "VERIFICATION_EMAIL_SENT").await
 }
 
@@ -111,8 +111,8 @@ pub async fn verify(scope: &Public<'_>, token: &str) -> Result<()> {
         // Links sent to the old address must not outlive it.
         let old_links = [tokens::PASSWORD_RESET, tokens::EMAIL_VERIFICATION, tokens::INVITATION];
         tokens::invalidate_each(&*transaction, user_id, &old_links, now).await?;
-        let org = mailings::brand_org(&*transaction, user_id, spent.org_id).await?;
-        mailings::email_changed(&*transaction, app, &before, email, org.as_ref(), now).await?;
+        let org = outbox::brand_org(&*transaction, user_id, spent.org_id).await?;
+        outbox::email_changed(&*transaction, app, &before, email, org.as_ref(), now).await?;
         Event::new("EMAIL_CHANGED")
             .user(user_id)
             .details(json!({ "from": before.email, "to": email }))
@@ -155,8 +155,8 @@ pub async fn change_mine(scope: &Myself<'_>, new_email: &str, password: &str) ->
         .is_some();
     let now = app.clock.now();
     let transaction = app.database.write().await?;
-    let org = mailings::brand_org(&*transaction, user_id, scope.caller().acting_org()).await?;
-    mailings::email_change(&*transaction, app, &user, &new_email, org.as_ref(), !taken, now).await?;
+    let org = outbox::brand_org(&*transaction, user_id, scope.caller().acting_org()).await?;
+    outbox::email_change(&*transaction, app, &user, &new_email, org.as_ref(), !taken, now).await?;
     audit::record(
         &*transaction,
         &scope.actor(),
@@ -173,8 +173,8 @@ pub async fn change_mine(scope: &Myself<'_>, new_email: &str, password: &str) ->
 }
 
 /// The address a user's pending change would switch to, if one is pending.
-pub async fn pending_email(scope: &dyn Scope, user_id: UserId) -> Result<Option<String>> {
+pub async fn pending_email(scope: &UserReader<'_>) -> Result<Option<String>> {
     let now = scope.app().clock.now();
-    let pending = tokens::newest_pending(scope.database().reader(), user_id, tokens::EMAIL_CHANGE, now).await?;
+    let pending = tokens::newest_pending(scope.database().reader(), scope.user_id(), tokens::EMAIL_CHANGE, now).await?;
     Ok(pending.and_then(|token| token.data.get("email").and_then(|e| e.as_str()).map(str::to_owned)))
 }

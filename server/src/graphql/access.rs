@@ -6,7 +6,6 @@ use super::cookies;
 use super::ids::parse;
 use super::membership::Membership;
 use super::types::User;
-use crate::authz::Caller;
 use crate::domain::blocking;
 
 type GqlResult<T> = async_graphql::Result<T>;
@@ -22,14 +21,14 @@ impl AccessMutation {
     /// **Permissions**: ADMIN or USER_MANAGER in every organization the user belongs to (only
     /// an ADMIN for a user who is an ADMIN); superadmin.
     async fn block_user(&self, ctx: &Context<'_>, user_id: ID, reason: Option<String>) -> GqlResult<User> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.identity_manager(parse(&user_id)?).await?;
         Ok(User(blocking::block(&scope, reason.as_deref()).await?))
     }
 
     /// **Permissions**: as `blockUser`.
     async fn unblock_user(&self, ctx: &Context<'_>, user_id: ID) -> GqlResult<User> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.identity_manager(parse(&user_id)?).await?;
         Ok(User(blocking::unblock(&scope).await?))
     }
@@ -45,14 +44,14 @@ impl AccessMutation {
         user_id: ID,
         reason: Option<String>,
     ) -> GqlResult<Membership> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.member_manager(parse(&org_id)?, parse(&user_id)?).await?;
         Ok(Membership::alone(blocking::suspend(&scope, reason.as_deref()).await?))
     }
 
     /// **Permissions**: as `suspendMember`.
     async fn reinstate_member(&self, ctx: &Context<'_>, org_id: ID, user_id: ID) -> GqlResult<Membership> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.member_manager(parse(&org_id)?, parse(&user_id)?).await?;
         Ok(Membership::alone(blocking::reinstate(&scope).await?))
     }
@@ -61,7 +60,7 @@ impl AccessMutation {
     ///
     /// **Permissions**: as `blockUser`.
     async fn clear_lockouts(&self, ctx: &Context<'_>, user_id: ID) -> GqlResult<User> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.identity_manager(parse(&user_id)?).await?;
         Ok(User(blocking::clear_lockouts(&scope).await?))
     }
@@ -70,7 +69,7 @@ impl AccessMutation {
     ///
     /// **Permissions**: the user themself (sign out everywhere), or as `blockUser`.
     async fn revoke_sessions(&self, ctx: &Context<'_>, user_id: ID) -> GqlResult<i32> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let user_id = parse(&user_id)?;
         let scope = caller.session_reader(user_id).await?;
         let revoked = blocking::revoke_sessions(&scope).await?;

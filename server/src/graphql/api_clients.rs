@@ -5,10 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::cost;
 use super::ids::parse;
-use crate::authz::Caller;
 use crate::domain::api_clients::{self, Credentials};
-use crate::error::Error;
-use steward_entity::{api_client, ApiClientId};
+use steward_entity::api_client;
 
 type GqlResult<T> = async_graphql::Result<T>;
 
@@ -30,7 +28,7 @@ impl ApiClient {
     }
     /// `users:read`, `users:write`, `users:delete`, `metadata:write`, `audit:read`, `org:read`.
     async fn scopes(&self) -> Vec<String> {
-        api_clients::scopes_of(&self.0)
+        crate::policy::client_scopes::held_by(&self.0)
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -67,18 +65,10 @@ impl ApiClientQuery {
     /// **Permissions**: the organization's ADMIN; superadmin.
     #[graphql(complexity = "cost::queried_list(cost::API_CLIENTS, child_complexity)")]
     async fn api_clients(&self, ctx: &Context<'_>, org_id: ID) -> GqlResult<Vec<ApiClient>> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.org_admin(parse(&org_id)?)?;
         Ok(api_clients::list(&scope).await?.into_iter().map(ApiClient).collect())
     }
-}
-
-/// The organization a client belongs to, as the caller may see it.
-async fn client_org(caller: &Caller, id: &ID) -> GqlResult<steward_entity::OrgId> {
-    let id: ApiClientId = parse(id)?;
-    Ok(api_clients::org_of(&caller.public(), id)
-        .await?
-        .ok_or(Error::NotFound)?)
 }
 
 #[derive(Default)]
@@ -96,7 +86,7 @@ impl ApiClientMutation {
         name: String,
         scopes: Vec<String>,
     ) -> GqlResult<ApiClientCredentials> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.org_admin(parse(&org_id)?)?;
         Ok(api_clients::create(&scope, &name, &scopes).await?.into())
     }
@@ -106,8 +96,8 @@ impl ApiClientMutation {
     ///
     /// **Permissions**: as `createApiClient`.
     async fn rotate_api_client_secret(&self, ctx: &Context<'_>, id: ID) -> GqlResult<ApiClientCredentials> {
-        let caller = ctx.data_unchecked::<Caller>();
-        let scope = caller.org_admin(client_org(caller, &id).await?)?;
+        let caller = super::acting::caller(ctx);
+        let scope = caller.api_client_admin(parse(&id)?).await?;
         Ok(api_clients::rotate(&scope, parse(&id)?).await?.into())
     }
 
@@ -115,8 +105,8 @@ impl ApiClientMutation {
     ///
     /// **Permissions**: as `createApiClient`.
     async fn delete_api_client(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
-        let caller = ctx.data_unchecked::<Caller>();
-        let scope = caller.org_admin(client_org(caller, &id).await?)?;
+        let caller = super::acting::caller(ctx);
+        let scope = caller.api_client_admin(parse(&id)?).await?;
         api_clients::delete(&scope, parse(&id)?).await?;
         Ok(true)
     }

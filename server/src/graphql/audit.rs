@@ -7,22 +7,24 @@ use super::connection::{Connection, Count};
 use super::cost;
 use super::ids::parse;
 use super::types::AuditEvent;
-use crate::authz::Caller;
 use crate::domain::audit::{self, AuditFilter};
+use crate::domain::authz::Caller;
 use crate::domain::pagination::PageRequest;
+use steward_entity::OrgId;
 
 type GqlResult<T> = async_graphql::Result<T>;
 
 /// A page of the events `filter` selects that the caller may read.
 pub async fn events(
     caller: &Caller,
+    org_id: Option<OrgId>,
     filter: AuditFilter,
     first: i32,
     after: Option<String>,
 ) -> GqlResult<Connection<AuditEvent>> {
-    let scope = caller.audit_scope()?;
+    let scope = caller.audit_reader(org_id)?;
     let page = audit::list(&scope, &filter, &PageRequest::new(Some(first), after)?).await?;
-    Ok(Connection::new(page, Count::AuditEvents { filter }, AuditEvent))
+    Ok(Connection::new(page, Count::AuditEvents { org_id, filter }, AuditEvent))
 }
 
 #[derive(Default)]
@@ -47,13 +49,13 @@ impl AuditQuery {
         #[graphql(default = 50)] first: i32,
         after: Option<String>,
     ) -> GqlResult<Connection<AuditEvent>> {
+        let org_id = org_id.as_ref().map(parse).transpose()?;
         let filter = AuditFilter {
-            org: org_id.as_ref().map(parse).transpose()?,
             user: user_id.as_ref().map(parse).transpose()?,
             types: types.unwrap_or_default(),
             since,
             until,
         };
-        events(ctx.data_unchecked::<Caller>(), filter, first, after).await
+        events(&super::acting::caller(ctx), org_id, filter, first, after).await
     }
 }

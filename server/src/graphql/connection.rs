@@ -3,11 +3,11 @@
 
 use async_graphql::{Context, Object, OutputType, SimpleObject};
 
-use crate::authz::Caller;
+use crate::domain::authz::Caller;
 use crate::domain::members;
-use crate::domain::organizations::{self, OrgListScope};
+use crate::domain::organizations;
 use crate::domain::pagination::Page;
-use crate::domain::user_search::{self, Base, UserFilter};
+use crate::domain::user_search::{self, UserFilter};
 use crate::error::Result;
 use steward_entity::OrgId;
 
@@ -20,6 +20,7 @@ pub struct PageInfo {
 /// What `totalCount` counts.
 pub enum Count {
     AuditEvents {
+        org_id: Option<OrgId>,
         filter: crate::domain::audit::AuditFilter,
     },
     Members {
@@ -27,11 +28,10 @@ pub enum Count {
         filter: UserFilter,
     },
     Users {
-        base: Base,
+        org_id: Option<OrgId>,
         filter: UserFilter,
     },
     Organizations {
-        scope: OrgListScope,
         search: Option<String>,
     },
     Mails {
@@ -42,13 +42,13 @@ pub enum Count {
 impl Count {
     async fn run(&self, caller: &Caller) -> Result<u64> {
         match self {
-            Count::AuditEvents { filter } => crate::domain::audit::count(&caller.audit_scope()?, filter).await,
-            Count::Members { org_id, filter } => members::count(&caller.org_reader(*org_id)?, filter).await,
-            Count::Users { base, filter } => user_search::count(&caller.app().database, base, filter).await,
-            Count::Organizations { scope, search } => {
-                organizations::count(&caller.public(), scope, search.as_deref()).await
+            Count::AuditEvents { org_id, filter } => {
+                crate::domain::audit::count(&caller.audit_reader(*org_id)?, filter).await
             }
-            Count::Mails { status } => crate::mail::outbox::count(&caller.superadmin()?, *status).await,
+            Count::Members { org_id, filter } => members::count(&caller.org_reader(*org_id)?, filter).await,
+            Count::Users { org_id, filter } => user_search::count(&caller.directory(*org_id)?, filter).await,
+            Count::Organizations { search } => organizations::count(&caller.org_lister()?, search.as_deref()).await,
+            Count::Mails { status } => crate::domain::outbox::count(&caller.superadmin()?, *status).await,
         }
     }
 }
@@ -115,7 +115,7 @@ impl<T: OutputType> Connection<T> {
 
     /// How many match in all, across every page.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
-        let count = self.count.run(ctx.data_unchecked::<Caller>()).await?;
+        let count = self.count.run(&super::acting::caller(ctx)).await?;
         Ok(i32::try_from(count).unwrap_or(i32::MAX))
     }
 }

@@ -2,8 +2,8 @@
 
 use async_graphql::Enum;
 
-use crate::domain::roles::{Role, RoleSet, ACTIVE, SUSPENDED};
 use crate::domain::user_search::OrderField;
+use crate::policy::roles::{Role, RoleSet, ACTIVE, SUSPENDED};
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OrgRole {

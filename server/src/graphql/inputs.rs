@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 
 use super::enums::{MembershipStatus, OrderDirection, OrgRole, UserOrderField};
 use crate::domain::organizations::BrandingPatch;
-use crate::domain::settings::SettingsPatch;
 use crate::domain::user_search::UserFilter;
 use crate::domain::users::{Patch, ProfilePatch};
+use crate::policy::settings::SettingsPatch;
 
 #[derive(InputObject, Default)]
 #[graphql(name = "UserFilter")]

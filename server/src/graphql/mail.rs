@@ -11,12 +11,10 @@ use super::enums::{role_set, OrgRole};
 use super::ids::parse;
 use super::session::payload;
 use super::types::{password_policy, AuthPayload, PasswordPolicy, PublicOrganization, User};
-use crate::authz::Caller;
 use crate::domain::invitations::{self, Invitation as DomainInvitation};
+use crate::domain::outbox;
 use crate::domain::pagination::PageRequest;
 use crate::domain::{recovery, tokens, users, verification};
-use crate::error::Error;
-use crate::mail::outbox;
 use steward_entity::outbox_mail;
 
 type GqlResult<T> = async_graphql::Result<T>;
@@ -197,7 +195,7 @@ impl MailQuery {
     ///
     /// **Permissions**: anyone holding the link.
     async fn token_info(&self, ctx: &Context<'_>, token: String) -> GqlResult<Option<TokenInfo>> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let Some(info) = recovery::describe(&caller.public(), &token).await? else {
             return Ok(None);
         };
@@ -219,7 +217,7 @@ impl MailQuery {
     ///
     /// **Permissions**: superadmin.
     async fn mail_delivery(&self, ctx: &Context<'_>) -> GqlResult<MailDelivery> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         caller.superadmin()?;
         let mailer = &caller.app().mailer;
         Ok(MailDelivery {
@@ -240,7 +238,7 @@ impl MailQuery {
         after: Option<String>,
         status: Option<MailStatus>,
     ) -> GqlResult<Connection<Mail>> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.superadmin()?;
         let status = status.map(MailStatus::stored);
         let page = outbox::list(&scope, status, &PageRequest::new(Some(first), after)?).await?;
@@ -264,7 +262,7 @@ impl MailMutation {
         email: String,
         org_slug: Option<String>,
     ) -> GqlResult<bool> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         recovery::request_reset(&caller.public(), &email, org_slug.as_deref()).await?;
         Ok(true)
     }
@@ -274,7 +272,7 @@ impl MailMutation {
     ///
     /// **Permissions**: anyone holding the link.
     async fn verify_email(&self, ctx: &Context<'_>, token: String) -> GqlResult<bool> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         verification::verify(&caller.public(), &token).await?;
         Ok(true)
     }
@@ -293,7 +291,7 @@ impl MailMutation {
         current_password: Option<String>,
         name: Option<String>,
     ) -> GqlResult<AuthPayload> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let issued = invitations::accept(
             &caller.public(),
             &token,
@@ -309,7 +307,7 @@ impl MailMutation {
     ///
     /// **Permissions**: anyone holding the link.
     async fn unlock_account(&self, ctx: &Context<'_>, token: String) -> GqlResult<bool> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         recovery::unlock(&caller.public(), &token).await?;
         Ok(true)
     }
@@ -319,7 +317,7 @@ impl MailMutation {
     ///
     /// **Permissions**: the signed-in user, with their password.
     async fn change_my_email(&self, ctx: &Context<'_>, new_email: String, password: String) -> GqlResult<bool> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         verification::change_mine(&caller.myself()?, &new_email, &password).await?;
         Ok(true)
     }
@@ -329,7 +327,7 @@ impl MailMutation {
     ///
     /// **Permissions**: the signed-in user.
     async fn resend_my_verification_email(&self, ctx: &Context<'_>) -> GqlResult<bool> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         verification::resend_mine(&caller.myself()?).await?;
         Ok(true)
     }
@@ -346,7 +344,7 @@ impl MailMutation {
         email: String,
         roles: Option<Vec<OrgRole>>,
     ) -> GqlResult<Invitation> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.org_manager(parse(&org_id)?)?;
         let roles = role_set(&roles.unwrap_or_else(|| vec![OrgRole::Member]));
         Ok(invitations::invite(&scope, &email, roles).await?.into())
@@ -356,11 +354,8 @@ impl MailMutation {
     ///
     /// **Permissions**: as `inviteMember`.
     async fn revoke_invitation(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
-        let caller = ctx.data_unchecked::<Caller>();
-        let org_id = invitations::org_of(&caller.public(), &id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        let scope = caller.org_manager(org_id)?;
+        let caller = super::acting::caller(ctx);
+        let scope = caller.invitation_manager(&id).await?;
         invitations::revoke(&scope, &id).await?;
         Ok(true)
     }
@@ -370,7 +365,7 @@ impl MailMutation {
     /// **Permissions**: ADMIN or USER_MANAGER in every organization the user belongs to (only an
     /// ADMIN for an ADMIN); superadmin.
     async fn send_password_reset_email(&self, ctx: &Context<'_>, user_id: ID) -> GqlResult<bool> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         recovery::send_reset(&caller.identity_manager(parse(&user_id)?).await?).await?;
         Ok(true)
     }
@@ -388,7 +383,7 @@ impl MailMutation {
         result_url: Option<String>,
         #[graphql(default = false)] mark_email_as_verified: bool,
     ) -> GqlResult<Ticket> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.identity_manager(parse(&user_id)?).await?;
         let (url, expires_at) =
             recovery::create_ticket(&scope, ttl_seconds, result_url.as_deref(), mark_email_as_verified).await?;
@@ -406,7 +401,7 @@ impl MailMutation {
         password: String,
         #[graphql(default = true)] require_change_at_next_login: bool,
     ) -> GqlResult<User> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.identity_manager(parse(&user_id)?).await?;
         Ok(User(
             recovery::set_password(&scope, &password, require_change_at_next_login).await?,
@@ -417,7 +412,7 @@ impl MailMutation {
     ///
     /// **Permissions**: as `sendPasswordResetEmail`.
     async fn send_verification_email(&self, ctx: &Context<'_>, user_id: ID) -> GqlResult<bool> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         verification::send(&caller.identity_manager(parse(&user_id)?).await?).await?;
         Ok(true)
     }
@@ -426,7 +421,7 @@ impl MailMutation {
     ///
     /// **Permissions**: as `sendPasswordResetEmail`.
     async fn set_email_verified(&self, ctx: &Context<'_>, user_id: ID, verified: bool) -> GqlResult<User> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.identity_manager(parse(&user_id)?).await?;
         Ok(User(users::set_email_verified(&scope, verified).await?))
     }

@@ -5,7 +5,7 @@ use async_graphql::{Context, Json, Object, ID};
 use super::enums::{role_set, OrgRole};
 use super::ids::parse;
 use super::membership::Membership;
-use crate::authz::{default_roles, Caller};
+use crate::domain::authz::default_roles;
 use crate::domain::members;
 
 type GqlResult<T> = async_graphql::Result<T>;
@@ -26,7 +26,7 @@ impl MemberMutation {
         user_id: ID,
         roles: Option<Vec<OrgRole>>,
     ) -> GqlResult<Membership> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let (manager, reader) = caller.member_adder(parse(&org_id)?, parse(&user_id)?).await?;
         let roles = roles.map(|roles| role_set(&roles)).unwrap_or_else(default_roles);
         Ok(Membership::alone(members::add(&manager, &reader, roles).await?))
@@ -37,7 +37,7 @@ impl MemberMutation {
     /// **Permissions**: ADMIN or USER_MANAGER of the organization (only an ADMIN for an ADMIN);
     /// superadmin.
     async fn remove_member(&self, ctx: &Context<'_>, org_id: ID, user_id: ID) -> GqlResult<bool> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         members::remove(&caller.member_manager(parse(&org_id)?, parse(&user_id)?).await?).await?;
         Ok(true)
     }
@@ -52,7 +52,7 @@ impl MemberMutation {
         user_id: ID,
         roles: Vec<OrgRole>,
     ) -> GqlResult<Membership> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.member_manager(parse(&org_id)?, parse(&user_id)?).await?;
         Ok(Membership::alone(members::set_roles(&scope, role_set(&roles)).await?))
     }
@@ -67,7 +67,7 @@ impl MemberMutation {
         user_id: ID,
         metadata: Json<serde_json::Value>,
     ) -> GqlResult<Membership> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.member_manager(parse(&org_id)?, parse(&user_id)?).await?;
         Ok(Membership::alone(members::update_metadata(&scope, metadata.0).await?))
     }

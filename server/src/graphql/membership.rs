@@ -8,10 +8,9 @@ use chrono::{DateTime, Utc};
 use super::enums::{MembershipStatus, OrgRole};
 use super::loaders::Loaders;
 use super::types::{Organization, User};
-use crate::authz::Caller;
-use crate::domain::roles::RoleSet;
 use crate::domain::users;
 use crate::error::Error;
+use crate::policy::roles::RoleSet;
 use steward_entity::{membership, user};
 
 type GqlResult<T> = async_graphql::Result<T>;
@@ -65,7 +64,7 @@ impl Membership {
 impl Membership {
     // Loaded for every membership in the response at once.
     async fn organization(&self, ctx: &Context<'_>) -> GqlResult<Organization> {
-        ctx.data_unchecked::<Caller>().authenticated()?;
+        super::acting::caller(ctx).authenticated()?;
         let org = ctx
             .data_unchecked::<Loaders>()
             .organizations
@@ -75,7 +74,7 @@ impl Membership {
         Ok(Organization(org))
     }
     async fn user(&self, ctx: &Context<'_>) -> GqlResult<User> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         match &self.user {
             MemberUser::Listed(user) => Ok(User(user.clone())),
             MemberUser::Owner(user) => {
@@ -84,11 +83,7 @@ impl Membership {
             }
             MemberUser::Unloaded => {
                 let scope = caller.user_reader(self.membership.user_id).await?;
-                Ok(User(
-                    users::get(&scope, self.membership.user_id)
-                        .await?
-                        .ok_or(Error::NotFound)?,
-                ))
+                Ok(User(users::get(&scope).await?.ok_or(Error::NotFound)?))
             }
         }
     }
@@ -109,7 +104,7 @@ impl Membership {
     ///
     /// **Permissions**: ADMIN, USER_MANAGER or AUDITOR of the organization, or superadmin.
     async fn metadata(&self, ctx: &Context<'_>) -> GqlResult<Json<serde_json::Value>> {
-        ctx.data_unchecked::<Caller>().org_reader(self.membership.org_id)?;
+        super::acting::caller(ctx).org_reader(self.membership.org_id)?;
         Ok(Json(self.membership.metadata.clone()))
     }
     async fn created_at(&self) -> DateTime<Utc> {

@@ -2,6 +2,7 @@
 //! Resolvers are thin: input → `authz` scope → domain call → output type.
 
 mod access;
+mod acting;
 mod api_clients;
 mod audit;
 mod connection;
@@ -9,6 +10,7 @@ pub mod cookies;
 mod cost;
 mod enums;
 mod errors;
+pub use acting::SignedInCallers;
 pub use errors::ensure_codes;
 mod ids;
 mod inputs;

@@ -7,8 +7,7 @@ use super::cost;
 use super::ids::parse;
 use super::inputs::{CreateOrganizationInput, UpdateOrganizationInput};
 use super::types::{Organization, PublicOrganization};
-use crate::authz::Caller;
-use crate::domain::organizations::{self, NewOrganization, OrgListScope, OrganizationPatch};
+use crate::domain::organizations::{self, NewOrganization, OrganizationPatch};
 use crate::domain::pagination::PageRequest;
 use crate::error::Error;
 use steward_entity::OrgId;
@@ -29,17 +28,24 @@ impl OrganizationQuery {
         id: Option<ID>,
         slug: Option<String>,
     ) -> GqlResult<Option<Organization>> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         caller.signed_in()?;
-        let org = match (id, slug) {
+        let org_id = match (id, slug) {
             (Some(id), _) => match parse::<OrgId>(&id) {
-                Ok(org_id) => organizations::get(&caller.public(), org_id).await?,
-                Err(_) => None,
+                Ok(org_id) => org_id,
+                Err(_) => return Ok(None),
             },
-            (None, Some(slug)) => organizations::find_by_slug(&caller.public(), &slug).await?,
+            (None, Some(slug)) => match organizations::find_by_slug(&caller.public(), &slug).await? {
+                Some(org) => org.id,
+                None => return Ok(None),
+            },
             (None, None) => return Err(Error::invalid("id", "give id or slug").into()),
         };
-        Ok(org.filter(|org| caller.org_viewer(org.id).is_ok()).map(Organization))
+        // Out of reach reads as absent.
+        let Ok(scope) = caller.org_viewer(org_id) else {
+            return Ok(None);
+        };
+        Ok(organizations::get(&scope).await?.map(Organization))
     }
 
     /// Organizations in slug order, a page at a time: every one for superadmins, the caller's
@@ -54,30 +60,16 @@ impl OrganizationQuery {
         after: Option<String>,
         search: Option<String>,
     ) -> GqlResult<Connection<Organization>> {
-        let caller = ctx.data_unchecked::<Caller>();
-        let scope = match caller.client() {
-            Some(client) => OrgListScope::Only(vec![client.org_id]),
-            None => {
-                let me = caller.full_user()?;
-                if me.superadmin {
-                    OrgListScope::All
-                } else {
-                    OrgListScope::Only(me.reach.keys().copied().collect())
-                }
-            }
-        };
+        let caller = super::acting::caller(ctx);
+        let scope = caller.org_lister()?;
         let page = PageRequest::new(Some(first), after)?;
-        let found = organizations::list(&caller.public(), &scope, search.as_deref(), &page).await?;
-        Ok(Connection::new(
-            found,
-            Count::Organizations { scope, search },
-            Organization,
-        ))
+        let found = organizations::list(&scope, search.as_deref(), &page).await?;
+        Ok(Connection::new(found, Count::Organizations { search }, Organization))
     }
 
     /// What an organization's sign-in and password pages may show; no sign-in needed.
     async fn public_organization(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<PublicOrganization>> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let org = organizations::find_by_slug(&caller.public(), &slug).await?;
         Ok(org.as_ref().map(PublicOrganization::of))
     }
@@ -92,7 +84,7 @@ impl OrganizationMutation {
     ///
     /// **Permissions**: superadmin.
     async fn create_organization(&self, ctx: &Context<'_>, input: CreateOrganizationInput) -> GqlResult<Organization> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.superadmin()?;
         let new = NewOrganization {
             slug: input.slug,
@@ -119,7 +111,7 @@ impl OrganizationMutation {
         id: ID,
         input: UpdateOrganizationInput,
     ) -> GqlResult<Organization> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.org_admin(parse(&id)?)?;
         let patch = OrganizationPatch {
             name: input.name,
@@ -137,7 +129,7 @@ impl OrganizationMutation {
     ///
     /// **Permissions**: superadmin.
     async fn delete_organization(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.superadmin()?;
         organizations::delete(&scope, parse(&id)?).await?;
         Ok(true)

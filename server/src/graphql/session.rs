@@ -5,14 +5,14 @@ use async_graphql::{Context, Object};
 use super::cookies::{self, RefreshCookie};
 use super::cost;
 use super::types::{AuthPayload, User, Viewer};
-use crate::authz::{Caller, Principal};
+use crate::domain::authz::Principal;
 use crate::domain::{sessions, setup, users};
 use crate::error::Error;
 
 type GqlResult<T> = async_graphql::Result<T>;
 
 pub(super) fn payload(ctx: &Context<'_>, issued: sessions::Issued) -> AuthPayload {
-    let caller = ctx.data_unchecked::<Caller>();
+    let caller = super::acting::caller(ctx);
     ctx.append_http_header(
         "Set-Cookie",
         cookies::refresh_cookie(&caller.app().config, &issued.refresh_token),
@@ -21,7 +21,7 @@ pub(super) fn payload(ctx: &Context<'_>, issued: sessions::Issued) -> AuthPayloa
         access_token: issued.access_token,
         refresh_token: issued.refresh_token,
         expires_in: i32::try_from(issued.expires_in).unwrap_or(i32::MAX),
-        user: User(issued.user),
+        user: issued.user,
         password_change_required: issued.password_change_required,
     }
 }
@@ -35,12 +35,12 @@ impl SessionQuery {
     /// revoked, blocked user) is an error, so that clients know to refresh.
     #[graphql(complexity = "cost::QUERY + child_complexity")]
     async fn viewer(&self, ctx: &Context<'_>) -> GqlResult<Option<Viewer>> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         if matches!(caller.principal, Principal::Anonymous | Principal::Client(_)) {
             return Ok(None);
         }
         let me = caller.myself_restricted()?;
-        let user = users::get(&me, me.user.user_id).await?.ok_or(Error::Unauthenticated)?;
+        let user = users::me(&me).await?.ok_or(Error::Unauthenticated)?;
         Ok(Some(Viewer {
             is_superadmin: me.user.superadmin,
             user_id: user.id,
@@ -65,9 +65,9 @@ impl SessionMutation {
         password: String,
         org_slug: Option<String>,
     ) -> GqlResult<AuthPayload> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let result = sessions::login(&caller.public(), &email, &password, org_slug.as_deref()).await;
-        crate::http::metrics::login_outcome(match &result {
+        crate::counters::login_outcome(match &result {
             Ok(_) => "success",
             Err(error) => error.code(),
         });
@@ -79,7 +79,7 @@ impl SessionMutation {
     ///
     /// **Permissions**: anyone holding a refresh token.
     async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: Option<String>) -> GqlResult<AuthPayload> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let token = refresh_token
             .or_else(|| ctx.data_opt::<RefreshCookie>().and_then(|cookie| cookie.0.clone()))
             .ok_or(Error::Unauthenticated)?;
@@ -96,7 +96,7 @@ impl SessionMutation {
     ///
     /// **Permissions**: the signed-in user (also while a password change is due).
     async fn logout(&self, ctx: &Context<'_>) -> GqlResult<bool> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         sessions::logout(&caller.myself_restricted()?).await?;
         ctx.append_http_header("Set-Cookie", cookies::clear_refresh_cookie(&caller.app().config));
         Ok(true)
@@ -112,7 +112,7 @@ impl SessionMutation {
         current_password: String,
         new_password: String,
     ) -> GqlResult<bool> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         sessions::change_my_password(&caller.myself_restricted()?, &current_password, &new_password).await?;
         Ok(true)
     }
@@ -121,7 +121,7 @@ impl SessionMutation {
     ///
     /// **Permissions**: anyone holding the link.
     async fn reset_password(&self, ctx: &Context<'_>, token: String, new_password: String) -> GqlResult<bool> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         sessions::reset_password(&caller.public(), &token, &new_password).await?;
         Ok(true)
     }
@@ -138,7 +138,7 @@ impl SessionMutation {
         password: String,
         name: Option<String>,
     ) -> GqlResult<AuthPayload> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let issued = setup::setup_first_admin(&caller.public(), &token, &email, &password, name.as_deref()).await?;
         Ok(payload(ctx, issued))
     }

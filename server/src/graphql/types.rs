@@ -9,20 +9,18 @@ use super::cost;
 use super::enums::OrderDirection;
 use super::ids::to_id;
 use super::inputs::{UserFilterInput, UserOrderInput};
-use super::loaders::Loaders;
 use super::membership::Membership;
-use crate::authz::{Caller, Scope};
 use crate::domain::members;
 use crate::domain::pagination::PageRequest;
-use crate::domain::settings::OrgSettings as Settings;
 use crate::domain::user_search::UserOrder;
 use crate::error::Error;
+use crate::policy::settings::OrgSettings as Settings;
 use steward_entity::{membership, organization, session, user, UserId};
 
 type GqlResult<T> = async_graphql::Result<T>;
 
-fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {
-    ctx.data_unchecked::<Caller>()
+fn caller<'a>(ctx: &Context<'a>) -> super::acting::Acting<'a> {
+    super::acting::caller(ctx)
 }
 
 pub struct User(pub user::Model);
@@ -77,7 +75,7 @@ impl User {
         caller.signed_in()?;
         let superadmin = caller.user().is_ok_and(|me| me.superadmin);
         if !superadmin {
-            let memberships = all_memberships(ctx, self.0.id).await?;
+            let memberships = visible_memberships(ctx, self.0.id).await?;
             if !memberships
                 .iter()
                 .any(|membership| caller.can_read_org(membership.org_id))
@@ -112,10 +110,11 @@ impl User {
     /// followed.
     #[graphql(complexity = "1 + cost::QUERY")]
     async fn pending_email(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
-        let Ok(scope) = caller(ctx).user_reader(self.0.id).await else {
+        let caller = caller(ctx);
+        let Ok(scope) = caller.user_reader(self.0.id).await else {
             return Ok(None);
         };
-        Ok(crate::domain::verification::pending_email(&scope, self.0.id).await?)
+        Ok(crate::domain::verification::pending_email(&scope).await?)
     }
     /// Whether the user is a platform superadmin.
     async fn is_superadmin(&self) -> bool {
@@ -154,23 +153,20 @@ impl User {
             user: Some(self.0.id),
             ..Default::default()
         };
-        super::audit::events(caller(ctx), filter, first, after).await
+        super::audit::events(&caller(ctx), None, filter, first, after).await
     }
     /// Active brute-force locks, per client IP.
     #[graphql(complexity = "cost::queried_list(cost::LOCKOUTS, child_complexity)")]
     async fn lockouts(&self, ctx: &Context<'_>) -> GqlResult<Vec<Lockout>> {
         let caller = caller(ctx);
         let scope = caller.user_reader(self.0.id).await?;
-        let now = scope.app().clock.now();
-        let locks = crate::domain::lockouts::active(scope.database().reader(), self.0.id, now).await?;
-        Ok(locks
+        Ok(crate::domain::lockouts::active(&scope)
+            .await?
             .into_iter()
             .map(|lock| Lockout {
                 ip: lock.ip,
                 failed_attempts: lock.failed_attempts,
-                locked_until: lock
-                    .locked_until
-                    .filter(|until| !crate::domain::lockouts::is_until_lifted(*until, now)),
+                locked_until: lock.locked_until,
             })
             .collect())
     }
@@ -224,7 +220,7 @@ pub struct OrgSettings {
     pub session_lifetime_seconds: i32,
 }
 
-pub fn password_policy(policy: &crate::domain::settings::PasswordPolicy) -> PasswordPolicy {
+pub fn password_policy(policy: &crate::policy::settings::PasswordPolicy) -> PasswordPolicy {
     PasswordPolicy {
         min_length: policy.min_length,
         min_strength: policy.min_strength,
@@ -272,7 +268,7 @@ impl Organization {
     }
     /// Counted for every organization on a page in one query.
     async fn member_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
-        let counts = &ctx.data_unchecked::<Loaders>().member_counts;
+        let counts = &super::acting::loaders(ctx).member_counts;
         let count = counts.load_one(self.0.id).await?.unwrap_or(0);
         Ok(i32::try_from(count).unwrap_or(i32::MAX))
     }
@@ -288,7 +284,8 @@ impl Organization {
         filter: Option<UserFilterInput>,
         order_by: Option<UserOrderInput>,
     ) -> GqlResult<Connection<Membership>> {
-        let scope = caller(ctx).org_reader(self.0.id)?;
+        let caller = caller(ctx);
+        let scope = caller.org_reader(self.0.id)?;
         let filter = filter.map(UserFilterInput::into_domain).unwrap_or_default();
         let order = order_by.map(UserOrderInput::into_domain).unwrap_or_default();
         let page = members::list(&scope, &filter, order, &PageRequest::new(Some(first), after)?).await?;
@@ -305,7 +302,8 @@ impl Organization {
     /// manage the organization's members.
     #[graphql(complexity = "cost::queried_list(cost::INVITATIONS, child_complexity)")]
     async fn invitations(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::mail::Invitation>> {
-        let Ok(scope) = caller(ctx).org_manager(self.0.id) else {
+        let caller = caller(ctx);
+        let Ok(scope) = caller.org_manager(self.0.id) else {
             return Ok(Vec::new());
         };
         let pending = crate::domain::invitations::pending(&scope).await?;
@@ -332,7 +330,7 @@ impl PublicOrganization {
             name: org.name.clone(),
             branding: Branding::of(org),
             password_policy: password_policy(
-                &crate::domain::settings::OrgSettings::from_json(&org.settings).password_policy,
+                &crate::policy::settings::OrgSettings::from_json(&org.settings).password_policy,
             ),
         }
     }
@@ -375,13 +373,26 @@ pub struct Lockout {
 /// What signing in or refreshing returns. Browsers also get the refresh token as an HttpOnly
 /// SameSite=Strict cookie.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct AuthPayload {
     pub access_token: String,
     pub refresh_token: String,
     pub expires_in: i32,
-    pub user: User,
+    #[graphql(skip)]
+    pub user: user::Model,
     /// Then the access token allows only `changeMyPassword`, `viewer` and `logout`.
     pub password_change_required: bool,
+}
+
+#[ComplexObject]
+impl AuthPayload {
+    /// The user who has just signed in. The fields under it are read as that user, with the
+    /// rights of the new session: `login { user { memberships { roles } } }` works in the same
+    /// request.
+    async fn user(&self, ctx: &Context<'_>) -> User {
+        super::acting::sign_in(ctx, &self.access_token).await;
+        User(self.user.clone())
+    }
 }
 
 /// The signed-in user.
@@ -403,16 +414,10 @@ impl Viewer {
     }
 }
 
-/// Every membership of a user, unfiltered, from the request's batch loader.
-async fn all_memberships(ctx: &Context<'_>, user_id: UserId) -> GqlResult<Vec<membership::Model>> {
-    let loaded = ctx.data_unchecked::<Loaders>().memberships.load_one(user_id).await?;
-    Ok(loaded.unwrap_or_default())
-}
-
-/// The memberships of a user that the caller may see.
+/// The memberships of a user that the caller may see (the loader's query keeps out the rest).
 async fn visible_memberships(ctx: &Context<'_>, user_id: UserId) -> GqlResult<Vec<membership::Model>> {
-    let all = all_memberships(ctx, user_id).await?;
-    Ok(members::visible_memberships(caller(ctx), user_id, all))
+    let loaded = super::acting::loaders(ctx).memberships.load_one(user_id).await?;
+    Ok(loaded.unwrap_or_default())
 }
 
 fn owned_by(owner: &user::Model, memberships: Vec<membership::Model>) -> Vec<Membership> {

@@ -8,11 +8,11 @@ use super::enums::role_set;
 use super::ids::parse;
 use super::inputs::{CreateUserInput, MyProfileInput, UpdateUserInput, UserFilterInput, UserOrderInput};
 use super::types::User;
-use crate::authz::{Caller, ReadScope, METADATA_WRITE, USERS_DELETE};
 use crate::domain::pagination::PageRequest;
-use crate::domain::user_search::{self, Base};
+use crate::domain::user_search;
 use crate::domain::users::{self, NewUser, Profile};
 use crate::error::Error;
+use crate::policy::client_scopes::{METADATA_WRITE, USERS_DELETE};
 use steward_entity::UserId;
 
 type GqlResult<T> = async_graphql::Result<T>;
@@ -27,13 +27,13 @@ impl UserQuery {
     /// **Permissions**: the user themself; ADMIN, USER_MANAGER or AUDITOR of an organization the
     /// user belongs to; superadmin.
     async fn user(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<User>> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         caller.signed_in()?;
         let Ok(user_id) = parse::<UserId>(&id) else {
             return Ok(None);
         };
         match caller.user_reader(user_id).await {
-            Ok(scope) => Ok(users::get(&scope, user_id).await?.map(User)),
+            Ok(scope) => Ok(users::get(&scope).await?.map(User)),
             Err(Error::NotFound) => Ok(None),
             Err(error) => Err(error.into()),
         }
@@ -53,22 +53,14 @@ impl UserQuery {
         filter: Option<UserFilterInput>,
         order_by: Option<UserOrderInput>,
     ) -> GqlResult<Connection<User>> {
-        let caller = ctx.data_unchecked::<Caller>();
-        let base = match org_id {
-            Some(id) => Base::Org(caller.org_reader(parse(&id)?)?.org_id),
-            None => match caller.read_scope()? {
-                ReadScope::All => Base::All,
-                ReadScope::Orgs(orgs) if orgs.is_empty() => {
-                    return Err(Error::Forbidden("listing users needs ADMIN, USER_MANAGER or AUDITOR").into())
-                }
-                ReadScope::Orgs(orgs) => Base::Orgs(orgs),
-            },
-        };
+        let caller = super::acting::caller(ctx);
+        let org_id = org_id.as_ref().map(parse).transpose()?;
+        let scope = caller.directory(org_id)?;
         let filter = filter.map(UserFilterInput::into_domain).unwrap_or_default();
         let order = order_by.map(UserOrderInput::into_domain).unwrap_or_default();
         let page = PageRequest::new(Some(first), after)?;
-        let found = user_search::page(&caller.app().database, &base, &filter, order, &page).await?;
-        Ok(Connection::new(found, Count::Users { base, filter }, User))
+        let found = user_search::page(&scope, &filter, order, &page).await?;
+        Ok(Connection::new(found, Count::Users { org_id, filter }, User))
     }
 }
 
@@ -83,7 +75,7 @@ impl UserMutation {
     /// **Permissions**: ADMIN or USER_MANAGER of the organization (only an ADMIN may grant ADMIN
     /// or USER_MANAGER); superadmin.
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> GqlResult<User> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.org_manager(parse(&input.org_id)?)?;
         let new = NewUser {
             email: input.email,
@@ -112,7 +104,7 @@ impl UserMutation {
     /// **Permissions**: ADMIN or USER_MANAGER in every organization the user belongs to (only an
     /// ADMIN for a user who is an ADMIN); superadmin.
     async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> GqlResult<User> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.identity_manager(parse(&id)?).await?;
         Ok(User(users::update(&scope, input.into_domain()).await?))
     }
@@ -128,7 +120,7 @@ impl UserMutation {
         user_metadata: Option<Json<serde_json::Value>>,
         app_metadata: Option<Json<serde_json::Value>>,
     ) -> GqlResult<User> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.identity_manager_as(parse(&id)?, METADATA_WRITE).await?;
         let user = users::update_metadata(
             &scope,
@@ -143,7 +135,7 @@ impl UserMutation {
     ///
     /// **Permissions**: as `updateUser`; API clients need `users:delete`.
     async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let scope = caller.identity_manager_as(parse(&id)?, USERS_DELETE).await?;
         users::delete(&scope).await?;
         Ok(true)
@@ -154,7 +146,7 @@ impl UserMutation {
     ///
     /// **Permissions**: the signed-in user.
     async fn update_my_profile(&self, ctx: &Context<'_>, input: MyProfileInput) -> GqlResult<User> {
-        let caller = ctx.data_unchecked::<Caller>();
+        let caller = super::acting::caller(ctx);
         let (profile, user_metadata) = input.into_domain();
         Ok(User(
             users::update_mine(&caller.myself()?, profile, user_metadata).await?,

@@ -3,39 +3,11 @@
 //! key on it, so a client must not be able to choose it by sending a header.
 
 use axum::http::HeaderMap;
-use ipnet::IpNet;
 use std::net::IpAddr;
 
-#[derive(Clone, Debug, Default)]
-pub struct TrustedProxies(Vec<IpNet>);
+pub use crate::config::TrustedProxies;
 
 impl TrustedProxies {
-    /// Parses a comma-separated list of addresses and CIDR ranges.
-    pub fn parse(list: Option<&str>) -> anyhow::Result<Self> {
-        let mut networks = Vec::new();
-        for entry in list
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|entry| !entry.is_empty())
-        {
-            let network = match entry.parse::<IpNet>() {
-                Ok(network) => network,
-                Err(_) => IpNet::from(
-                    entry
-                        .parse::<IpAddr>()
-                        .map_err(|_| anyhow::anyhow!("invalid configuration: trusted_proxies entry `{entry}`"))?,
-                ),
-            };
-            networks.push(network);
-        }
-        Ok(Self(networks))
-    }
-
-    fn trusts(&self, address: &IpAddr) -> bool {
-        self.0.iter().any(|network| network.contains(address))
-    }
-
     /// The client address for a request that arrived from `peer`.
     pub fn client_ip(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
         let peer = peer?;
@@ -90,6 +62,6 @@ mod tests {
     #[test]
     fn bad_entries_are_refused() {
         assert!(TrustedProxies::parse(Some("not-an-ip")).is_err());
-        assert!(TrustedProxies::parse(None).unwrap().0.is_empty());
+        assert!(TrustedProxies::parse(None).unwrap().is_empty());
     }
 }

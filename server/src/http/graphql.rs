@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 
 use super::HttpState;
-use crate::authz::Caller;
+use crate::domain::authz::Caller;
 use crate::graphql::cookies::{self, RefreshCookie};
 use crate::graphql::ensure_codes;
 
@@ -56,10 +56,12 @@ async fn execute(
         }
     }
     let caller = Caller::from_bearer(state.app.clone(), bearer.as_deref(), ip, user_agent).await;
+    let loaders = crate::graphql::loaders::for_request(caller.lookups());
     let request = request
         .data(caller)
         .data(RefreshCookie(refresh))
-        .data(crate::graphql::loaders::for_request(state.app.clone()));
+        .data(loaders)
+        .data(crate::graphql::SignedInCallers::default());
     ensure_codes(state.schema.execute(request).await).into()
 }
 

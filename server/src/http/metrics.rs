@@ -1,5 +1,5 @@
-//! `/metrics` in Prometheus' text format: request counts and latencies per route, and sign-in
-//! outcomes. Scrape it from inside the network; it tells nothing about any one user.
+//! `/metrics` in Prometheus' text format: request counts and latencies per route, and the
+//! application's own counters (`crate::counters`). Scrape it from inside the network; it tells nothing about any one user.
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::header;
@@ -49,9 +49,4 @@ pub async fn track(request: Request, next: Next) -> Response {
     metrics::counter!("steward_http_requests_total", &labels).increment(1);
     metrics::histogram!("steward_http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
     response
-}
-
-/// Records how a sign-in ended: `success`, or the error code.
-pub fn login_outcome(outcome: &str) {
-    metrics::counter!("steward_login_attempts_total", "outcome" => outcome.to_owned()).increment(1);
 }

@@ -14,8 +14,8 @@ use serde_json::json;
 use std::net::SocketAddr;
 
 use super::HttpState;
-use crate::authz::Caller;
 use crate::domain::api_clients::{self, TokenError};
+use crate::domain::authz::Caller;
 
 #[derive(Debug, Default, Deserialize)]
 struct TokenRequest {
@@ -100,7 +100,7 @@ pub async fn token(
         .proxies
         .client_ip(peer, &headers)
         .map(|address| address.to_string());
-    let caller = Caller::anonymous(state.app.clone(), ip, None);
+    let caller = Caller::from_bearer(state.app.clone(), None, ip, None).await;
     match api_clients::issue_token(&caller.public(), &client_id, &secret, request.scope.as_deref()).await {
         Ok(issued) => {
             let body = json!({

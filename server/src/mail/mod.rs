@@ -1,16 +1,14 @@
-//! Mail: every message is rendered and written to the outbox inside the transaction of the change
-//! that caused it ([`outbox::enqueue`]); a background worker ([`worker`]) delivers it over SMTP,
-//! retrying with backoff while the server is unreachable. No request waits on SMTP or fails
-//! because of it.
+//! Mail: the messages, their templates, and the SMTP transport. Messages are written to the outbox
+//! inside the transaction of the change that caused it (`domain::outbox`), and a background
+//! worker (`domain::delivery`) delivers them over SMTP, retrying with backoff while the server is
+//! unreachable. No request waits on SMTP or fails because of it.
 //!
 //! Without `STEWARD_SMTP_URL` nothing is sent: each message is written to the log as one line
 //! with its link and kept in the outbox, where superadmins can read it.
 
 pub mod messages;
-pub mod outbox;
 mod render;
 mod transport;
-pub mod worker;
 
 use lettre::message::Mailbox;
 use std::sync::Arc;

@@ -4,12 +4,15 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::sync::Arc;
 
+use super::reach::Reach;
 use super::{Caller, UserPrincipal};
-use crate::db::Database;
-use crate::domain::roles::{Role, RoleSet};
+use crate::domain::database::Database;
 use crate::error::{Error, Result};
+use crate::policy::client_scopes::{AUDIT_READ, ORG_READ, USERS_READ, USERS_WRITE};
+use crate::policy::link_purposes::INVITATION;
+use crate::policy::roles::{Role, RoleSet};
 use crate::state::AppState;
-use steward_entity::{membership, user, ApiClientId, OrgId, UserId};
+use steward_entity::{api_client, membership, one_time_token, user, ApiClientId, OrgId, UserId};
 
 /// Who did something, for the audit log.
 #[derive(Clone, Debug, Default)]
@@ -20,8 +23,9 @@ pub struct Actor {
     pub user_agent: Option<String>,
 }
 
-/// What every scope offers the domain layer.
-pub trait Scope: Sync {
+/// What every scope offers the domain layer, and nothing above it: outside `domain` a scope is
+/// only something to hand to a domain function.
+pub(in crate::domain) trait Scope: Sync {
     fn caller(&self) -> &Caller;
 
     fn app(&self) -> &AppState {
@@ -78,7 +82,7 @@ scope!(
 );
 scope!(
     /// May see that an organization exists: its name, slug and branding.
-    OrgViewer {}
+    OrgViewer { org_id: OrgId }
 );
 scope!(
     /// May read an organization's members, their metadata and its audit log.
@@ -107,20 +111,21 @@ scope!(
     SessionReader { user_id: UserId }
 );
 scope!(
-    /// May read the audit log of these organizations (or all).
-    AuditScope { orgs: ReadScope }
+    /// May read the audit log of the organizations in reach (or all of them).
+    AuditReader { reach: Reach }
+);
+scope!(
+    /// May list users: the members of the organizations in reach, or every user.
+    Directory { reach: Reach }
+);
+scope!(
+    /// May list organizations: those in reach, or all of them.
+    OrgLister { reach: Reach }
 );
 scope!(
     /// May make org-scoped changes to one member of one organization.
     MemberManager { org_id: OrgId, user_id: UserId, is_admin: bool }
 );
-
-/// Which users a list may show.
-#[derive(Clone, Debug)]
-pub enum ReadScope {
-    All,
-    Orgs(Vec<OrgId>),
-}
 
 impl OrgManager<'_> {
     /// Only an `ADMIN` may grant `ADMIN` or `USER_MANAGER`.
@@ -155,14 +160,6 @@ impl MemberManager<'_> {
     }
 }
 
-/// An API client's scopes, as the contract names them.
-pub const USERS_READ: &str = "users:read";
-pub const USERS_WRITE: &str = "users:write";
-pub const USERS_DELETE: &str = "users:delete";
-pub const METADATA_WRITE: &str = "metadata:write";
-pub const AUDIT_READ: &str = "audit:read";
-pub const ORG_READ: &str = "org:read";
-
 /// What an API client may do in an organization: nothing outside its own, and inside it what
 /// `scope` grants. Outside its organization everything reads as absent.
 fn client_check(client: &super::ClientPrincipal, org_id: OrgId, scope: &str) -> Result<()> {
@@ -193,13 +190,10 @@ impl Caller {
         }
     }
 
-    /// Only a caller built by [`Caller::operator`] (the command line) gets this scope.
-    pub fn operator_scope(&self) -> Result<Operator<'_>> {
-        if self.operator {
-            Ok(Operator { caller: self })
-        } else {
-            Err(Error::Forbidden("command line only"))
-        }
+    /// Only [`CommandLine`](super::CommandLine) hands this out.
+    pub(super) fn operator_scope(&self) -> Operator<'_> {
+        debug_assert!(self.operator);
+        Operator { caller: self }
     }
 
     pub fn public(&self) -> Public<'_> {
@@ -235,11 +229,11 @@ impl Caller {
         if let Some(client) = self.client() {
             // Even its own organization only with `org:read`: the scopes are all a client has.
             client_check(client, org_id, ORG_READ)?;
-            return Ok(OrgViewer { caller: self });
+            return Ok(OrgViewer { caller: self, org_id });
         }
         self.full_user()?;
         if self.is_superadmin() || self.roles_in(org_id).is_some() {
-            Ok(OrgViewer { caller: self })
+            Ok(OrgViewer { caller: self, org_id })
         } else {
             Err(Error::NotFound)
         }
@@ -311,51 +305,110 @@ impl Caller {
         self.org_admin(org_id).map(|_| ())
     }
 
-    /// Whose audit events the caller may read: ADMIN and AUDITOR of an organization read its
-    /// log, superadmins every log.
-    pub fn audit_scope(&self) -> Result<AuditScope<'_>> {
-        if let Some(client) = self.client() {
-            client_check(client, client.org_id, AUDIT_READ)?;
-            return Ok(AuditScope {
-                caller: self,
-                orgs: ReadScope::Orgs(vec![client.org_id]),
-            });
-        }
-        let user = self.full_user()?;
-        let orgs = if user.superadmin {
-            ReadScope::All
+    /// The audit events the caller may read: ADMIN and AUDITOR of an organization read its log,
+    /// superadmins every log; `org` narrows to one organization's.
+    pub fn audit_reader(&self, org: Option<OrgId>) -> Result<AuditReader<'_>> {
+        const NEEDS: &str = "reading the audit log needs ADMIN or AUDITOR";
+        let readable: Vec<OrgId> = if let Some(client) = self.client() {
+            client_check(client, org.unwrap_or(client.org_id), AUDIT_READ)?;
+            vec![client.org_id]
         } else {
-            ReadScope::Orgs(
-                user.reach
-                    .iter()
-                    .filter(|(_, roles)| roles.admin || roles.auditor)
-                    .map(|(org, _)| *org)
-                    .collect(),
-            )
+            let user = self.full_user()?;
+            if user.superadmin {
+                let reach = match org {
+                    Some(org_id) => Reach::only(vec![org_id]),
+                    None => Reach::every(),
+                };
+                return Ok(AuditReader { caller: self, reach });
+            }
+            user.reach
+                .iter()
+                .filter(|(_, roles)| roles.admin || roles.auditor)
+                .map(|(org, _)| *org)
+                .collect()
         };
-        Ok(AuditScope { caller: self, orgs })
+        let reach = match org {
+            Some(org_id) if readable.contains(&org_id) => Reach::only(vec![org_id]),
+            Some(org_id) => return Err(self.org_denied(org_id, NEEDS)),
+            None if readable.is_empty() => return Err(Error::Forbidden(NEEDS)),
+            None => Reach::only(readable),
+        };
+        Ok(AuditReader { caller: self, reach })
     }
 
     /// The organizations whose members the caller may read.
-    pub fn read_scope(&self) -> Result<ReadScope> {
+    fn member_reach(&self) -> Result<Reach> {
         if let Some(client) = self.client() {
-            let orgs = match client.has(USERS_READ) {
-                true => vec![client.org_id],
-                false => Vec::new(),
-            };
-            return Ok(ReadScope::Orgs(orgs));
+            return Ok(match client.has(USERS_READ) {
+                true => Reach::only(vec![client.org_id]),
+                false => Reach::nothing(),
+            });
         }
         let user = self.full_user()?;
         if user.superadmin {
-            return Ok(ReadScope::All);
+            return Ok(Reach::every());
         }
-        Ok(ReadScope::Orgs(
+        Ok(Reach::only(
             user.reach
                 .iter()
                 .filter(|(_, roles)| roles.can_read_members())
                 .map(|(org, _)| *org)
                 .collect(),
         ))
+    }
+
+    /// May list users: the members of `org` (its ADMIN, USER_MANAGER or AUDITOR), or without
+    /// one, of every organization whose members the caller may read.
+    pub fn directory(&self, org: Option<OrgId>) -> Result<Directory<'_>> {
+        let reach = match org {
+            Some(org_id) => Reach::only(vec![self.org_reader(org_id)?.org_id]),
+            None => self.member_reach()?,
+        };
+        if reach.is_empty() {
+            return Err(Error::Forbidden("listing users needs ADMIN, USER_MANAGER or AUDITOR"));
+        }
+        Ok(Directory { caller: self, reach })
+    }
+
+    /// May list organizations: every one for a superadmin, an API client's own, and the ones a
+    /// user's session reaches.
+    pub fn org_lister(&self) -> Result<OrgLister<'_>> {
+        let reach = match self.client() {
+            Some(client) => Reach::only(vec![client.org_id]),
+            None => {
+                let me = self.full_user()?;
+                match me.superadmin {
+                    true => Reach::every(),
+                    false => Reach::only(me.reach.keys().copied().collect()),
+                }
+            }
+        };
+        Ok(OrgLister { caller: self, reach })
+    }
+
+    /// What this request's batch loaders may read: the memberships the caller may see (their
+    /// own, and those of the organizations whose members they read) and those memberships'
+    /// organizations. A caller who is not signed in gets an empty reach.
+    pub fn lookups(&self) -> super::Lookups {
+        let memberships = match self.member_reach() {
+            Ok(reach) => match self.user() {
+                Ok(me) if !me.superadmin => reach.with_own(me.user_id, me.bound_org),
+                _ => reach,
+            },
+            Err(_) => match self.user() {
+                // A session that must change its password still sees its own memberships.
+                Ok(me) => Reach::nothing().with_own(me.user_id, me.bound_org),
+                Err(_) => Reach::nothing(),
+            },
+        };
+        // The organizations of those memberships, and any the caller may list.
+        let organizations = match (self.client(), self.user()) {
+            (Some(client), _) => Reach::only(vec![client.org_id]),
+            (None, Ok(me)) if me.superadmin => Reach::every(),
+            (None, Ok(me)) => Reach::nothing().with_own(me.user_id, me.bound_org),
+            (None, Err(_)) => Reach::nothing(),
+        };
+        super::Lookups::new(self.state.database.clone(), memberships, organizations)
     }
 
     /// The organizations whose settings and metadata the caller may read.
@@ -379,6 +432,28 @@ impl Caller {
             .filter(membership::Column::UserId.eq(user_id))
             .all(self.state.database.reader())
             .await?)
+    }
+
+    /// An ADMIN's right over one API client: the client's organization is looked up here, so
+    /// that nothing above `authz` reads a client before the check.
+    pub async fn api_client_admin(&self, client_id: ApiClientId) -> Result<OrgAdmin<'_>> {
+        let client = api_client::Entity::find_by_id(client_id)
+            .one(self.state.database.reader())
+            .await?
+            .ok_or(Error::NotFound)?;
+        self.org_admin(client.org_id)
+    }
+
+    /// The right to withdraw one pending invitation: that of managing its organization's
+    /// members. Anything that is not a pending invitation is `NOT_FOUND`.
+    pub async fn invitation_manager(&self, invitation_id: &str) -> Result<OrgManager<'_>> {
+        let pending = one_time_token::Entity::find_by_id(invitation_id.to_owned())
+            .one(self.state.database.reader())
+            .await?
+            .filter(|token| token.purpose == INVITATION && token.used_at.is_none())
+            .and_then(|token| token.org_id)
+            .ok_or(Error::NotFound)?;
+        self.org_manager(pending)
     }
 
     /// May the caller see this user at all: themselves, a superadmin, or a reader in an org the

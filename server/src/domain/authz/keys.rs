@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::clock::Clock;
-use crate::db::Database;
+use crate::domain::database::Database;
 use crate::error::{Error, Result};
 use steward_entity::{signing_key, ApiClientId, OrgId, SessionId, UserId};
 

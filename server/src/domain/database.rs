@@ -1,4 +1,10 @@
 //! The database handle: connecting, migrating, and write transactions.
+//!
+//! Anyone may hold a [`Database`] (the application state carries one), but only `domain` can
+//! send it a statement: [`Database::reader`] and [`Database::write`] are visible inside `domain`
+//! alone, and domain functions reach the database only through the capability (`authz`) they are
+//! given. So a resolver, a route or the command line that wants data has to ask `authz` first;
+//! reaching around it does not compile.
 
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction};
 use sea_orm::{SqlxSqliteConnector, TransactionTrait};
@@ -35,7 +41,7 @@ impl Deref for WriteTransaction {
 }
 
 impl WriteTransaction {
-    pub async fn commit(self) -> Result<()> {
+    pub(in crate::domain) async fn commit(self) -> Result<()> {
         Ok(self.transaction.commit().await?)
     }
 }
@@ -59,7 +65,7 @@ impl Database {
         let counted = statements.clone();
         connection.set_metric_callback(move |_| {
             counted.fetch_add(1, Ordering::Relaxed);
-            metrics::counter!("steward_database_statements_total").increment(1);
+            crate::counters::database_statement();
         });
         Ok(Self {
             connection,
@@ -103,17 +109,17 @@ impl Database {
         }
     }
 
-    pub fn backend(&self) -> DatabaseBackend {
+    pub(in crate::domain) fn backend(&self) -> DatabaseBackend {
         self.connection.get_database_backend()
     }
 
     /// For reads. Writes go through [`Database::write`].
-    pub fn reader(&self) -> &DatabaseConnection {
+    pub(in crate::domain) fn reader(&self) -> &DatabaseConnection {
         &self.connection
     }
 
     /// Begins a write transaction.
-    pub async fn write(&self) -> Result<WriteTransaction> {
+    pub(in crate::domain) async fn write(&self) -> Result<WriteTransaction> {
         let writer = match &self.sqlite_writer {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,

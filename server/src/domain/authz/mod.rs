@@ -5,8 +5,11 @@
 //! this module. Domain functions take scopes, so reaching data without a check does not compile.
 //! Out-of-reach things answer `NOT_FOUND`, never a hint that they exist.
 
+pub mod keys;
 mod principal;
+mod reach;
 mod scopes;
 
-pub use principal::{Caller, ClientPrincipal, Principal, UserPrincipal};
+pub use principal::{Caller, ClientPrincipal, CommandLine, Principal, UserPrincipal};
+pub use reach::{Lookups, Reach};
 pub use scopes::*;

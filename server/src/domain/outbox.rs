@@ -1,18 +1,118 @@
-//! Mail that carries a one-time link: each function issues the token and queues the message on
-//! the caller's transaction, so the link exists exactly when the change that asked for it does.
-//! The caller wakes the mailer after committing.
+//! The outbox: every message is rendered and written to the outbox table inside the transaction of
+//! the change that caused it, so the mail exists exactly when the change does; [`super::delivery`]
+//! sends it. Messages that carry a one-time link issue the token here too. The caller wakes the
+//! mailer after committing.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde_json::{json, Value as Json};
+use uuid::Uuid;
 
+use super::authz::{Scope, Superadmin};
+use super::pagination::{newest_first, Page, PageRequest};
 use super::tokens::{self, NewToken};
 use crate::error::Result;
 use crate::mail::messages::{self, valid_for};
-use crate::mail::outbox::{self, Envelope};
-use crate::mail::Brand;
+use crate::mail::{Brand, Mailer, Message};
 use crate::state::AppState;
-use steward_entity::{membership, organization, user, OrgId, UserId};
+use steward_entity::{membership, organization, outbox_mail, user, OrgId, UserId};
+
+pub const PENDING: &str = "PENDING";
+pub const SENT: &str = "SENT";
+pub const FAILED: &str = "FAILED";
+pub const LOGGED: &str = "LOGGED";
+
+/// Who a message goes to, and what it concerns.
+pub struct Envelope<'a> {
+    pub to: &'a str,
+    pub org_id: Option<OrgId>,
+    pub user_id: Option<UserId>,
+}
+
+/// Renders `message` and writes it to the outbox on `connection`, which should be the transaction
+/// of the change that caused it: the mail exists exactly when the change does. Call
+/// [`Mailer::wake`] after the commit to send it at once.
+pub(super) async fn enqueue(
+    connection: &impl ConnectionTrait,
+    mailer: &Mailer,
+    envelope: Envelope<'_>,
+    message: &dyn Message,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let rendered = mailer.render(message)?;
+    outbox_mail::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kind: Set(message.kind().to_owned()),
+        recipient: Set(envelope.to.to_owned()),
+        subject: Set(rendered.subject.chars().take(500).collect()),
+        text_body: Set(Some(rendered.text)),
+        html_body: Set(Some(rendered.html)),
+        link: Set(message.link().map(str::to_owned)),
+        org_id: Set(envelope.org_id),
+        user_id: Set(envelope.user_id),
+        status: Set(PENDING.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        lease_until: Set(None),
+        lease_owner: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+    }
+    .insert(connection)
+    .await?;
+    crate::counters::mail_queued(message.kind());
+    Ok(())
+}
+
+/// Whether a message of `kind` was queued for `user_id` since `since` (to mail at most so often).
+pub(super) async fn queued_since(
+    connection: &impl ConnectionTrait,
+    user_id: UserId,
+    kind: &str,
+    since: DateTime<Utc>,
+) -> Result<bool> {
+    let found = outbox_mail::Entity::find()
+        .select_only()
+        .column(outbox_mail::Column::Id)
+        .filter(outbox_mail::Column::UserId.eq(user_id))
+        .filter(outbox_mail::Column::Kind.eq(kind))
+        .filter(outbox_mail::Column::CreatedAt.gte(since))
+        .limit(1)
+        .into_tuple::<Uuid>()
+        .one(connection)
+        .await?;
+    Ok(found.is_some())
+}
+
+fn listed(status: Option<&str>) -> sea_orm::Select<outbox_mail::Entity> {
+    let mut select = outbox_mail::Entity::find();
+    if let Some(status) = status {
+        select = select.filter(outbox_mail::Column::Status.eq(status));
+    }
+    select
+}
+
+/// The outbox, newest first.
+pub async fn list(
+    scope: &Superadmin<'_>,
+    status: Option<&str>,
+    page: &PageRequest,
+) -> Result<Page<outbox_mail::Model>> {
+    newest_first(
+        scope.database().reader(),
+        listed(status),
+        (outbox_mail::Column::CreatedAt, outbox_mail::Column::Id),
+        page,
+        |mail| (mail.created_at, mail.id),
+    )
+    .await
+}
+
+pub async fn count(scope: &Superadmin<'_>, status: Option<&str>) -> Result<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(listed(status).count(scope.database().reader()).await?)
+}
 
 /// Lockout mail goes out at most this often per user.
 const LOCKOUT_MAIL_EVERY: Duration = Duration::hours(1);
@@ -20,7 +120,7 @@ const LOCKOUT_MAIL_EVERY: Duration = Duration::hours(1);
 /// Counts one mail an admin or API client is about to have sent to `recipient` against the
 /// per-actor and per-recipient budgets (`RATE_LIMITED` past either). Every alias of a mailing
 /// mutation counts, so no request sends more than the budget allows.
-pub fn spend_admin_budget(scope: &dyn crate::authz::Scope, recipient: &str) -> Result<()> {
+pub(super) fn spend_admin_budget(scope: &dyn Scope, recipient: &str) -> Result<()> {
     let actor = scope.actor();
     let key = match (actor.user_id, actor.api_client_id) {
         (_, Some(client)) => format!("client:{client}"),
@@ -32,7 +132,7 @@ pub fn spend_admin_budget(scope: &dyn crate::authz::Scope, recipient: &str) -> R
 
 /// The organization whose brand a user's mail wears: `preferred` when the user belongs to it,
 /// else the user's only organization, else none (the product's own brand).
-pub async fn brand_org(
+pub(super) async fn brand_org(
     connection: &impl ConnectionTrait,
     user_id: UserId,
     preferred: Option<OrgId>,
@@ -61,7 +161,7 @@ async fn queue(
     to: &str,
     user_id: Option<UserId>,
     org: Option<&organization::Model>,
-    message: &dyn crate::mail::Message,
+    message: &dyn Message,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let envelope = Envelope {
@@ -69,12 +169,12 @@ async fn queue(
         org_id: org.map(|org| org.id),
         user_id,
     };
-    outbox::enqueue(connection, &app.mailer, envelope, message, now).await
+    enqueue(connection, &app.mailer, envelope, message, now).await
 }
 
 /// A password-reset link to the user's address. Outstanding reset links die: only the newest
 /// works.
-pub async fn password_reset(
+pub(super) async fn password_reset(
     connection: &impl ConnectionTrait,
     app: &AppState,
     user: &user::Model,
@@ -101,7 +201,7 @@ pub async fn password_reset(
 }
 
 /// A link that verifies the user's current address. Earlier verification links die.
-pub async fn verification(
+pub(super) async fn verification(
     connection: &impl ConnectionTrait,
     app: &AppState,
     user: &user::Model,
@@ -130,7 +230,7 @@ pub async fn verification(
 /// `send` false the change is recorded as pending but nothing is mailed (the address belongs to
 /// another account, which the asker must not learn).
 #[allow(clippy::too_many_arguments)]
-pub async fn email_change(
+pub(super) async fn email_change(
     connection: &impl ConnectionTrait,
     app: &AppState,
     user: &user::Model,
@@ -161,7 +261,7 @@ pub async fn email_change(
 }
 
 /// Tells the old address that the account's address changed.
-pub async fn email_changed(
+pub(super) async fn email_changed(
     connection: &impl ConnectionTrait,
     app: &AppState,
     before: &user::Model,
@@ -181,7 +281,7 @@ pub async fn email_changed(
 
 /// Tells the user their password was changed (`how`: `self`, `reset` or `admin`), on the
 /// caller's transaction.
-pub async fn password_changed(
+pub(super) async fn password_changed(
     connection: &impl ConnectionTrait,
     app: &AppState,
     user: &user::Model,
@@ -212,7 +312,7 @@ pub struct InvitationGrant<'a> {
 /// An invitation link: accepting it verifies the address, sets a password for a new account and
 /// makes the user a member with the given roles. Returns the invitation's id (the token's hash:
 /// it names the invitation without being usable as one) and when it expires.
-pub async fn invitation(
+pub(super) async fn invitation(
     connection: &impl ConnectionTrait,
     app: &AppState,
     grant: InvitationGrant<'_>,
@@ -247,7 +347,7 @@ pub async fn invitation(
 
 /// Tells a user that wrong passwords locked their sign-in, with a link that lifts the lock — at
 /// most once an hour, so an attacker cannot flood their inbox.
-pub async fn lockout(
+pub(super) async fn lockout(
     connection: &impl ConnectionTrait,
     app: &AppState,
     user: &user::Model,
@@ -255,7 +355,7 @@ pub async fn lockout(
     attempts: i32,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if outbox::queued_since(connection, user.id, "LOCKOUT", now - LOCKOUT_MAIL_EVERY).await? {
+    if queued_since(connection, user.id, "LOCKOUT", now - LOCKOUT_MAIL_EVERY).await? {
         return Ok(());
     }
     let org = brand_org(connection, user.id, None).await?;

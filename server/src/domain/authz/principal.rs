@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::crypto::PasswordOperation;
-use crate::domain::roles::{RoleSet, ACTIVE};
-use crate::domain::settings::OrgSettings;
+use crate::domain::authz::keys::{Claims, ClientClaims, TokenClaims};
 use crate::error::{Error, Result};
-use crate::keys::{Claims, ClientClaims, TokenClaims};
+use crate::policy::roles::{RoleSet, ACTIVE};
+use crate::policy::settings::OrgSettings;
 use crate::state::AppState;
 use steward_entity::{api_client, membership, organization, session, user, ApiClientId, OrgId, SessionId, UserId};
 
@@ -53,6 +53,21 @@ pub enum Principal {
     Rejected(&'static str),
 }
 
+/// The operator at the command line (`steward create-admin`, `import-users`, `export-users`, the
+/// first-start setup link): whoever runs the binary holds the database anyway, so this is the one
+/// capability that needs no sign-in. It offers [`Operator`](super::Operator) and nothing else.
+pub struct CommandLine(Caller);
+
+impl CommandLine {
+    pub fn new(state: AppState) -> Self {
+        Self(Caller::operator(state))
+    }
+
+    pub fn operator(&self) -> super::Operator<'_> {
+        self.0.operator_scope()
+    }
+}
+
 /// Everything a request knows about its caller, and the door to every capability.
 pub struct Caller {
     pub(super) state: AppState,
@@ -65,19 +80,8 @@ pub struct Caller {
 }
 
 impl Caller {
-    pub fn anonymous(state: AppState, ip: Option<String>, user_agent: Option<String>) -> Self {
-        Self {
-            state,
-            principal: Principal::Anonymous,
-            ip,
-            user_agent,
-            operator: false,
-            password_operation_spent: AtomicBool::new(false),
-        }
-    }
-
     /// The operator at the command line, who holds the database anyway.
-    pub fn operator(state: AppState) -> Self {
+    fn operator(state: AppState) -> Self {
         Self {
             state,
             principal: Principal::Anonymous,
@@ -214,7 +218,7 @@ async fn authenticate_client(state: &AppState, claims: ClientClaims) -> Result<C
     if client.org_id != claims.org || claims.ver != client.secret_version {
         return Err(Error::Unauthenticated);
     }
-    let granted = crate::domain::api_clients::scopes_of(&client);
+    let granted = crate::policy::client_scopes::held_by(&client);
     // The token's scopes, narrowed to what the client still holds.
     let scopes = claims
         .scope

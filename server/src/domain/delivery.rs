@@ -174,7 +174,7 @@ async fn attempt(app: &AppState, mail: &outbox_mail::Model) -> Outcome {
     let message = lettre::Message::builder()
         .from(app.mailer.from().clone())
         .to(recipient)
-        .subject(super::header_safe(&mail.subject))
+        .subject(crate::mail::header_safe(&mail.subject))
         .multipart(body);
     let message = match message {
         Ok(message) => message,
@@ -208,7 +208,7 @@ async fn deliver(app: &AppState, owner: &str, mail: outbox_mail::Model) -> Resul
     let kind = mail.kind.clone();
     update = match outcome {
         Outcome::Sent => {
-            metrics::counter!("steward_mail_sent_total", "kind" => kind).increment(1);
+            crate::counters::mail_sent(&kind);
             // Delivered: the bodies and the link held a live token, which the outbox need not keep.
             update
                 .col_expr(outbox_mail::Column::Status, Expr::value(SENT))
@@ -220,7 +220,7 @@ async fn deliver(app: &AppState, owner: &str, mail: outbox_mail::Model) -> Resul
         }
         Outcome::Logged => update.col_expr(outbox_mail::Column::Status, Expr::value(LOGGED)),
         Outcome::Retry(error) => {
-            metrics::counter!("steward_mail_failures_total", "kind" => kind).increment(1);
+            crate::counters::mail_failed(&kind);
             tracing::warn!(id = %mail.id, attempts = mail.attempts + 1, %error, "mail not delivered; it will be retried");
             update
                 .col_expr(
@@ -230,7 +230,7 @@ async fn deliver(app: &AppState, owner: &str, mail: outbox_mail::Model) -> Resul
                 .col_expr(outbox_mail::Column::LastError, Expr::value(truncate(error)))
         }
         Outcome::Failed(error) => {
-            metrics::counter!("steward_mail_failures_total", "kind" => kind).increment(1);
+            crate::counters::mail_failed(&kind);
             tracing::error!(id = %mail.id, %error, "mail refused for good");
             // Never to be sent: its link must not be readable from the outbox either.
             update
