@@ -1,6 +1,7 @@
 //! Steward: multi-tenant user profile management.
 //!
-//! Layers stack one way: `http` → `graphql` → `authz` → `domain` → `steward_entity`.
+//! Layers stack one way: `http` → `graphql` → `domain` → `domain::authz` → `policy` →
+//! `steward_entity` (ARCHITECTURE.md). Only `domain` can send the database a statement.
 //! [`app`] is the one constructor of the HTTP service; `main` and every test use it.
 
 pub mod clock;
@@ -14,12 +15,11 @@ pub mod http;
 pub mod limits;
 pub mod mail;
 pub mod policy;
-pub mod state;
 
 use std::sync::Arc;
 
 pub use config::Config;
-pub use state::AppState;
+pub use domain::state::AppState;
 
 use clock::Clock;
 use crypto::PasswordHasher;

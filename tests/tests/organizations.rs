@@ -306,6 +306,12 @@ async fn settings_and_metadata_are_readable_by_admins_only(backend: Backend) {
                 "{role}: {:#?}",
                 response.errors
             );
+            // The field is null, one error names it, and the rest of the organization survives.
+            assert_eq!(response.errors.len(), 1, "{role}: {:#?}", response.errors);
+            let organization = &response.data["organization"];
+            assert_eq!(organization["name"], "Org acme", "{role}: {organization}");
+            let key = field.split(' ').next().unwrap();
+            assert!(organization[key].is_null(), "{role}: {organization}");
         }
     }
     for session in [&admin, &root] {
@@ -504,6 +510,22 @@ async fn a_list_counts_each_organizations_members(backend: Backend) {
     assert_eq!(nodes, expected);
 }
 
+/// An argument with a default is nullable: an explicit null, like an absent variable, means the
+/// default.
+async fn a_null_page_size_means_the_default(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let root = server.superadmin().await;
+    for n in 0..3 {
+        server.create_org(&root, &format!("org-{n}")).await;
+    }
+    let list = "query($first: Int) { organizations(first: $first) { edges { node { slug } } } }";
+    for variables in [json!({ "first": null }), json!({})] {
+        let found = server.as_(&root, list, variables.clone()).await;
+        let edges = found.ok()["organizations"]["edges"].as_array().unwrap().len();
+        assert_eq!(edges, 3, "{variables}");
+    }
+}
+
 backend_tests!(
     superadmin_creates_an_organization_with_defaults_for_what_is_not_given,
     slug_must_be_3_to_63_lowercase_letters_digits_or_dashes,
@@ -522,4 +544,5 @@ backend_tests!(
     deleting_an_organization_removes_memberships_but_keeps_users,
     public_organization_needs_no_sign_in_and_shows_the_password_policy,
     a_list_counts_each_organizations_members,
+    a_null_page_size_means_the_default,
 );

@@ -1,7 +1,7 @@
 //! Sign-in, forced password change, refresh rotation and reuse, sign-out, first-admin setup.
 
-use serde_json::json;
-use steward_tests::{backend_tests, Backend, TestServer};
+use serde_json::{json, Value};
+use steward_tests::{backend_tests, Backend, TestServer, CHANGED_PASSWORD};
 
 const VIEWER: &str = "{ viewer { isSuperadmin user { email } } }";
 
@@ -226,6 +226,60 @@ async fn create_admin_link_sets_a_password(backend: Backend) {
     server.sign_in("ops@example.com", "A-fine-long-password-7").await;
 }
 
+/// The fields under a sign-in's answer are read as the user who has just signed in, with the
+/// rights of the new session; the request's other fields keep the request's caller.
+async fn the_answer_of_a_sign_in_is_read_as_the_user_who_signed_in(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let root = server.superadmin().await;
+    let acme = server.create_org(&root, "acme").await;
+    let other = server.create_org(&root, "other").await;
+    let ada = server.member(&root, &acme, "ada@example.com", &["ADMIN"]).await;
+    let add = "mutation($org: ID!, $user: ID!) { addMember(orgId: $org, userId: $user, roles: [AUDITOR]) { roles } }";
+    server
+        .as_(&root, add, json!({ "org": other, "user": ada.user_id }))
+        .await
+        .ok();
+    let login = "mutation($email: String!, $password: String!, $org: String) { \
+        login(email: $email, password: $password, orgSlug: $org) { \
+            user { email appMetadata memberships { roles organization { slug memberCount } } } } \
+        createOrganization(input: { slug: \"sneaky\", name: \"Sneaky\" }) { id } }";
+    let answer = server
+        .gql(
+            None,
+            login,
+            json!({ "email": "ada@example.com", "password": CHANGED_PASSWORD }),
+        )
+        .await;
+    let user = &answer.data["login"]["user"];
+    assert_eq!(user["email"], "ada@example.com", "{:#?}", answer.errors);
+    assert_eq!(user["appMetadata"], json!({}), "{:#?}", answer.errors);
+    let mut memberships: Vec<Value> = user["memberships"].as_array().expect("memberships").clone();
+    memberships.sort_by_key(|membership| membership["organization"]["slug"].as_str().map(str::to_owned));
+    assert_eq!(
+        memberships,
+        vec![
+            json!({ "roles": ["ADMIN"], "organization": { "slug": "acme", "memberCount": 1 } }),
+            json!({ "roles": ["AUDITOR"], "organization": { "slug": "other", "memberCount": 1 } }),
+        ]
+    );
+    // The sibling field ran as the request's caller, who is nobody.
+    assert_eq!(answer.errors.len(), 1, "{:#?}", answer.errors);
+    assert_eq!(answer.errors[0]["path"][0], "createOrganization");
+    assert_eq!(answer.errors[0]["extensions"]["code"], "UNAUTHENTICATED");
+    // A session bound to one organization sees only that one under its answer too.
+    let bound = server
+        .gql(
+            None,
+            "mutation($email: String!, $password: String!, $org: String) { login(email: $email, password: $password, orgSlug: $org) { user { memberships { organization { slug } } } } }",
+            json!({ "email": "ada@example.com", "password": CHANGED_PASSWORD, "org": "acme" }),
+        )
+        .await;
+    assert_eq!(
+        bound.ok()["login"]["user"]["memberships"],
+        json!([{ "organization": { "slug": "acme" } }])
+    );
+}
+
 backend_tests!(
     unknown_email_and_wrong_password_answer_alike,
     login_sets_an_httponly_strict_refresh_cookie,
@@ -237,4 +291,5 @@ backend_tests!(
     viewer_is_null_without_a_token,
     setup_link_creates_the_first_superadmin_once,
     create_admin_link_sets_a_password,
+    the_answer_of_a_sign_in_is_read_as_the_user_who_signed_in,
 );

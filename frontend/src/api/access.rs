@@ -74,7 +74,7 @@ pub type SignInSession = user_sessions::UserSessionsUserSessions;
 pub async fn load_sessions(session: Session, user_id: String) -> Result<Vec<SignInSession>, ApiError> {
     let variables = user_sessions::Variables { id: user_id };
     let data = execute::<UserSessions>(session, variables).await?;
-    Ok(data.user.map(|user| user.sessions).unwrap_or_default())
+    Ok(data.user.and_then(|user| user.sessions).unwrap_or_default())
 }
 
 /// Blocks the user everywhere; an empty reason is sent as none.

@@ -3,7 +3,7 @@
 use graphql_client::GraphQLQuery;
 
 use super::client::{execute, Session};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 #[allow(unused_imports)] // referenced by the generated code through `super::*`
 use super::types::JSON;
 
@@ -50,25 +50,28 @@ pub struct LoadedOrgSettings {
 }
 
 /// Both operations answer with the same fragment, generated as a type of each operation's own.
+/// `None` when the settings were withheld (the viewer is not the organization's ADMIN).
 macro_rules! values_of {
     ($fields:expr) => {{
         let organization = $fields;
-        let policy = organization.settings.password_policy;
-        let lockout = organization.settings.lockout;
-        OrgSettingsValues {
-            name: organization.name,
-            display_name: organization.branding.display_name,
-            logo_url: organization.branding.logo_url,
-            primary_color: organization.branding.primary_color,
-            min_length: policy.min_length,
-            min_strength: policy.min_strength,
-            history_size: policy.history_size,
-            reject_personal_info: policy.reject_personal_info,
-            max_failed_attempts: lockout.max_failed_attempts,
-            lockout_seconds: lockout.lockout_seconds,
-            require_verified_email: organization.settings.require_verified_email,
-            session_lifetime_seconds: organization.settings.session_lifetime_seconds,
-        }
+        organization.settings.map(|settings| {
+            let policy = settings.password_policy;
+            let lockout = settings.lockout;
+            OrgSettingsValues {
+                name: organization.name,
+                display_name: organization.branding.display_name,
+                logo_url: organization.branding.logo_url,
+                primary_color: organization.branding.primary_color,
+                min_length: policy.min_length,
+                min_strength: policy.min_strength,
+                history_size: policy.history_size,
+                reject_personal_info: policy.reject_personal_info,
+                max_failed_attempts: lockout.max_failed_attempts,
+                lockout_seconds: lockout.lockout_seconds,
+                require_verified_email: settings.require_verified_email,
+                session_lifetime_seconds: settings.session_lifetime_seconds,
+            }
+        })
     }};
 }
 
@@ -79,10 +82,15 @@ pub async fn load_org_settings(
 ) -> Result<Option<LoadedOrgSettings>, ApiError> {
     let variables = organization_settings::Variables { id: organization_id };
     let data = execute::<OrganizationSettings>(session, variables).await?;
-    Ok(data.organization.map(|organization| LoadedOrgSettings {
-        slug: organization.org_settings_fields.slug.clone(),
-        unverified_members: organization.unverified.total_count,
-        values: values_of!(organization.org_settings_fields),
+    Ok(data.organization.and_then(|organization| {
+        Some(LoadedOrgSettings {
+            slug: organization.org_settings_fields.slug.clone(),
+            unverified_members: organization
+                .unverified
+                .map(|unverified| unverified.total_count)
+                .unwrap_or(0),
+            values: values_of!(organization.org_settings_fields)?,
+        })
     }))
 }
 
@@ -135,5 +143,6 @@ pub async fn update_org_settings(
         input,
     };
     let data = execute::<UpdateOrganizationSettings>(session, variables).await?;
-    Ok(values_of!(data.update_organization))
+    values_of!(data.update_organization)
+        .ok_or_else(|| ApiError::local(ErrorCode::Forbidden, "the organization's settings are for its ADMIN"))
 }

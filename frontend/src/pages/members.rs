@@ -71,12 +71,18 @@ struct PageSummary {
 
 impl PageSummary {
     fn of(organization: &OrganizationWithMembers) -> Self {
-        let page_info = &organization.members.page_info;
+        let members = organization.members.as_ref();
         Self {
             name: organization.name.clone(),
             slug: organization.slug.clone(),
-            total: organization.members.total_count,
-            next_cursor: page_info.end_cursor.clone().filter(|_| page_info.has_next_page),
+            total: members.map(|members| members.total_count).unwrap_or(0),
+            next_cursor: members.and_then(|members| {
+                members
+                    .page_info
+                    .end_cursor
+                    .clone()
+                    .filter(|_| members.page_info.has_next_page)
+            }),
         }
     }
 }
@@ -211,7 +217,8 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match members.await {
                         Ok(Some(organization)) => {
-                            view! { <MembersTable rows=organization.members.edges /> }.into_any()
+                            let rows = organization.members.map(|members| members.edges).unwrap_or_default();
+                            view! { <MembersTable rows=rows /> }.into_any()
                         }
                         Ok(None) => {
                             view! {

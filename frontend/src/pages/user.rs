@@ -187,7 +187,7 @@ fn UserDetails(
             </div>
             <div class="panel">
                 <h2>"App metadata"</h2>
-                <pre class="json" id="app-metadata">{format::pretty_json(&profile.app_metadata)}</pre>
+                <pre class="json" id="app-metadata">{profile.app_metadata.as_ref().map(format::pretty_json).unwrap_or_default()}</pre>
             </div>
         </div>
     }

@@ -1,5 +1,9 @@
 //! The capabilities of Steward, one module each. Functions here take an `authz` scope, run one
 //! transaction per change and write its audit event inside it.
+//!
+//! This is the only layer that can send the database a statement ([`database`]); it reaches the
+//! database through the scope it is given, and every list ANDs in the scope's
+//! [`Reach`](authz::Reach). `authz` lives inside it as its innermost part.
 
 pub mod api_clients;
 pub mod audit;
@@ -19,6 +23,7 @@ pub mod passwords;
 pub mod recovery;
 pub mod sessions;
 pub mod setup;
+pub mod state;
 pub mod tokens;
 pub mod transfer;
 pub mod user_search;

@@ -11,10 +11,10 @@ use uuid::Uuid;
 use super::authz::{Scope, Superadmin};
 use super::pagination::{newest_first, Page, PageRequest};
 use super::tokens::{self, NewToken};
+use crate::domain::state::AppState;
 use crate::error::Result;
 use crate::mail::messages::{self, valid_for};
 use crate::mail::{Brand, Mailer, Message};
-use crate::state::AppState;
 use steward_entity::{membership, organization, outbox_mail, user, OrgId, UserId};
 
 pub const PENDING: &str = "PENDING";

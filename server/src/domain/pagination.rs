@@ -12,6 +12,8 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 
 pub const MAX_PAGE_SIZE: i32 = 200;
+/// The page size when a list's `first` is absent or null.
+pub const DEFAULT_PAGE_SIZE: i32 = 50;
 
 /// A page request: how many, after which cursor.
 #[derive(Clone, Debug)]
@@ -22,7 +24,7 @@ pub struct PageRequest {
 
 impl PageRequest {
     pub fn new(first: Option<i32>, after: Option<String>) -> Result<Self> {
-        let first = first.unwrap_or(50);
+        let first = first.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(0..=MAX_PAGE_SIZE).contains(&first) {
             return Err(Error::invalid(
                 "first",

@@ -15,9 +15,9 @@ use super::audit::{self, Event};
 use super::lockouts::{self, Subject};
 use crate::crypto::{token_hash, PasswordOperation, Verified};
 use crate::domain::authz::Actor;
+use crate::domain::state::AppState;
 use crate::error::{Error, Result};
 use crate::policy::settings::LockoutPolicy;
-use crate::state::AppState;
 use steward_entity::{credential, user};
 
 /// Whose password is being checked.

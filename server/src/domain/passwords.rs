@@ -192,7 +192,7 @@ pub(super) async fn store(
 /// Checks a new password for a user against the strictest policy of their organizations (and of
 /// `joining`, an organization they are about to join) and their history, and hashes it.
 pub(super) async fn vet(
-    app: &crate::state::AppState,
+    app: &crate::domain::state::AppState,
     operation: &PasswordOperation,
     user: &user::Model,
     new: &str,

@@ -10,9 +10,9 @@ use super::tokens::{self, NewToken};
 use super::{lockouts, outbox, passwords, validate};
 use crate::config::Config;
 use crate::domain::authz::{Actor, IdentityManager, Public, Scope};
+use crate::domain::state::AppState;
 use crate::error::{Error, Result};
 use crate::policy::settings::{OrgSettings, PasswordPolicy};
-use crate::state::AppState;
 use steward_entity::{organization, user};
 
 /// A ticket lives a day unless told otherwise, and at most 30 days.

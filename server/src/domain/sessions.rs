@@ -15,10 +15,10 @@ use super::validate;
 use crate::crypto::{random_token, token_hash};
 use crate::domain::authz::keys::Claims;
 use crate::domain::authz::{Actor, Myself, Public, Scope};
+use crate::domain::state::AppState;
 use crate::error::{Error, Result};
 use crate::policy::roles::ACTIVE;
 use crate::policy::settings::OrgSettings;
-use crate::state::AppState;
 use steward_entity::{membership, organization, refresh_token, session, user, OrgId, SessionId, UserId};
 
 /// What a successful sign-in or refresh hands out.

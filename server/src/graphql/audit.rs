@@ -19,11 +19,11 @@ pub async fn events(
     caller: &Caller,
     org_id: Option<OrgId>,
     filter: AuditFilter,
-    first: i32,
+    first: Option<i32>,
     after: Option<String>,
 ) -> GqlResult<Connection<AuditEvent>> {
     let scope = caller.audit_reader(org_id)?;
-    let page = audit::list(&scope, &filter, &PageRequest::new(Some(first), after)?).await?;
+    let page = audit::list(&scope, &filter, &PageRequest::new(first, after)?).await?;
     Ok(Connection::new(page, Count::AuditEvents { org_id, filter }, AuditEvent))
 }
 
@@ -46,7 +46,7 @@ impl AuditQuery {
         types: Option<Vec<String>>,
         since: Option<DateTime<Utc>>,
         until: Option<DateTime<Utc>>,
-        #[graphql(default = 50)] first: i32,
+        #[graphql(default = 50)] first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<AuditEvent>> {
         let org_id = org_id.as_ref().map(parse).transpose()?;

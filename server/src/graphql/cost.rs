@@ -6,7 +6,7 @@
 //! One unit is roughly one value in the response; a field that runs a query of its own costs
 //! [`QUERY`] on top, since a query costs far more than a value.
 
-use crate::domain::pagination::MAX_PAGE_SIZE;
+use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 /// The most a request may cost. The portal's heaviest query, its member list, costs under 4 000
 /// even at the largest page (200); a full page of users with every field and their memberships
@@ -41,7 +41,8 @@ const CEILING: usize = 1_000_000_000;
 
 /// A connection: `first` items (the server never returns more than its page size, so a larger
 /// `first` costs the largest page), each with the connection's selection, plus the query itself.
-pub fn page(first: i32, child_complexity: usize) -> usize {
+pub fn page(first: Option<i32>, child_complexity: usize) -> usize {
+    let first = first.unwrap_or(DEFAULT_PAGE_SIZE);
     let items = usize::try_from(first.clamp(0, MAX_PAGE_SIZE)).unwrap_or(0);
     items
         .saturating_mul(child_complexity)
@@ -167,19 +168,19 @@ mod tests {
 
     #[test]
     fn a_page_costs_its_items_and_its_query() {
-        assert_eq!(page(50, 4), 50 * 4 + QUERY);
-        assert_eq!(page(0, 4), QUERY);
+        assert_eq!(page(Some(50), 4), 50 * 4 + QUERY);
+        assert_eq!(page(Some(0), 4), QUERY);
     }
 
     #[test]
     fn a_page_larger_than_the_server_returns_costs_the_largest_page() {
-        assert_eq!(page(1_000, 4), page(MAX_PAGE_SIZE, 4));
-        assert_eq!(page(-5, 4), QUERY);
+        assert_eq!(page(Some(1_000), 4), page(Some(MAX_PAGE_SIZE), 4));
+        assert_eq!(page(Some(-5), 4), QUERY);
     }
 
     #[test]
     fn costs_stop_at_a_ceiling_that_sums_cannot_overflow() {
-        assert_eq!(page(MAX_PAGE_SIZE, usize::MAX), CEILING);
+        assert_eq!(page(Some(MAX_PAGE_SIZE), usize::MAX), CEILING);
         assert_eq!(list(usize::MAX, 2), CEILING);
         assert!(CEILING.checked_mul(1_000_000).is_some());
     }

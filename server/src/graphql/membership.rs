@@ -6,7 +6,6 @@ use async_graphql::{Context, Json, Object};
 use chrono::{DateTime, Utc};
 
 use super::enums::{MembershipStatus, OrgRole};
-use super::loaders::Loaders;
 use super::types::{Organization, User};
 use crate::domain::users;
 use crate::error::Error;
@@ -65,8 +64,7 @@ impl Membership {
     // Loaded for every membership in the response at once.
     async fn organization(&self, ctx: &Context<'_>) -> GqlResult<Organization> {
         super::acting::caller(ctx).authenticated()?;
-        let org = ctx
-            .data_unchecked::<Loaders>()
+        let org = super::acting::loaders(ctx)
             .organizations
             .load_one(self.membership.org_id)
             .await?
@@ -103,9 +101,9 @@ impl Membership {
     /// Per-org data about the member.
     ///
     /// **Permissions**: ADMIN, USER_MANAGER or AUDITOR of the organization, or superadmin.
-    async fn metadata(&self, ctx: &Context<'_>) -> GqlResult<Json<serde_json::Value>> {
+    async fn metadata(&self, ctx: &Context<'_>) -> GqlResult<Option<Json<serde_json::Value>>> {
         super::acting::caller(ctx).org_reader(self.membership.org_id)?;
-        Ok(Json(self.membership.metadata.clone()))
+        Ok(Some(Json(self.membership.metadata.clone())))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.membership.created_at

@@ -14,14 +14,17 @@ pub use acting::SignedInCallers;
 pub use errors::ensure_codes;
 mod ids;
 mod inputs;
+mod invitations;
 pub mod loaders;
-pub(crate) mod mail;
 mod members;
 mod membership;
 mod organizations;
+mod outbox;
+mod recovery;
 mod session;
 mod types;
 mod users;
+mod verification;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
@@ -31,7 +34,8 @@ pub struct Query(
     organizations::OrganizationQuery,
     users::UserQuery,
     audit::AuditQuery,
-    mail::MailQuery,
+    recovery::RecoveryQuery,
+    outbox::OutboxQuery,
     api_clients::ApiClientQuery,
 );
 
@@ -42,7 +46,9 @@ pub struct Mutation(
     users::UserMutation,
     members::MemberMutation,
     access::AccessMutation,
-    mail::MailMutation,
+    invitations::InvitationMutation,
+    recovery::RecoveryMutation,
+    verification::VerificationMutation,
     api_clients::ApiClientMutation,
 );
 

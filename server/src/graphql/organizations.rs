@@ -56,13 +56,13 @@ impl OrganizationQuery {
     async fn organizations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 50)] first: i32,
+        #[graphql(default = 50)] first: Option<i32>,
         after: Option<String>,
         search: Option<String>,
     ) -> GqlResult<Connection<Organization>> {
         let caller = super::acting::caller(ctx);
         let scope = caller.org_lister()?;
-        let page = PageRequest::new(Some(first), after)?;
+        let page = PageRequest::new(first, after)?;
         let found = organizations::list(&scope, search.as_deref(), &page).await?;
         Ok(Connection::new(found, Count::Organizations { search }, Organization))
     }

@@ -70,7 +70,7 @@ impl User {
     ///
     /// **Permissions**: ADMIN, USER_MANAGER or AUDITOR in an organization the user belongs to,
     /// or superadmin.
-    async fn app_metadata(&self, ctx: &Context<'_>) -> GqlResult<Json<serde_json::Value>> {
+    async fn app_metadata(&self, ctx: &Context<'_>) -> GqlResult<Option<Json<serde_json::Value>>> {
         let caller = caller(ctx);
         caller.signed_in()?;
         let superadmin = caller.user().is_ok_and(|me| me.superadmin);
@@ -83,7 +83,7 @@ impl User {
                 return Err(Error::Forbidden("appMetadata is for admins and apps").into());
             }
         }
-        Ok(Json(self.0.app_metadata.clone()))
+        Ok(Some(Json(self.0.app_metadata.clone())))
     }
     async fn blocked(&self) -> bool {
         self.0.blocked
@@ -130,14 +130,16 @@ impl User {
     ///
     /// **Permissions**: the user themself, or whoever may manage the user's identity.
     #[graphql(complexity = "cost::queried_list(cost::SESSIONS, child_complexity)")]
-    async fn sessions(&self, ctx: &Context<'_>) -> GqlResult<Vec<Session>> {
+    async fn sessions(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<Session>>> {
         let caller = caller(ctx);
         let scope = caller.session_reader(self.0.id).await?;
-        Ok(crate::domain::sessions::live(&scope)
-            .await?
-            .into_iter()
-            .map(Session)
-            .collect())
+        Ok(Some(
+            crate::domain::sessions::live(&scope)
+                .await?
+                .into_iter()
+                .map(Session)
+                .collect(),
+        ))
     }
     /// What happened to this user, newest first: the events the caller's organizations may see.
     ///
@@ -146,29 +148,33 @@ impl User {
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 50)] first: i32,
+        #[graphql(default = 50)] first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<Connection<AuditEvent>> {
+    ) -> GqlResult<Option<Connection<AuditEvent>>> {
         let filter = crate::domain::audit::AuditFilter {
             user: Some(self.0.id),
             ..Default::default()
         };
-        super::audit::events(&caller(ctx), None, filter, first, after).await
+        Ok(Some(
+            super::audit::events(&caller(ctx), None, filter, first, after).await?,
+        ))
     }
     /// Active brute-force locks, per client IP.
     #[graphql(complexity = "cost::queried_list(cost::LOCKOUTS, child_complexity)")]
-    async fn lockouts(&self, ctx: &Context<'_>) -> GqlResult<Vec<Lockout>> {
+    async fn lockouts(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<Lockout>>> {
         let caller = caller(ctx);
         let scope = caller.user_reader(self.0.id).await?;
-        Ok(crate::domain::lockouts::active(&scope)
-            .await?
-            .into_iter()
-            .map(|lock| Lockout {
-                ip: lock.ip,
-                failed_attempts: lock.failed_attempts,
-                locked_until: lock.locked_until,
-            })
-            .collect())
+        let locks = crate::domain::lockouts::active(&scope).await?;
+        Ok(Some(
+            locks
+                .into_iter()
+                .map(|lock| Lockout {
+                    ip: lock.ip,
+                    failed_attempts: lock.failed_attempts,
+                    locked_until: lock.locked_until,
+                })
+                .collect(),
+        ))
     }
 }
 
@@ -248,15 +254,15 @@ impl Organization {
     /// Admin-only organization metadata.
     ///
     /// **Permissions**: the organization's ADMIN, superadmin, or an API client with `org:read`.
-    async fn metadata(&self, ctx: &Context<'_>) -> GqlResult<Json<serde_json::Value>> {
+    async fn metadata(&self, ctx: &Context<'_>) -> GqlResult<Option<Json<serde_json::Value>>> {
         caller(ctx).org_settings_reader(self.0.id)?;
-        Ok(Json(self.0.metadata.clone()))
+        Ok(Some(Json(self.0.metadata.clone())))
     }
     /// **Permissions**: the organization's ADMIN, superadmin, or an API client with `org:read`.
-    async fn settings(&self, ctx: &Context<'_>) -> GqlResult<OrgSettings> {
+    async fn settings(&self, ctx: &Context<'_>) -> GqlResult<Option<OrgSettings>> {
         caller(ctx).org_settings_reader(self.0.id)?;
         let settings = Settings::from_json(&self.0.settings);
-        Ok(OrgSettings {
+        Ok(Some(OrgSettings {
             password_policy: password_policy(&settings.password_policy),
             lockout: LockoutPolicy {
                 max_failed_attempts: settings.lockout.max_failed_attempts,
@@ -264,7 +270,7 @@ impl Organization {
             },
             require_verified_email: settings.require_verified_email,
             session_lifetime_seconds: settings.session_lifetime_seconds,
-        })
+        }))
     }
     /// Counted for every organization on a page in one query.
     async fn member_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
@@ -279,29 +285,29 @@ impl Organization {
     async fn members(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 50)] first: i32,
+        #[graphql(default = 50)] first: Option<i32>,
         after: Option<String>,
         filter: Option<UserFilterInput>,
         order_by: Option<UserOrderInput>,
-    ) -> GqlResult<Connection<Membership>> {
+    ) -> GqlResult<Option<Connection<Membership>>> {
         let caller = caller(ctx);
         let scope = caller.org_reader(self.0.id)?;
         let filter = filter.map(UserFilterInput::into_domain).unwrap_or_default();
         let order = order_by.map(UserOrderInput::into_domain).unwrap_or_default();
-        let page = members::list(&scope, &filter, order, &PageRequest::new(Some(first), after)?).await?;
-        Ok(Connection::new(
+        let page = members::list(&scope, &filter, order, &PageRequest::new(first, after)?).await?;
+        Ok(Some(Connection::new(
             page,
             Count::Members {
                 org_id: self.0.id,
                 filter,
             },
             |(membership, user)| Membership::listed(membership, user),
-        ))
+        )))
     }
     /// Invitations that can still be accepted, newest first; empty for callers who cannot
     /// manage the organization's members.
     #[graphql(complexity = "cost::queried_list(cost::INVITATIONS, child_complexity)")]
-    async fn invitations(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::mail::Invitation>> {
+    async fn invitations(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::invitations::Invitation>> {
         let caller = caller(ctx);
         let Ok(scope) = caller.org_manager(self.0.id) else {
             return Ok(Vec::new());

@@ -48,7 +48,7 @@ impl UserQuery {
         &self,
         ctx: &Context<'_>,
         org_id: Option<ID>,
-        #[graphql(default = 50)] first: i32,
+        #[graphql(default = 50)] first: Option<i32>,
         after: Option<String>,
         filter: Option<UserFilterInput>,
         order_by: Option<UserOrderInput>,
@@ -58,7 +58,7 @@ impl UserQuery {
         let scope = caller.directory(org_id)?;
         let filter = filter.map(UserFilterInput::into_domain).unwrap_or_default();
         let order = order_by.map(UserOrderInput::into_domain).unwrap_or_default();
-        let page = PageRequest::new(Some(first), after)?;
+        let page = PageRequest::new(first, after)?;
         let found = user_search::page(&scope, &filter, order, &page).await?;
         Ok(Connection::new(found, Count::Users { org_id, filter }, User))
     }

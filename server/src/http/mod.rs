@@ -21,8 +21,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
+use crate::domain::state::AppState;
 use crate::graphql::StewardSchema;
-use crate::state::AppState;
 
 /// The largest request body accepted: GraphQL documents and metadata patches are small.
 const MAX_BODY_BYTES: usize = 256 * 1024;

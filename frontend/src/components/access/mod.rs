@@ -37,7 +37,7 @@ pub fn AccessPanel(
             <SummaryLine summary=summary />
             <BlockSection controller=controller blocked=profile.blocked reason=profile.blocked_reason />
             <SuspensionSection controller=controller memberships=profile.memberships />
-            <LockoutSection controller=controller lockouts=profile.lockouts />
+            <LockoutSection controller=controller lockouts=profile.lockouts.unwrap_or_default() />
             <SessionSection controller=controller sessions=sessions />
         </div>
     }

@@ -56,6 +56,7 @@ impl AccessSummary {
         let locked: Vec<String> = profile
             .lockouts
             .iter()
+            .flatten()
             .map(|lockout| {
                 let until = match lockout.locked_until.as_deref() {
                     Some(until) => format!("until {}", format::timestamp(until)),

@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use crate::crypto::PasswordOperation;
 use crate::domain::authz::keys::{Claims, ClientClaims, TokenClaims};
+use crate::domain::state::AppState;
 use crate::error::{Error, Result};
 use crate::policy::roles::{RoleSet, ACTIVE};
 use crate::policy::settings::OrgSettings;
-use crate::state::AppState;
 use steward_entity::{api_client, membership, organization, session, user, ApiClientId, OrgId, SessionId, UserId};
 
 /// A signed-in user as this request sees them.

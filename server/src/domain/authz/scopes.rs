@@ -7,11 +7,11 @@ use std::sync::Arc;
 use super::reach::Reach;
 use super::{Caller, UserPrincipal};
 use crate::domain::database::Database;
+use crate::domain::state::AppState;
 use crate::error::{Error, Result};
 use crate::policy::client_scopes::{AUDIT_READ, ORG_READ, USERS_READ, USERS_WRITE};
 use crate::policy::link_purposes::INVITATION;
 use crate::policy::roles::{Role, RoleSet};
-use crate::state::AppState;
 use steward_entity::{api_client, membership, one_time_token, user, ApiClientId, OrgId, UserId};
 
 /// Who did something, for the audit log.
