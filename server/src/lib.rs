@@ -22,9 +22,9 @@ pub use config::Config;
 pub use domain::state::AppState;
 
 use clock::Clock;
-use crypto::PasswordHasher;
 use domain::authz::keys::KeyStore;
 use domain::database::Database;
+use domain::hasher::PasswordHasher;
 
 impl AppState {
     /// Connects to the database, applies pending migrations and loads (or creates) the signing

@@ -11,6 +11,7 @@ pub mod authz;
 pub mod blocking;
 pub mod database;
 pub mod delivery;
+pub mod hasher;
 pub mod invitations;
 pub mod lockouts;
 pub mod members;

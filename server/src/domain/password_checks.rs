@@ -12,8 +12,10 @@ use sea_orm::EntityTrait;
 use serde_json::json;
 
 use super::audit::{self, Event};
+use super::authz::PasswordOperation;
+use super::hasher::Verified;
 use super::lockouts::{self, Subject};
-use crate::crypto::{token_hash, PasswordOperation, Verified};
+use crate::crypto::token_hash;
 use crate::domain::authz::Actor;
 use crate::domain::state::AppState;
 use crate::error::{Error, Result};

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use steward_entity::{credential, membership, organization, password_history, user, UserId};
 
-use crate::crypto::{PasswordHasher, PasswordOperation};
+use super::authz::PasswordOperation;
+use super::hasher::PasswordHasher;
 use crate::error::{Error, Result};
 use crate::policy::settings::{OrgSettings, PasswordPolicy};
 

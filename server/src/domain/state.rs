@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::crypto::PasswordHasher;
 use crate::domain::authz::keys::KeyStore;
 use crate::domain::database::Database;
+use crate::domain::hasher::PasswordHasher;
 use crate::limits::Limits;
 use crate::mail::Mailer;
 

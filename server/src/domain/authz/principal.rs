@@ -7,13 +7,27 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::crypto::PasswordOperation;
 use crate::domain::authz::keys::{Claims, ClientClaims, TokenClaims};
 use crate::domain::state::AppState;
 use crate::error::{Error, Result};
 use crate::policy::roles::{RoleSet, ACTIVE};
 use crate::policy::settings::OrgSettings;
 use steward_entity::{api_client, membership, organization, session, user, ApiClientId, OrgId, SessionId, UserId};
+
+/// Leave to check or hash passwords for one operation of one request. Only
+/// [`Caller::password_operation`] hands one out, once per request, and the hasher
+/// wants one for every hash: so no request, however many aliases it holds, makes the server hash
+/// for more than one operation.
+pub struct PasswordOperation {
+    _private: (),
+}
+
+impl PasswordOperation {
+    /// For [`Caller::password_operation`] alone.
+    fn granted() -> Self {
+        Self { _private: () }
+    }
+}
 
 /// A signed-in user as this request sees them.
 #[derive(Debug)]
@@ -126,7 +140,7 @@ impl Caller {
     /// password change, an invitation accepted with a password, …). A second one in the same
     /// request (aliases, or several such mutations) is refused: each costs a deliberately slow
     /// hash, and several in one request would multiply guesses and work past every limit.
-    pub fn password_operation(&self) -> Result<PasswordOperation> {
+    pub(in crate::domain) fn password_operation(&self) -> Result<PasswordOperation> {
         if self.password_operation_spent.swap(true, Ordering::SeqCst) {
             return Err(Error::invalid(
                 "request",
