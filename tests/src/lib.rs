@@ -168,3 +168,39 @@ impl TestServer {
         }
     }
 }
+
+/// Signs tokens with the server's signing key, as anyone holding a dump of the database could.
+pub struct TokenForger {
+    kid: String,
+    key: jsonwebtoken::EncodingKey,
+}
+
+impl TokenForger {
+    pub fn sign(&self, claims: &serde_json::Value) -> String {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.key).expect("sign")
+    }
+}
+
+impl TestServer {
+    /// The server's current signing key, read from the database: for tests of what the server
+    /// does with tokens only its key can make.
+    pub async fn token_forger(&self) -> TokenForger {
+        use base64::Engine as _;
+        use sea_orm::{EntityTrait, QueryOrder};
+        let key = steward_entity::signing_key::Entity::find()
+            .order_by_desc(steward_entity::signing_key::Column::CreatedAt)
+            .one(self.database())
+            .await
+            .expect("read the signing key")
+            .expect("a signing key");
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(&key.private_key)
+            .expect("a base64 key");
+        TokenForger {
+            kid: key.kid,
+            key: jsonwebtoken::EncodingKey::from_ed_der(&der),
+        }
+    }
+}

@@ -85,8 +85,8 @@ async fn the_log_pages_to_the_end_newest_first(backend: Backend) {
         server.clock.advance(chrono::Duration::seconds(1));
     }
     let filter = json!(["USER_CREATED"]);
-    let (mut seen, mut after, mut total) = (Vec::<Value>::new(), Value::Null, 0);
-    loop {
+    let (mut seen, mut after) = (Vec::<Value>::new(), Value::Null);
+    let total = loop {
         let page = server
             .as_(
                 &root,
@@ -95,7 +95,7 @@ async fn the_log_pages_to_the_end_newest_first(backend: Backend) {
             )
             .await;
         let data = page.ok()["auditEvents"].clone();
-        total = data["totalCount"].as_i64().unwrap();
+        let total = data["totalCount"].as_i64().unwrap();
         seen.extend(
             data["edges"]
                 .as_array()
@@ -104,10 +104,10 @@ async fn the_log_pages_to_the_end_newest_first(backend: Backend) {
                 .map(|edge| edge["node"]["details"]["email"].clone()),
         );
         if data["pageInfo"]["hasNextPage"] == false {
-            break;
+            break total;
         }
         after = data["pageInfo"]["endCursor"].clone();
-    }
+    };
     assert_eq!(total, 7);
     let expected: Vec<Value> = (0..7).rev().map(|n| json!(format!("user{n}@acme.test"))).collect();
     assert_eq!(seen, expected);

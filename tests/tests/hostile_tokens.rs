@@ -290,7 +290,8 @@ async fn server_signed_claims_must_match_their_session(backend: Backend) {
     let tenants = server.tenants().await;
     let root = parts(&tenants.root.access_token).claims;
     let user = parts(&tenants.user.access_token).claims;
-    let issue = |claims: Value| server.state.keys.issue(&claims).expect("issue");
+    let forger = server.token_forger().await;
+    let issue = |claims: Value| forger.sign(&claims);
     let with = |base: &Value, changes: Value| {
         let mut claims = base.clone();
         for (key, value) in changes.as_object().expect("changes") {
@@ -353,7 +354,8 @@ async fn tokens_used_as_something_else(backend: Backend) {
     let secret = created["clientSecret"].as_str().expect("secret");
     let client_token = client_token(&server, client_id, secret).await;
     let client_claims = parts(&client_token).claims;
-    let issue = |claims: Value| server.state.keys.issue(&claims).expect("issue");
+    let forger = server.token_forger().await;
+    let issue = |claims: Value| forger.sign(&claims);
     let mut escalated = client_claims.clone();
     escalated["scope"] = json!("users:read users:write users:delete org:read audit:read metadata:write");
     let mut other_org = client_claims.clone();

@@ -149,7 +149,7 @@ impl KeyStore {
         Ok(())
     }
 
-    pub fn issue(&self, claims: &impl Serialize) -> Result<String> {
+    pub(in crate::domain) fn issue(&self, claims: &impl Serialize) -> Result<String> {
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.current_kid.clone());
         jsonwebtoken::encode(&header, claims, &self.encoding).map_err(Error::internal)
@@ -172,7 +172,7 @@ impl KeyStore {
     }
 
     /// Checks signature, issuer and expiry. Any failure is `Unauthenticated`.
-    pub async fn verify(&self, token: &str, now: i64) -> Result<TokenClaims> {
+    pub(in crate::domain) async fn verify(&self, token: &str, now: i64) -> Result<TokenClaims> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| Error::Unauthenticated)?;
         let kid = header.kid.ok_or(Error::Unauthenticated)?;
         let mut key = self.public.read().expect("key lock").get(&kid).cloned();
