@@ -11,12 +11,13 @@ use std::fmt::Debug;
 
 use crate::TestServer;
 use steward_entity::{
-    api_client, audit_event, credential, login_failure, membership, one_time_token, organization, outbox_mail,
-    password_history, refresh_token, session, signing_key, user,
+    address_login_failure, api_client, audit_event, credential, login_failure, membership, one_time_token,
+    organization, outbox_mail, password_history, refresh_token, session, signing_key, user,
 };
 
-/// The tables a failed sign-in may write to: its audit event and the lockout counter.
-pub const SIGN_IN_TRACES: &[&str] = &["audit_events", "login_failures"];
+/// The tables a failed sign-in may write to: its audit event and the lockout counters (of an
+/// account, or of an address without one).
+pub const SIGN_IN_TRACES: &[&str] = &["audit_events", "login_failures", "address_login_failures"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
@@ -54,6 +55,7 @@ impl Snapshot {
         table!("refresh_tokens", refresh_token::Entity);
         table!("one_time_tokens", one_time_token::Entity);
         table!("login_failures", login_failure::Entity);
+        table!("address_login_failures", address_login_failure::Entity);
         table!("signing_keys", signing_key::Entity);
         let sessions = session::Entity::find().all(database).await.expect("read sessions");
         tables.insert(

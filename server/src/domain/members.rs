@@ -227,6 +227,14 @@ pub async fn update_metadata(scope: &MemberManager<'_>, patch: serde_json::Value
     ))
 }
 
+/// The user of a member whom the scope may change.
+pub async fn member(scope: &MemberManager<'_>) -> Result<user::Model> {
+    user::Entity::find_by_id(scope.user_id)
+        .one(scope.database().reader())
+        .await?
+        .ok_or(Error::NotFound)
+}
+
 /// A page of an organization's members, each with their user.
 pub async fn list(
     scope: &OrgReader<'_>,

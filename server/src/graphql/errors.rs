@@ -102,3 +102,16 @@ pub fn ensure_codes(mut response: Response) -> Response {
         .collect();
     response
 }
+
+/// A field only some callers may read, refused to this one: it answers `null`, present in the
+/// object, with one error at its path, and the rest of the object survives. The object itself is
+/// in view, so the refusal is about the right (`FORBIDDEN`), never about existence.
+pub fn withheld<T>(ctx: &async_graphql::Context<'_>, refusal: Error) -> Option<T> {
+    let refusal = match refusal {
+        Error::NotFound => Error::Forbidden("the caller may not read this field"),
+        other => other,
+    };
+    let error = async_graphql::Error::new_with_source(refusal).into_server_error(ctx.item.pos);
+    ctx.add_error(ctx.set_error_path(error));
+    None
+}

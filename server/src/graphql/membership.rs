@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::enums::{MembershipStatus, OrgRole};
 use super::types::{Organization, User};
-use crate::domain::users;
+use crate::domain::{members, users};
 use crate::error::Error;
 use crate::policy::roles::RoleSet;
 use steward_entity::{membership, user};
@@ -80,8 +80,17 @@ impl Membership {
                 Ok(User(user.clone()))
             }
             MemberUser::Unloaded => {
-                let scope = caller.user_reader(self.membership.user_id).await?;
-                Ok(User(users::get(&scope).await?.ok_or(Error::NotFound)?))
+                // A mutation's answer: whoever may read the user, or manage this member (an API
+                // client with `users:write` alone), reads the member it just changed.
+                let (org_id, user_id) = (self.membership.org_id, self.membership.user_id);
+                let user = match caller.user_reader(user_id).await {
+                    Ok(scope) => users::get(&scope).await?,
+                    Err(refused) => match caller.member_manager(org_id, user_id).await {
+                        Ok(scope) => Some(members::member(&scope).await?),
+                        Err(_) => return Err(refused.into()),
+                    },
+                };
+                Ok(User(user.ok_or(Error::NotFound)?))
             }
         }
     }
@@ -102,7 +111,9 @@ impl Membership {
     ///
     /// **Permissions**: ADMIN, USER_MANAGER or AUDITOR of the organization, or superadmin.
     async fn metadata(&self, ctx: &Context<'_>) -> GqlResult<Option<Json<serde_json::Value>>> {
-        super::acting::caller(ctx).org_reader(self.membership.org_id)?;
+        if let Err(refusal) = super::acting::caller(ctx).org_reader(self.membership.org_id) {
+            return Ok(super::errors::withheld(ctx, refusal));
+        }
         Ok(Some(Json(self.membership.metadata.clone())))
     }
     async fn created_at(&self) -> DateTime<Utc> {

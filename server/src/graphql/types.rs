@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use super::connection::{Connection, Count};
 use super::cost;
 use super::enums::OrderDirection;
+use super::errors::withheld;
 use super::ids::to_id;
 use super::inputs::{UserFilterInput, UserOrderInput};
 use super::membership::Membership;
@@ -72,7 +73,9 @@ impl User {
     /// or superadmin.
     async fn app_metadata(&self, ctx: &Context<'_>) -> GqlResult<Option<Json<serde_json::Value>>> {
         let caller = caller(ctx);
-        caller.signed_in()?;
+        if let Err(refusal) = caller.signed_in() {
+            return Ok(withheld(ctx, refusal));
+        }
         let superadmin = caller.user().is_ok_and(|me| me.superadmin);
         if !superadmin {
             let memberships = visible_memberships(ctx, self.0.id).await?;
@@ -80,7 +83,7 @@ impl User {
                 .iter()
                 .any(|membership| caller.can_read_org(membership.org_id))
             {
-                return Err(Error::Forbidden("appMetadata is for admins and apps").into());
+                return Ok(withheld(ctx, Error::Forbidden("appMetadata is for admins and apps")));
             }
         }
         Ok(Some(Json(self.0.app_metadata.clone())))
@@ -132,7 +135,10 @@ impl User {
     #[graphql(complexity = "cost::queried_list(cost::SESSIONS, child_complexity)")]
     async fn sessions(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<Session>>> {
         let caller = caller(ctx);
-        let scope = caller.session_reader(self.0.id).await?;
+        let scope = match caller.session_reader(self.0.id).await {
+            Ok(scope) => scope,
+            Err(refusal) => return Ok(withheld(ctx, refusal)),
+        };
         Ok(Some(
             crate::domain::sessions::live(&scope)
                 .await?
@@ -155,15 +161,20 @@ impl User {
             user: Some(self.0.id),
             ..Default::default()
         };
-        Ok(Some(
-            super::audit::events(&caller(ctx), None, filter, first, after).await?,
-        ))
+        let caller = caller(ctx);
+        if let Err(refusal) = caller.audit_reader(None) {
+            return Ok(withheld(ctx, refusal));
+        }
+        Ok(Some(super::audit::events(&caller, None, filter, first, after).await?))
     }
     /// Active brute-force locks, per client IP.
     #[graphql(complexity = "cost::queried_list(cost::LOCKOUTS, child_complexity)")]
     async fn lockouts(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<Lockout>>> {
         let caller = caller(ctx);
-        let scope = caller.user_reader(self.0.id).await?;
+        let scope = match caller.user_reader(self.0.id).await {
+            Ok(scope) => scope,
+            Err(refusal) => return Ok(withheld(ctx, refusal)),
+        };
         let locks = crate::domain::lockouts::active(&scope).await?;
         Ok(Some(
             locks
@@ -255,12 +266,16 @@ impl Organization {
     ///
     /// **Permissions**: the organization's ADMIN, superadmin, or an API client with `org:read`.
     async fn metadata(&self, ctx: &Context<'_>) -> GqlResult<Option<Json<serde_json::Value>>> {
-        caller(ctx).org_settings_reader(self.0.id)?;
+        if let Err(refusal) = caller(ctx).org_settings_reader(self.0.id) {
+            return Ok(withheld(ctx, refusal));
+        }
         Ok(Some(Json(self.0.metadata.clone())))
     }
     /// **Permissions**: the organization's ADMIN, superadmin, or an API client with `org:read`.
     async fn settings(&self, ctx: &Context<'_>) -> GqlResult<Option<OrgSettings>> {
-        caller(ctx).org_settings_reader(self.0.id)?;
+        if let Err(refusal) = caller(ctx).org_settings_reader(self.0.id) {
+            return Ok(withheld(ctx, refusal));
+        }
         let settings = Settings::from_json(&self.0.settings);
         Ok(Some(OrgSettings {
             password_policy: password_policy(&settings.password_policy),
@@ -291,7 +306,10 @@ impl Organization {
         order_by: Option<UserOrderInput>,
     ) -> GqlResult<Option<Connection<Membership>>> {
         let caller = caller(ctx);
-        let scope = caller.org_reader(self.0.id)?;
+        let scope = match caller.org_reader(self.0.id) {
+            Ok(scope) => scope,
+            Err(refusal) => return Ok(withheld(ctx, refusal)),
+        };
         let filter = filter.map(UserFilterInput::into_domain).unwrap_or_default();
         let order = order_by.map(UserOrderInput::into_domain).unwrap_or_default();
         let page = members::list(&scope, &filter, order, &PageRequest::new(first, after)?).await?;

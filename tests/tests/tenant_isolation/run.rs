@@ -9,42 +9,7 @@ use crate::cases::{uses, Case, Expect, Phase, VARIABLES};
 use crate::judge::{codes, fail, judge, Kind, Verdict};
 use crate::parties::{Caller, Target, CALLERS};
 use crate::world::World;
-use steward_tests::{Gql, Snapshot};
-
-/// Every table: the harness's snapshot, and the failed sign-ins of addresses without an account,
-/// which it leaves out.
-struct Picture {
-    snapshot: Snapshot,
-    unknown_addresses: Vec<String>,
-}
-
-impl Picture {
-    async fn take(world: &World) -> Self {
-        use sea_orm::EntityTrait;
-        let rows = steward_entity::address_login_failure::Entity::find()
-            .all(world.server.database())
-            .await
-            .expect("read address_login_failures");
-        let mut unknown_addresses: Vec<String> = rows.iter().map(|row| format!("{row:?}")).collect();
-        unknown_addresses.sort();
-        Self {
-            snapshot: world.server.snapshot().await,
-            unknown_addresses,
-        }
-    }
-
-    /// The tables that differ from `before`, leaving out those in `except`.
-    fn changed_since(&self, before: &Picture, except: &[&str]) -> Vec<String> {
-        let mut changed = self.snapshot.changed_since(&before.snapshot, except);
-        if self.unknown_addresses != before.unknown_addresses && !except.contains(&"address_login_failures") {
-            changed.push(format!(
-                "address_login_failures: {:?} became {:?}",
-                before.unknown_addresses, self.unknown_addresses
-            ));
-        }
-        changed
-    }
-}
+use steward_tests::Gql;
 
 /// A case that did not get the answer the rules promise.
 pub struct Failure {
@@ -70,7 +35,7 @@ pub async fn run(world: &World, mut cases: Vec<Case>) -> Report {
     let mut answers: HashMap<(usize, Caller, Target), String> = HashMap::new();
     let (quiet, loud) = cases.split_at(cases.iter().filter(|case| case.phase == Phase::Quiet).count());
     for bracket in quiet.chunk_by(|one, next| bracket(one) == bracket(next)) {
-        let before = Picture::take(world).await;
+        let before = world.server.snapshot().await;
         let mut by_caller: Vec<&Case> = bracket.iter().collect();
         by_caller.sort_by_key(|case| CALLERS.iter().position(|caller| *caller == case.caller));
         // Cases per request: fewer once the server refused a request as too costly.
@@ -91,7 +56,7 @@ pub async fn run(world: &World, mut cases: Vec<Case>) -> Report {
                 }
             }
         }
-        let changed = Picture::take(world).await.changed_since(&before, bracket[0].traces);
+        let changed = world.server.snapshot().await.changed_since(&before, bracket[0].traces);
         if !changed.is_empty() {
             failures.extend(blame(world, bracket, changed).await);
         }
@@ -148,9 +113,9 @@ fn bracket(case: &Case) -> &str {
 async fn blame(world: &World, group: &[Case], changed: Vec<String>) -> Vec<Failure> {
     let mut failures = Vec::new();
     for case in group {
-        let before = Picture::take(world).await;
+        let before = world.server.snapshot().await;
         let _replayed = send(world, case).await;
-        let changed = Picture::take(world).await.changed_since(&before, case.traces);
+        let changed = world.server.snapshot().await.changed_since(&before, case.traces);
         if !changed.is_empty() {
             failures.extend(failure(
                 case,

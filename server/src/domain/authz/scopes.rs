@@ -370,11 +370,13 @@ impl Caller {
         Ok(Directory { caller: self, reach })
     }
 
-    /// May list organizations: every one for a superadmin, an API client's own, and the ones a
-    /// user's session reaches.
+    /// May list organizations: every one for a superadmin, an API client's own (with `org:read`),
+    /// and the ones a user's session reaches.
     pub fn org_lister(&self) -> Result<OrgLister<'_>> {
         let reach = match self.client() {
-            Some(client) => Reach::only(vec![client.org_id]),
+            // Even its own organization only with `org:read`, as `organization(id)` answers.
+            Some(client) if client.has(ORG_READ) => Reach::only(vec![client.org_id]),
+            Some(_) => Reach::nothing(),
             None => {
                 let me = self.full_user()?;
                 match me.superadmin {
@@ -437,6 +439,11 @@ impl Caller {
     /// An ADMIN's right over one API client: the client's organization is looked up here, so
     /// that nothing above `authz` reads a client before the check.
     pub async fn api_client_admin(&self, client_id: ApiClientId) -> Result<OrgAdmin<'_>> {
+        // Who is asking comes first: an answer must not depend on whether the id exists.
+        if self.client().is_some() {
+            return Err(Error::Forbidden("API clients cannot manage API clients"));
+        }
+        self.full_user()?;
         let client = api_client::Entity::find_by_id(client_id)
             .one(self.state.database.reader())
             .await?
@@ -447,6 +454,8 @@ impl Caller {
     /// The right to withdraw one pending invitation: that of managing its organization's
     /// members. Anything that is not a pending invitation is `NOT_FOUND`.
     pub async fn invitation_manager(&self, invitation_id: &str) -> Result<OrgManager<'_>> {
+        // Who is asking comes first: an answer must not depend on whether the id exists.
+        self.signed_in()?;
         let pending = one_time_token::Entity::find_by_id(invitation_id.to_owned())
             .one(self.state.database.reader())
             .await?
