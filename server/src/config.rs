@@ -8,6 +8,8 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
+use crate::crypto::SecretKey;
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -74,6 +76,23 @@ pub struct Config {
     /// The longest a request may take, reading its body included: a client that sends its body
     /// a byte at a time gets 408 instead of holding a connection forever.
     pub request_timeout_seconds: u64,
+    /// The key-encryption key (32 random bytes, base64 or hex) that seals the signing keys in the
+    /// database. Every instance on one database needs the same one.
+    pub secret_key: Option<SecretText>,
+    /// A file holding the key-encryption key, instead of `secret_key`. With neither, a SQLite
+    /// database gets a key file beside it (`<database>.key`, mode 0600) on first start.
+    pub secret_key_file: Option<String>,
+}
+
+/// A secret in the configuration: read like any string, never printed.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct SecretText(pub String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"<redacted>\"")
+    }
 }
 
 impl Default for Config {
@@ -105,6 +124,8 @@ impl Default for Config {
             admin_mails_per_actor_per_hour: 300,
             admin_mails_per_recipient_per_hour: 10,
             request_timeout_seconds: 30,
+            secret_key: None,
+            secret_key_file: None,
         }
     }
 }
@@ -143,6 +164,59 @@ impl Config {
             anyhow::bail!("invalid configuration: token lifetimes are too short");
         }
         Ok(())
+    }
+
+    /// The file of the SQLite database, when the database is a SQLite file (not in memory).
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        let rest = self.database_url.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if path.is_empty() || path == ":memory:" || query.split('&').any(|pair| pair == "mode=memory") {
+            return None;
+        }
+        Some(std::path::PathBuf::from(path))
+    }
+
+    /// The key-encryption key: `secret_key`, else the file `secret_key_file` names, else the key
+    /// file beside a SQLite database (made on first start: `created` says so), else, for a
+    /// database in memory, a key that lives as long as it. A server database (PostgreSQL,
+    /// MariaDB) needs one configured, since every instance on it must share it.
+    pub fn key_encryption_key(&self) -> anyhow::Result<KeyEncryptionKey> {
+        if let Some(text) = &self.secret_key {
+            return Ok(KeyEncryptionKey::configured(SecretKey::parse(&text.0)?));
+        }
+        if let Some(path) = &self.secret_key_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|error| anyhow::anyhow!("invalid configuration: secret_key_file `{path}`: {error}"))?;
+            return Ok(KeyEncryptionKey::configured(SecretKey::parse(&text)?));
+        }
+        let Some(database) = self.sqlite_file() else {
+            if self.database_url.starts_with("sqlite:") {
+                return Ok(KeyEncryptionKey::configured(SecretKey::generate()));
+            }
+            anyhow::bail!(
+                "invalid configuration: set STEWARD_SECRET_KEY (32 random bytes in base64, e.g. from \
+                 `openssl rand -base64 32`) or STEWARD_SECRET_KEY_FILE: the signing keys are stored \
+                 encrypted under it, and every instance on this database needs the same one"
+            );
+        };
+        let mut path = database.into_os_string();
+        path.push(".key");
+        let path = std::path::PathBuf::from(path);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(KeyEncryptionKey::configured(
+                SecretKey::parse(&text).map_err(|error| anyhow::anyhow!("{error} (in {})", path.display()))?,
+            )),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let key = SecretKey::generate();
+                write_private_file(&path, &key.to_text())?;
+                Ok(KeyEncryptionKey {
+                    key,
+                    created: Some(path),
+                })
+            }
+            Err(error) => anyhow::bail!("reading the key file {}: {error}", path.display()),
+        }
     }
 
     /// The public URL without a trailing slash.
@@ -186,4 +260,35 @@ impl TrustedProxies {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// The key-encryption key, and the key file made for it on this start, if one was.
+pub struct KeyEncryptionKey {
+    pub key: SecretKey,
+    pub created: Option<std::path::PathBuf>,
+}
+
+impl KeyEncryptionKey {
+    fn configured(key: SecretKey) -> Self {
+        Self { key, created: None }
+    }
+}
+
+/// Writes a new file that only its owner may read (mode 0600 on Unix); an existing file is never
+/// overwritten.
+fn write_private_file(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|error| anyhow::anyhow!("creating the key file {}: {error}", path.display()))?;
+    file.write_all(format!("{contents}\n").as_bytes())?;
+    file.sync_all()?;
+    Ok(())
 }

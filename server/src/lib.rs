@@ -32,7 +32,21 @@ impl AppState {
     pub async fn start(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let database = Database::connect(&config.database_url).await?;
         database.migrate().await?;
-        let keys = KeyStore::load(database.clone(), clock.as_ref(), config.public_base().to_owned()).await?;
+        let secret = config.key_encryption_key()?;
+        if let Some(path) = &secret.created {
+            tracing::warn!(
+                file = %path.display(),
+                "created the key-encryption key file beside the database: back it up with the database, \
+                 since the signing keys cannot be read without it (or set STEWARD_SECRET_KEY)"
+            );
+        }
+        let keys = KeyStore::load(
+            database.clone(),
+            clock.as_ref(),
+            config.public_base().to_owned(),
+            &secret.key,
+        )
+        .await?;
         let hasher = PasswordHasher::new(config.password_hash_concurrency);
         let limits = limits::Limits::new(&config);
         let mailer = mail::Mailer::new(&config)?;

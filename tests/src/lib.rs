@@ -105,6 +105,9 @@ impl TestServer {
             public_url: url.clone(),
             portal_dir: workspace_root().join("dist").to_string_lossy().into_owned(),
             mail_poll_interval_ms: 100,
+            secret_key: Some(steward_server::config::SecretText(
+                steward_server::crypto::SecretKey::generate().to_text(),
+            )),
             ..Config::default()
         };
         configure(&mut config);
@@ -169,7 +172,8 @@ impl TestServer {
     }
 }
 
-/// Signs tokens with the server's signing key, as anyone holding a dump of the database could.
+/// Signs tokens with the server's signing key, as anyone holding the database and its
+/// key-encryption key could.
 pub struct TokenForger {
     kid: String,
     key: jsonwebtoken::EncodingKey,
@@ -184,10 +188,9 @@ impl TokenForger {
 }
 
 impl TestServer {
-    /// The server's current signing key, read from the database: for tests of what the server
-    /// does with tokens only its key can make.
+    /// The server's current signing key, read from the database and opened with the
+    /// key-encryption key: for tests of what the server does with tokens only its key can make.
     pub async fn token_forger(&self) -> TokenForger {
-        use base64::Engine as _;
         use sea_orm::{EntityTrait, QueryOrder};
         let key = steward_entity::signing_key::Entity::find()
             .order_by_desc(steward_entity::signing_key::Column::CreatedAt)
@@ -195,9 +198,14 @@ impl TestServer {
             .await
             .expect("read the signing key")
             .expect("a signing key");
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(&key.private_key)
-            .expect("a base64 key");
+        let secret = self
+            .state
+            .config
+            .secret_key
+            .as_ref()
+            .expect("the test's key-encryption key");
+        let secret = steward_server::crypto::SecretKey::parse(&secret.0).expect("a key");
+        let der = secret.open(&key.kid, &key.private_key).expect("the key opens");
         TokenForger {
             kid: key.kid,
             key: jsonwebtoken::EncodingKey::from_ed_der(&der),

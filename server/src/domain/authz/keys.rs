@@ -1,5 +1,7 @@
 //! Access tokens: Ed25519-signed JWTs. The signing key is generated on first start and kept in the
 //! database, so that every instance behind a load balancer signs and verifies with the same keys.
+//! The private key is stored sealed under the key-encryption key (`STEWARD_SECRET_KEY`), which
+//! is not in the database: a dump of the database alone yields no key that can sign.
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
@@ -7,13 +9,14 @@ use ed25519_dalek::pkcs8::EncodePrivateKey;
 use ed25519_dalek::SigningKey;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand_core::OsRng;
-use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::clock::Clock;
+use crate::crypto::{is_sealed, SecretKey};
 use crate::domain::database::Database;
 use crate::error::{Error, Result};
 use steward_entity::{signing_key, ApiClientId, OrgId, SessionId, UserId};
@@ -89,33 +92,51 @@ pub struct KeyStore {
 const RELOAD_AT_MOST_EVERY: Duration = Duration::from_secs(30);
 
 impl KeyStore {
-    /// Loads the newest signing key, creating one if there is none yet.
-    pub async fn load(database: Database, clock: &dyn Clock, issuer: String) -> anyhow::Result<Self> {
+    /// Loads the newest signing key, creating one if there is none yet. Private keys stored in
+    /// plaintext (before sealing began) are sealed under `secret` first. A key that does not open
+    /// under `secret` stops the start: signing with a new key instead would sign every session
+    /// out and hide the misconfiguration.
+    pub async fn load(
+        database: Database,
+        clock: &dyn Clock,
+        issuer: String,
+        secret: &SecretKey,
+    ) -> anyhow::Result<Self> {
+        seal_plaintext_keys(&database, secret).await?;
         let newest = signing_key::Entity::find()
             .order_by_desc(signing_key::Column::CreatedAt)
             .one(database.reader())
             .await?;
-        let current = match newest {
-            Some(key) => key,
+        let (current, der) = match newest {
+            Some(key) => {
+                let der = secret.open(&key.kid, &key.private_key).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "the signing key {} does not open under the configured key-encryption key: \
+                         STEWARD_SECRET_KEY (or the key file) is not the one it was sealed with",
+                        key.kid
+                    )
+                })?;
+                (key, der)
+            }
             None => {
                 let key = SigningKey::generate(&mut OsRng);
                 let der = key
                     .to_pkcs8_der()
                     .map_err(|error| anyhow::anyhow!("encoding a key: {error}"))?;
+                let kid = uuid::Uuid::now_v7().simple().to_string();
                 let model = signing_key::ActiveModel {
-                    kid: Set(uuid::Uuid::now_v7().simple().to_string()),
+                    private_key: Set(secret.seal(&kid, der.as_bytes())),
+                    kid: Set(kid),
                     algorithm: Set("EdDSA".into()),
-                    private_key: Set(STANDARD.encode(der.as_bytes())),
                     public_key: Set(URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes())),
                     created_at: Set(clock.now()),
                 };
                 let transaction = database.write().await?;
                 let model = model.insert(&*transaction).await?;
                 transaction.commit().await?;
-                model
+                (model, der.as_bytes().to_vec())
             }
         };
-        let der = STANDARD.decode(&current.private_key)?;
         let store = Self {
             database,
             issuer,
@@ -211,6 +232,35 @@ impl KeyStore {
     }
 }
 
+/// Seals every private key still stored in plaintext (base64 of its PKCS#8 form), each in one
+/// conditional update, so that instances starting together seal each key once.
+async fn seal_plaintext_keys(database: &Database, secret: &SecretKey) -> anyhow::Result<()> {
+    let keys = signing_key::Entity::find().all(database.reader()).await?;
+    let mut sealed = 0;
+    for key in keys.into_iter().filter(|key| !is_sealed(&key.private_key)) {
+        let der = STANDARD.decode(&key.private_key)?;
+        let transaction = database.write().await?;
+        let updated = signing_key::Entity::update_many()
+            .col_expr(
+                signing_key::Column::PrivateKey,
+                sea_orm::sea_query::Expr::value(secret.seal(&key.kid, &der)),
+            )
+            .filter(signing_key::Column::Kid.eq(key.kid.clone()))
+            .filter(signing_key::Column::PrivateKey.eq(key.private_key.clone()))
+            .exec(&*transaction)
+            .await?;
+        transaction.commit().await?;
+        sealed += updated.rows_affected;
+    }
+    if sealed > 0 {
+        tracing::info!(
+            keys = sealed,
+            "sealed signing keys stored in plaintext under the key-encryption key"
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod properties {
     use super::*;
@@ -242,7 +292,14 @@ mod properties {
                     .await
                     .unwrap();
                 database.migrate().await.unwrap();
-                KeyStore::load(database, &SystemClock, ISSUER.into()).await.unwrap()
+                KeyStore::load(
+                    database,
+                    &SystemClock,
+                    ISSUER.into(),
+                    &crate::crypto::SecretKey::generate(),
+                )
+                .await
+                .unwrap()
             });
             let token = keys
                 .issue(&Claims {
