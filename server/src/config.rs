@@ -82,6 +82,9 @@ pub struct Config {
     /// A file holding the key-encryption key, instead of `secret_key`. With neither, a SQLite
     /// database gets a key file beside it (`<database>.key`, mode 0600) on first start.
     pub secret_key_file: Option<String>,
+    /// Days after which a new signing key takes over (0: only `steward rotate-keys`). The old
+    /// key stays published until the tokens it signed have expired.
+    pub key_rotation_days: u32,
 }
 
 /// A secret in the configuration: read like any string, never printed.
@@ -126,6 +129,7 @@ impl Default for Config {
             request_timeout_seconds: 30,
             secret_key: None,
             secret_key_file: None,
+            key_rotation_days: 30,
         }
     }
 }

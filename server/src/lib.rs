@@ -40,11 +40,14 @@ impl AppState {
                  since the signing keys cannot be read without it (or set STEWARD_SECRET_KEY)"
             );
         }
+        let token_lifetime =
+            chrono::Duration::seconds(config.access_token_ttl_seconds.max(config.client_token_ttl_seconds));
         let keys = KeyStore::load(
             database.clone(),
             clock.as_ref(),
             config.public_base().to_owned(),
             &secret.key,
+            token_lifetime,
         )
         .await?;
         let hasher = PasswordHasher::new(config.password_hash_concurrency);
@@ -67,7 +70,34 @@ impl AppState {
             limits,
             mailer,
         };
+        let keeper = state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(domain::authz::keys::REFRESH_EVERY);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                if let Err(error) = keeper.refresh_signing_keys().await {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "the signing keys could not be read again; this is tried again"
+                    );
+                }
+            }
+        });
         Ok(state)
+    }
+
+    /// What every instance does once a minute: rotates the signing key when
+    /// `key_rotation_days` have passed, and reads the keys again (a key another instance made
+    /// starts signing here too; a retired key whose tokens have expired leaves).
+    pub async fn refresh_signing_keys(&self) -> anyhow::Result<()> {
+        let now = self.clock.now();
+        let every =
+            (self.config.key_rotation_days > 0).then(|| chrono::Duration::days(self.config.key_rotation_days.into()));
+        if !self.keys.rotate_if_due(now, every).await? {
+            self.keys.refresh(now).await?;
+        }
+        Ok(())
     }
 }
 

@@ -31,6 +31,9 @@ enum Command {
     },
     /// Print the GraphQL schema (what schema.graphql holds).
     ExportSchema,
+    /// Make a new signing key. It is published at once and signs on every instance a few
+    /// minutes later; the old key stays published until the tokens it signed have expired.
+    RotateKeys,
     /// Import users into an organization from NDJSON (Auth0's user format) or CSV (by the file's
     /// extension). All or nothing: any bad record is reported with its line and nothing is written.
     ImportUsers {
@@ -92,6 +95,16 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             AppState::start(config, Arc::new(SystemClock)).await?;
             tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::RotateKeys => {
+            let state = AppState::start(config, Arc::new(SystemClock)).await?;
+            let caller = CommandLine::new(state);
+            let kid = domain::setup::rotate_signing_key(&caller.operator()).await?;
+            println!(
+                "New signing key {kid}: published now, signing on every instance within {} minutes.",
+                steward_server::domain::authz::keys::PUBLISHED_BEFORE_SIGNING.num_minutes()
+            );
             Ok(())
         }
         Command::CreateAdmin { email, password } => {

@@ -1,5 +1,7 @@
-//! Signing keys at rest: sealed under a key-encryption key that is not in the database, so that a
-//! dump of the database alone yields no key that can sign a token.
+//! Signing keys: sealed at rest under a key-encryption key that is not in the database, so that a
+//! dump of the database alone yields no key that can sign a token; and rotated, with the new key
+//! published before it signs and the old one published until its tokens have expired. Tokens
+//! are checked against the published key set with a JWT library other than the server's.
 
 use ed25519_dalek::pkcs8::DecodePrivateKey;
 use ed25519_dalek::SigningKey;
@@ -9,8 +11,10 @@ use steward_entity::signing_key;
 use steward_server::clock::ManualClock;
 use steward_server::config::SecretText;
 use steward_server::crypto::SecretKey;
+use steward_server::domain::authz::keys::PUBLISHED_BEFORE_SIGNING;
+use steward_server::domain::authz::CommandLine;
 use steward_server::{AppState, Config};
-use steward_tests::{backend_tests, Backend, TestServer};
+use steward_tests::{backend_tests, Backend, TestServer, PASSWORD};
 
 const VIEWER: &str = "{ viewer { user { email } } }";
 
@@ -103,7 +107,152 @@ async fn keys_stored_in_plaintext_are_sealed_at_start(backend: Backend) {
     assert_eq!(viewer.ok()["viewer"]["user"]["email"], root.email);
 }
 
+/// The key ids the server publishes at `/.well-known/jwks.json`.
+async fn published(server: &TestServer) -> Vec<String> {
+    let jwks = jwks(server).await;
+    let mut kids: Vec<String> = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .map(|key| key["kid"].as_str().expect("kid").to_owned())
+        .collect();
+    kids.sort();
+    kids
+}
+
+async fn jwks(server: &TestServer) -> serde_json::Value {
+    server
+        .http
+        .get(format!("{}/.well-known/jwks.json", server.url))
+        .send()
+        .await
+        .expect("the key set")
+        .json()
+        .await
+        .expect("JSON")
+}
+
+fn kid_of(token: &str) -> String {
+    jwt_compact::UntrustedToken::new(token)
+        .expect("a JWT")
+        .header()
+        .key_id
+        .clone()
+        .expect("a kid")
+}
+
+/// Verifies `token` as a partner would: with another JWT library, against the key the server
+/// publishes under its `kid`.
+async fn verify_as_a_partner(server: &TestServer, token: &str) -> Result<(), String> {
+    use base64::Engine as _;
+    use jwt_compact::AlgorithmExt as _;
+    let untrusted = jwt_compact::UntrustedToken::new(token).map_err(|error| error.to_string())?;
+    let kid = untrusted.header().key_id.clone().ok_or("no kid")?;
+    let jwks = jwks(server).await;
+    let jwk = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|key| key["kid"] == kid.as_str())
+        .ok_or(format!("{kid} is not published"))?;
+    assert_eq!(
+        (&jwk["kty"], &jwk["crv"], &jwk["alg"]),
+        (&json!("OKP"), &json!("Ed25519"), &json!("EdDSA"))
+    );
+    let x = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(jwk["x"].as_str().expect("x"))
+        .expect("base64url");
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&x.try_into().expect("32 bytes")).expect("a public key");
+    jwt_compact::alg::Ed25519
+        .validator::<serde_json::Value>(&key)
+        .validate(&untrusted)
+        .map(|_| ())
+        .map_err(|error| error.to_string())
+}
+
+async fn rotation_publishes_the_new_key_first_and_the_old_until_its_tokens_expire(backend: Backend) {
+    let first = TestServer::start(backend).await;
+    let second = first.second_instance().await;
+    let root = first.superadmin().await;
+    let old_kid = kid_of(&root.access_token);
+    verify_as_a_partner(&first, &root.access_token).await.unwrap();
+
+    let command_line = CommandLine::new(first.state.clone());
+    let new_kid = steward_server::domain::setup::rotate_signing_key(&command_line.operator())
+        .await
+        .expect("rotate");
+    // Published at once, on the instance that made it and (once it reads the keys) the other;
+    // signing only once every instance has had the time to read it.
+    second.state.refresh_signing_keys().await.unwrap();
+    let both = {
+        let mut kids = vec![old_kid.clone(), new_kid.clone()];
+        kids.sort();
+        kids
+    };
+    assert_eq!(published(&first).await, both);
+    assert_eq!(published(&second).await, both);
+    assert_eq!(
+        kid_of(&first.sign_in(&root.email, PASSWORD).await.access_token),
+        old_kid
+    );
+
+    for server in [&first, &second] {
+        server
+            .clock
+            .advance(PUBLISHED_BEFORE_SIGNING + chrono::Duration::seconds(1));
+        server.state.refresh_signing_keys().await.unwrap();
+    }
+    for server in [&first, &second] {
+        let fresh = server.sign_in(&root.email, PASSWORD).await;
+        assert_eq!(
+            kid_of(&fresh.access_token),
+            new_kid,
+            "both instances sign with the new key"
+        );
+        verify_as_a_partner(server, &fresh.access_token).await.unwrap();
+        // A token of the old key still holds, and still verifies against the key set.
+        verify_as_a_partner(server, &root.access_token).await.unwrap();
+        let viewer = server.as_(&root, VIEWER, json!({})).await;
+        assert_eq!(viewer.ok()["viewer"]["user"]["email"], root.email);
+    }
+
+    // Once every token the old key signed has expired, it leaves the key set.
+    let lifetime = first
+        .state
+        .config
+        .access_token_ttl_seconds
+        .max(first.state.config.client_token_ttl_seconds);
+    for server in [&first, &second] {
+        server.clock.advance(chrono::Duration::seconds(lifetime + 1));
+        server.state.refresh_signing_keys().await.unwrap();
+        assert_eq!(published(server).await, vec![new_kid.clone()]);
+    }
+    assert!(verify_as_a_partner(&first, &root.access_token).await.is_err());
+}
+
+async fn the_signing_key_rotates_by_itself_after_the_configured_days(backend: Backend) {
+    let server = TestServer::start_with(backend, |config| config.key_rotation_days = 30).await;
+    let root = server.superadmin().await;
+    let old_kid = kid_of(&root.access_token);
+    server.clock.advance(chrono::Duration::days(29));
+    server.state.refresh_signing_keys().await.unwrap();
+    assert_eq!(published(&server).await, vec![old_kid.clone()]);
+    server.clock.advance(chrono::Duration::days(1));
+    server.state.refresh_signing_keys().await.unwrap();
+    let kids = published(&server).await;
+    assert_eq!(kids.len(), 2, "{kids:?}");
+    server
+        .clock
+        .advance(PUBLISHED_BEFORE_SIGNING + chrono::Duration::seconds(1));
+    server.state.refresh_signing_keys().await.unwrap();
+    let fresh = server.sign_in(&root.email, PASSWORD).await;
+    assert_ne!(kid_of(&fresh.access_token), old_kid);
+    verify_as_a_partner(&server, &fresh.access_token).await.unwrap();
+}
+
 backend_tests!(
+    rotation_publishes_the_new_key_first_and_the_old_until_its_tokens_expire,
+    the_signing_key_rotates_by_itself_after_the_configured_days,
     a_database_dump_yields_no_usable_key,
     another_key_encryption_key_is_refused_at_start,
     keys_stored_in_plaintext_are_sealed_at_start,

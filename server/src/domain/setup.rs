@@ -169,3 +169,11 @@ pub async fn create_admin(scope: &Operator<'_>, email: &str, password: Option<&s
     transaction.commit().await?;
     Ok(AdminOutcome { created, link })
 }
+
+/// `steward rotate-keys`: a new signing key, published at once; it signs on every instance once
+/// they have all read it, and the old key stays published until its tokens have expired.
+/// Returns the new key's `kid`.
+pub async fn rotate_signing_key(scope: &Operator<'_>) -> anyhow::Result<String> {
+    let app = scope.app();
+    app.keys.rotate(app.clock.now()).await
+}

@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
+
 use crate::clock::Clock;
 use crate::crypto::{is_sealed, SecretKey};
 use crate::domain::database::Database;
@@ -76,12 +78,20 @@ struct PublicKey {
     decoding: DecodingKey,
 }
 
+/// The key that signs, as this instance last read it.
+struct Signer {
+    kid: String,
+    encoding: EncodingKey,
+}
+
 #[derive(Clone)]
 pub struct KeyStore {
     database: Database,
     issuer: String,
-    current_kid: String,
-    encoding: Arc<EncodingKey>,
+    secret: SecretKey,
+    /// The longest any token lives: how long a key that no longer signs stays published.
+    token_lifetime: chrono::Duration,
+    signer: Arc<RwLock<Arc<Signer>>>,
     public: Arc<RwLock<HashMap<String, Arc<PublicKey>>>>,
     /// When the keys were last read from the database, and how often they have been.
     reloaded: Arc<Mutex<(Option<Instant>, u64)>>,
@@ -91,8 +101,15 @@ pub struct KeyStore {
 /// often: tokens with made-up kids must not turn into a database query each.
 const RELOAD_AT_MOST_EVERY: Duration = Duration::from_secs(30);
 
+/// How long a new key is published before it signs: longer than instances take to read the keys
+/// again ([`REFRESH_EVERY`]), so that every instance can verify a token before any signs one.
+pub const PUBLISHED_BEFORE_SIGNING: chrono::Duration = chrono::Duration::minutes(3);
+
+/// How often each instance reads the keys again (and rotates when a rotation is due).
+pub const REFRESH_EVERY: Duration = Duration::from_secs(60);
+
 impl KeyStore {
-    /// Loads the newest signing key, creating one if there is none yet. Private keys stored in
+    /// Loads the signing keys, creating the first if there is none yet. Private keys stored in
     /// plaintext (before sealing began) are sealed under `secret` first. A key that does not open
     /// under `secret` stops the start: signing with a new key instead would sign every session
     /// out and hide the misconfiguration.
@@ -101,52 +118,114 @@ impl KeyStore {
         clock: &dyn Clock,
         issuer: String,
         secret: &SecretKey,
+        token_lifetime: chrono::Duration,
     ) -> anyhow::Result<Self> {
         seal_plaintext_keys(&database, secret).await?;
-        let newest = signing_key::Entity::find()
-            .order_by_desc(signing_key::Column::CreatedAt)
-            .one(database.reader())
-            .await?;
-        let (current, der) = match newest {
-            Some(key) => {
-                let der = secret.open(&key.kid, &key.private_key).ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "the signing key {} does not open under the configured key-encryption key: \
-                         STEWARD_SECRET_KEY (or the key file) is not the one it was sealed with",
-                        key.kid
-                    )
-                })?;
-                (key, der)
-            }
-            None => {
-                let key = SigningKey::generate(&mut OsRng);
-                let der = key
-                    .to_pkcs8_der()
-                    .map_err(|error| anyhow::anyhow!("encoding a key: {error}"))?;
-                let kid = uuid::Uuid::now_v7().simple().to_string();
-                let model = signing_key::ActiveModel {
-                    private_key: Set(secret.seal(&kid, der.as_bytes())),
-                    kid: Set(kid),
-                    algorithm: Set("EdDSA".into()),
-                    public_key: Set(URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes())),
-                    created_at: Set(clock.now()),
-                };
-                let transaction = database.write().await?;
-                let model = model.insert(&*transaction).await?;
-                transaction.commit().await?;
-                (model, der.as_bytes().to_vec())
-            }
+        let any = signing_key::Entity::find().one(database.reader()).await?;
+        if any.is_none() {
+            create_key(&database, secret, clock.now()).await?;
+        }
+        let placeholder = Signer {
+            kid: String::new(),
+            encoding: EncodingKey::from_ed_der(&[]),
         };
         let store = Self {
             database,
             issuer,
-            current_kid: current.kid.clone(),
-            encoding: Arc::new(EncodingKey::from_ed_der(&der)),
+            secret: secret.clone(),
+            token_lifetime,
+            signer: Arc::new(RwLock::new(Arc::new(placeholder))),
             public: Arc::default(),
             reloaded: Arc::default(),
         };
-        store.reload().await?;
+        store.refresh(clock.now()).await?;
         Ok(store)
+    }
+
+    /// Reads the keys again: the newest key published for [`PUBLISHED_BEFORE_SIGNING`] signs
+    /// (the first key, before any is), every other key stays published until the tokens it
+    /// signed have all expired, and then leaves.
+    pub async fn refresh(&self, now: DateTime<Utc>) -> anyhow::Result<()> {
+        let mut keys = signing_key::Entity::find()
+            .order_by_asc(signing_key::Column::CreatedAt)
+            .order_by_asc(signing_key::Column::Kid)
+            .all(self.database.reader())
+            .await?;
+        let signing = keys
+            .iter()
+            .rposition(|key| key.created_at + PUBLISHED_BEFORE_SIGNING <= now)
+            .unwrap_or(0);
+        // A key stopped signing when the next one began; its tokens live `token_lifetime` longer.
+        let gone: Vec<String> = (0..signing)
+            .filter(|at| keys[at + 1].created_at + PUBLISHED_BEFORE_SIGNING + self.token_lifetime < now)
+            .map(|at| keys[at].kid.clone())
+            .collect();
+        if !gone.is_empty() {
+            let transaction = self.database.write().await?;
+            signing_key::Entity::delete_many()
+                .filter(signing_key::Column::Kid.is_in(gone.clone()))
+                .exec(&*transaction)
+                .await?;
+            transaction.commit().await?;
+            tracing::info!(
+                keys = gone.len(),
+                "retired signing keys left the key set: their tokens have expired"
+            );
+        }
+        let signer = keys.remove(signing);
+        let current = self.signer.read().expect("key lock").kid.clone();
+        if signer.kid != current {
+            let der = self.secret.open(&signer.kid, &signer.private_key).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "the signing key {} does not open under the configured key-encryption key: \
+                     STEWARD_SECRET_KEY (or the key file) is not the one it was sealed with",
+                    signer.kid
+                )
+            })?;
+            *self.signer.write().expect("key lock") = Arc::new(Signer {
+                kid: signer.kid.clone(),
+                encoding: EncodingKey::from_ed_der(&der),
+            });
+        }
+        keys.push(signer);
+        let mut public = HashMap::new();
+        for key in keys.into_iter().filter(|key| !gone.contains(&key.kid)) {
+            let decoding = DecodingKey::from_ed_components(&key.public_key)?;
+            public.insert(
+                key.kid,
+                Arc::new(PublicKey {
+                    x: key.public_key,
+                    decoding,
+                }),
+            );
+        }
+        *self.public.write().expect("key lock") = public;
+        Ok(())
+    }
+
+    /// Makes a new signing key. It is published at once, and signs from
+    /// [`PUBLISHED_BEFORE_SIGNING`] on, on every instance. Returns its `kid`.
+    pub(in crate::domain) async fn rotate(&self, now: DateTime<Utc>) -> anyhow::Result<String> {
+        let kid = create_key(&self.database, &self.secret, now).await?;
+        self.refresh(now).await?;
+        Ok(kid)
+    }
+
+    /// Rotates when the newest key is `every` old; `None` never rotates by itself.
+    pub async fn rotate_if_due(&self, now: DateTime<Utc>, every: Option<chrono::Duration>) -> anyhow::Result<bool> {
+        let Some(every) = every else {
+            return Ok(false);
+        };
+        let newest = signing_key::Entity::find()
+            .order_by_desc(signing_key::Column::CreatedAt)
+            .one(self.database.reader())
+            .await?;
+        if newest.is_some_and(|key| key.created_at + every > now) {
+            return Ok(false);
+        }
+        let kid = self.rotate(now).await?;
+        tracing::info!(kid, "rotated the signing key: it signs once every instance has read it");
+        Ok(true)
     }
 
     async fn reload(&self) -> Result<()> {
@@ -171,9 +250,10 @@ impl KeyStore {
     }
 
     pub(in crate::domain) fn issue(&self, claims: &impl Serialize) -> Result<String> {
+        let signer = self.signer.read().expect("key lock").clone();
         let mut header = Header::new(Algorithm::EdDSA);
-        header.kid = Some(self.current_kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.encoding).map_err(Error::internal)
+        header.kid = Some(signer.kid.clone());
+        jsonwebtoken::encode(&header, claims, &signer.encoding).map_err(Error::internal)
     }
 
     /// Whether enough time has passed since the keys were last read to read them again; a `true`
@@ -230,6 +310,26 @@ impl KeyStore {
             .collect();
         serde_json::json!({ "keys": keys })
     }
+}
+
+/// Makes a new key pair and stores it, the private key sealed under `secret`. Returns its `kid`.
+async fn create_key(database: &Database, secret: &SecretKey, now: DateTime<Utc>) -> anyhow::Result<String> {
+    let key = SigningKey::generate(&mut OsRng);
+    let der = key
+        .to_pkcs8_der()
+        .map_err(|error| anyhow::anyhow!("encoding a key: {error}"))?;
+    let kid = uuid::Uuid::now_v7().simple().to_string();
+    let model = signing_key::ActiveModel {
+        private_key: Set(secret.seal(&kid, der.as_bytes())),
+        kid: Set(kid.clone()),
+        algorithm: Set("EdDSA".into()),
+        public_key: Set(URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes())),
+        created_at: Set(now),
+    };
+    let transaction = database.write().await?;
+    model.insert(&*transaction).await?;
+    transaction.commit().await?;
+    Ok(kid)
 }
 
 /// Seals every private key still stored in plaintext (base64 of its PKCS#8 form), each in one
@@ -297,6 +397,7 @@ mod properties {
                     &SystemClock,
                     ISSUER.into(),
                     &crate::crypto::SecretKey::generate(),
+                    chrono::Duration::hours(1),
                 )
                 .await
                 .unwrap()
