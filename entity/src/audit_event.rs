@@ -16,6 +16,15 @@ pub struct Model {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub details: Json,
+    /// The chain the event is in: its organization's id, or `identity` for events of no
+    /// organization. `None` only for events from before the chain began.
+    pub chain: Option<String>,
+    /// Its place in the chain, from 1.
+    pub sequence: Option<i64>,
+    /// SHA-256 (hex) of the event's canonical form, which includes `previous_hash`.
+    pub hash: Option<String>,
+    /// The hash of the event before it in the chain; `None` for the first.
+    pub previous_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@
 
 pub mod address_login_failure;
 pub mod api_client;
+pub mod audit_chain;
 pub mod audit_event;
 pub mod credential;
 pub mod ids;

@@ -9,6 +9,7 @@ mod m20261127_000003_create_password_history;
 mod m20261127_000004_create_mail_outbox;
 mod m20261127_000005_create_api_clients;
 mod m20261204_000006_create_address_login_failures;
+mod m20261204_000007_chain_audit_events;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_create_mail_outbox::Migration),
             Box::new(m20261127_000005_create_api_clients::Migration),
             Box::new(m20261204_000006_create_address_login_failures::Migration),
+            Box::new(m20261204_000007_chain_audit_events::Migration),
         ]
     }
 }

@@ -16,7 +16,12 @@ pub fn random_token() -> String {
 /// SHA-256 of a token, hex. Tokens are stored only in this form; they carry 256 bits of
 /// entropy, so a fast hash is enough and the hash is what the database looks up.
 pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
+    sha256_hex(token.as_bytes())
+}
+
+/// SHA-256, hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 

@@ -31,6 +31,13 @@ enum Command {
     },
     /// Print the GraphQL schema (what schema.graphql holds).
     ExportSchema,
+    /// Walk the audit log's hash chains (one organization's, or all) and name the first event in
+    /// each that was changed, removed or inserted. Exits with status 1 when one was.
+    VerifyAudit {
+        /// The organization's slug; without it, every chain.
+        #[arg(long)]
+        org: Option<String>,
+    },
     /// Make a new signing key. It is published at once and signs on every instance a few
     /// minutes later; the old key stays published until the tokens it signed have expired.
     RotateKeys,
@@ -95,6 +102,30 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             AppState::start(config, Arc::new(SystemClock)).await?;
             tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::VerifyAudit { org } => {
+            let state = AppState::start(config, Arc::new(SystemClock)).await?;
+            let caller = CommandLine::new(state);
+            let reports = domain::audit_chain::verify(&caller.operator(), org.as_deref())
+                .await
+                .map_err(|error| match error {
+                    steward_server::error::Error::NotFound => anyhow::anyhow!("no organization has that slug"),
+                    other => anyhow::anyhow!("{other}"),
+                })?;
+            let mut broken = false;
+            for report in &reports {
+                match &report.problem {
+                    None => println!("{}: {} events, intact", report.chain, report.events),
+                    Some(problem) => {
+                        broken = true;
+                        println!("{}: BROKEN: {problem}", report.chain);
+                    }
+                }
+            }
+            if broken {
+                std::process::exit(1);
+            }
             Ok(())
         }
         Command::RotateKeys => {

@@ -1,7 +1,8 @@
 //! The audit log. Every change writes its event through `record`, inside the change's own
-//! transaction, so that a change and its record commit or fail together.
+//! transaction, so that a change and its record commit or fail together; each event joins its
+//! organization's hash chain ([`super::audit_chain`]).
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
 use crate::domain::authz::{Actor, AuditReader, Scope};
@@ -47,21 +48,23 @@ pub(super) async fn record(
     at: chrono::DateTime<chrono::Utc>,
     event: Event<'_>,
 ) -> Result<()> {
-    audit_event::ActiveModel {
-        id: Set(AuditEventId::new()),
-        event_type: Set(event.event_type.to_owned()),
-        at: Set(at),
-        actor_user_id: Set(actor.user_id),
-        actor_api_client_id: Set(actor.api_client_id.map(|id| id.0)),
-        target_user_id: Set(event.target_user),
-        organization_id: Set(event.organization),
-        ip: Set(actor.ip.clone()),
-        user_agent: Set(actor.user_agent.clone()),
-        details: Set(event.details),
-    }
-    .insert(connection)
-    .await?;
-    Ok(())
+    let event = audit_event::Model {
+        id: AuditEventId::new(),
+        event_type: event.event_type.to_owned(),
+        at,
+        actor_user_id: actor.user_id,
+        actor_api_client_id: actor.api_client_id.map(|id| id.0),
+        target_user_id: event.target_user,
+        organization_id: event.organization,
+        ip: actor.ip.clone(),
+        user_agent: actor.user_agent.clone(),
+        details: event.details,
+        chain: None,
+        sequence: None,
+        hash: None,
+        previous_hash: None,
+    };
+    super::audit_chain::append(connection, event).await
 }
 
 /// Which events to list. The organization, when one is named, is part of the reader's reach

@@ -80,6 +80,7 @@
 
 pub mod api_clients;
 pub mod audit;
+pub mod audit_chain;
 pub mod authz;
 pub mod blocking;
 pub mod database;
