@@ -9,6 +9,11 @@ pub struct Model {
     pub chain: String,
     pub sequence: i64,
     pub head_hash: String,
+    /// The number of the last event removed by the retention period (0: none was); the chain
+    /// verifies from the event after it.
+    pub cut_sequence: i64,
+    /// The hash of that event, which the first event kept links to.
+    pub cut_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

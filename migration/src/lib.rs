@@ -10,6 +10,7 @@ mod m20261127_000004_create_mail_outbox;
 mod m20261127_000005_create_api_clients;
 mod m20261204_000006_create_address_login_failures;
 mod m20261204_000007_chain_audit_events;
+mod m20261204_000008_add_audit_chain_cuts;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_create_api_clients::Migration),
             Box::new(m20261204_000006_create_address_login_failures::Migration),
             Box::new(m20261204_000007_chain_audit_events::Migration),
+            Box::new(m20261204_000008_add_audit_chain_cuts::Migration),
         ]
     }
 }

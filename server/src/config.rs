@@ -85,6 +85,9 @@ pub struct Config {
     /// Days after which a new signing key takes over (0: only `steward rotate-keys`). The old
     /// key stays published until the tokens it signed have expired.
     pub key_rotation_days: u32,
+    /// Days that audit events are kept (0: forever). Older ones are removed, chain by chain,
+    /// keeping the hash at the cut so that what remains still verifies.
+    pub audit_retention_days: u32,
 }
 
 /// A secret in the configuration: read like any string, never printed.
@@ -130,6 +133,7 @@ impl Default for Config {
             secret_key: None,
             secret_key_file: None,
             key_rotation_days: 30,
+            audit_retention_days: 0,
         }
     }
 }

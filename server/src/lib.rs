@@ -70,6 +70,17 @@ impl AppState {
             limits,
             mailer,
         };
+        let pruner = state.clone();
+        tokio::spawn(async move {
+            let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                every_hour.tick().await;
+                let command_line = domain::authz::CommandLine::new(pruner.clone());
+                if let Err(error) = domain::audit_chain::prune(&command_line.operator()).await {
+                    tracing::warn!(error = %error, "old audit events could not be removed; this is tried again");
+                }
+            }
+        });
         let keeper = state.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(domain::authz::keys::REFRESH_EVERY);

@@ -1,7 +1,7 @@
 //! The audit log's hash chains: an event changed, removed or inserted directly in the database is
 //! found by `steward verify-audit`, which names it.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 use steward_entity::{audit_event, AuditEventId};
 use steward_server::domain::audit_chain::{self, ChainReport};
@@ -184,6 +184,50 @@ async fn a_change_whose_audit_event_fails_does_not_happen(backend: Backend) {
     assert_eq!(name.ok()["organization"]["name"], "Org acme");
 }
 
+/// Events older than the retention period leave; the chain keeps the hash at the cut, so what
+/// remains still verifies, and tampering with it still shows.
+async fn retention_removes_old_events_and_the_rest_still_verifies(backend: Backend) {
+    let server = TestServer::start_with(backend, |config| config.audit_retention_days = 30).await;
+    let root = server.superadmin().await;
+    let org = server.create_org(&root, "acme").await;
+    for n in 0..3 {
+        server
+            .create_user(&root, &org, &format!("old{n}@acme.test"), &["MEMBER"])
+            .await;
+    }
+    server.clock.advance(chrono::Duration::days(31));
+    let root = server.sign_in(&root.email, steward_tests::PASSWORD).await;
+    for n in 0..2 {
+        server
+            .create_user(&root, &org, &format!("new{n}@acme.test"), &["MEMBER"])
+            .await;
+    }
+    let before = verify(&server, Some("acme")).await[0].events;
+    let command_line = CommandLine::new(server.state.clone());
+    let removed = audit_chain::prune(&command_line.operator()).await.expect("prune");
+    assert!(removed >= 4, "{removed}");
+    let reports = verify(&server, None).await;
+    let broken: Vec<&ChainReport> = reports.iter().filter(|report| report.problem.is_some()).collect();
+    assert!(broken.is_empty(), "{broken:?}");
+    let kept = reports.iter().find(|report| report.chain == org).expect("acme").events;
+    assert!(kept >= 2 && kept < before, "{kept} of {before}");
+
+    // Removing the first event kept is a removal like any other.
+    let first_kept = audit_event::Entity::find()
+        .filter(audit_event::Column::Chain.eq(org.as_str()))
+        .order_by_asc(audit_event::Column::Sequence)
+        .one(server.database())
+        .await
+        .unwrap()
+        .unwrap();
+    audit_event::Entity::delete_by_id(first_kept.id)
+        .exec(server.database())
+        .await
+        .unwrap();
+    let problem = problem(&server).await;
+    assert!(problem.contains("removed"), "{problem}");
+}
+
 backend_tests!(
     an_untouched_log_verifies,
     a_changed_event_is_named,
@@ -193,4 +237,5 @@ backend_tests!(
     an_event_inserted_into_the_chain_is_named,
     an_event_added_outside_every_chain_is_found,
     a_change_whose_audit_event_fails_does_not_happen,
+    retention_removes_old_events_and_the_rest_still_verifies,
 );

@@ -79,6 +79,8 @@ pub(super) async fn append(connection: &impl ConnectionTrait, mut event: audit_e
         chain: Set(chain.clone()),
         sequence: Set(0),
         head_hash: Set(String::new()),
+        cut_sequence: Set(0),
+        cut_hash: Set(None),
     })
     // "Nothing to do when it exists", said in the one way every database understands.
     .on_conflict(
@@ -184,13 +186,104 @@ pub async fn verify(scope: &Operator<'_>, org_slug: Option<&str>) -> Result<Vec<
     Ok(reports)
 }
 
+/// Removes the events older than the retention period (`audit_retention_days`; 0 keeps every
+/// event), chain by chain, keeping at each chain's cut the number and hash of the last event
+/// removed, so that what remains still verifies. Returns how many events were removed.
+pub async fn prune(scope: &Operator<'_>) -> Result<u64> {
+    let app = scope.app();
+    let days = app.config.audit_retention_days;
+    if days == 0 {
+        return Ok(0);
+    }
+    let cutoff = app.clock.now() - chrono::Duration::days(days.into());
+    let chains: Vec<String> = audit_chain::Entity::find()
+        .filter(audit_chain::Column::Chain.ne(LEGACY))
+        .select_only()
+        .column(audit_chain::Column::Chain)
+        .into_tuple()
+        .all(app.database.reader())
+        .await?;
+    let mut removed = 0;
+    for chain in chains {
+        let transaction = app.database.write().await?;
+        // The head is locked, so no event joins the chain while it is cut.
+        let head = audit_chain::Entity::find_by_id(chain.clone())
+            .lock_exclusive()
+            .one(&*transaction)
+            .await?;
+        let last_old = audit_event::Entity::find()
+            .filter(audit_event::Column::Chain.eq(chain.clone()))
+            .filter(audit_event::Column::At.lt(cutoff))
+            .order_by_desc(audit_event::Column::Sequence)
+            .one(&*transaction)
+            .await?;
+        let (Some(_), Some(last_old)) = (head, last_old) else {
+            continue;
+        };
+        let sequence = last_old.sequence.unwrap_or_default();
+        let gone = audit_event::Entity::delete_many()
+            .filter(audit_event::Column::Chain.eq(chain.clone()))
+            .filter(audit_event::Column::Sequence.lte(sequence))
+            .exec(&*transaction)
+            .await?;
+        audit_chain::Entity::update_many()
+            .col_expr(
+                audit_chain::Column::CutSequence,
+                sea_orm::sea_query::Expr::value(sequence),
+            )
+            .col_expr(
+                audit_chain::Column::CutHash,
+                sea_orm::sea_query::Expr::value(last_old.hash),
+            )
+            .filter(audit_chain::Column::Chain.eq(chain))
+            .exec(&*transaction)
+            .await?;
+        transaction.commit().await?;
+        removed += gone.rows_affected;
+    }
+    // The events from before the chains: removed as they age, and no longer counted.
+    let transaction = app.database.write().await?;
+    let gone = audit_event::Entity::delete_many()
+        .filter(audit_event::Column::Chain.is_null())
+        .filter(audit_event::Column::At.lt(cutoff))
+        .exec(&*transaction)
+        .await?;
+    if gone.rows_affected > 0 {
+        audit_chain::Entity::update_many()
+            .col_expr(
+                audit_chain::Column::Sequence,
+                sea_orm::sea_query::Expr::col(audit_chain::Column::Sequence).sub(gone.rows_affected as i64),
+            )
+            .filter(audit_chain::Column::Chain.eq(LEGACY))
+            .exec(&*transaction)
+            .await?;
+    }
+    transaction.commit().await?;
+    removed += gone.rows_affected;
+    if removed > 0 {
+        tracing::info!(
+            events = removed,
+            days,
+            "removed audit events older than the retention period"
+        );
+    }
+    Ok(removed)
+}
+
 async fn verify_chain(connection: &impl ConnectionTrait, chain: String) -> Result<ChainReport> {
     let mut report = ChainReport {
         chain: chain.clone(),
         events: 0,
         problem: None,
     };
-    let (mut expected, mut previous, mut last_id): (i64, Option<String>, Option<String>) = (1, None, None);
+    // Where the retention period cut the chain, if it did: the first event kept links to the last
+    // one removed.
+    let head = audit_chain::Entity::find_by_id(chain.clone()).one(connection).await?;
+    let (mut expected, mut previous) = match &head {
+        Some(head) if head.cut_sequence > 0 => (head.cut_sequence + 1, head.cut_hash.clone()),
+        _ => (1, None),
+    };
+    let mut last_id: Option<String> = None;
     loop {
         let batch = audit_event::Entity::find()
             .filter(audit_event::Column::Chain.eq(chain.clone()))
@@ -243,7 +336,6 @@ async fn verify_chain(connection: &impl ConnectionTrait, chain: String) -> Resul
         ));
         return Ok(report);
     }
-    let head = audit_chain::Entity::find_by_id(chain).one(connection).await?;
     let (head_sequence, head_hash) = head.map_or((0, None), |head| (head.sequence, Some(head.head_hash)));
     if head_sequence != expected - 1 || (head_sequence > 0 && head_hash != previous) {
         let after = last_id.map_or_else(|| "the start".to_owned(), |id| format!("event {id}"));
