@@ -1,6 +1,7 @@
 //! The audit log: every change is recorded, and each organization's ADMINs and AUDITORs read
 //! their organization's log — never another's.
 
+use sea_orm::{EntityTrait, Set};
 use serde_json::{json, Value};
 use steward_tests::{backend_tests, Backend, TestServer};
 
@@ -132,9 +133,137 @@ async fn a_user_s_events_are_on_the_user(backend: Backend) {
         .expect_code("FORBIDDEN");
 }
 
+/// `GET /audit/export` with a bearer token: the status and the parsed lines.
+async fn export(server: &TestServer, token: Option<&str>, query: &str) -> (u16, Vec<Value>) {
+    let mut request = server.http.get(format!("{}/audit/export?{query}", server.url));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("export");
+    let status = response.status().as_u16();
+    let is_ndjson = response
+        .headers()
+        .get("content-type")
+        .is_some_and(|value| value == "application/x-ndjson");
+    let body = response.text().await.expect("body");
+    if status != 200 {
+        return (status, Vec::new());
+    }
+    assert!(is_ndjson);
+    let lines = body
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    (status, lines)
+}
+
+async fn admins_and_auditors_download_their_org_log_as_ndjson(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let root = server.superadmin().await;
+    let acme = server.create_org(&root, "acme").await;
+    let other = server.create_org(&root, "other").await;
+    let admin = server.member(&root, &acme, "admin@acme.test", &["ADMIN"]).await;
+    let auditor = server.member(&root, &acme, "auditor@acme.test", &["AUDITOR"]).await;
+    let member = server.member(&root, &acme, "member@acme.test", &["MEMBER"]).await;
+    server.member(&root, &other, "admin@other.test", &["ADMIN"]).await;
+    let query = format!("orgId={acme}");
+
+    // The same events as the log's own query, oldest first, each with its place in its chain.
+    let log = server.as_(&admin, LOG, json!({ "org": acme, "first": 200 })).await;
+    let mut expected: Vec<Value> = log.ok()["auditEvents"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"]["id"].clone())
+        .collect();
+    expected.reverse();
+    for reader in [&admin, &auditor] {
+        let (status, lines) = export(&server, Some(&reader.access_token), &query).await;
+        assert_eq!(status, 200);
+        let ids: Vec<Value> = lines.iter().map(|line| line["id"].clone()).collect();
+        assert_eq!(&ids[..expected.len()], &expected[..], "oldest first, the same events");
+        assert!(lines
+            .iter()
+            .all(|line| line["hash"].is_string() && line["sequence"].is_number()));
+        assert!(lines
+            .iter()
+            .all(|line| line["organizationId"] == acme.as_str() || line["organizationId"].is_null()));
+        assert!(lines.iter().all(|line| line["organizationId"] != other.as_str()));
+    }
+
+    // A time range: nothing before `since`, nothing from `until` on.
+    let (_, all) = export(&server, Some(&admin.access_token), &query).await;
+    let middle = all[all.len() / 2]["at"].as_str().unwrap().to_owned();
+    let since = format!("{query}&since={}", middle.replace('+', "%2B"));
+    let (_, later) = export(&server, Some(&admin.access_token), &since).await;
+    assert!(!later.is_empty() && later.iter().all(|line| line["at"].as_str().unwrap() >= middle.as_str()));
+    let until = format!("{query}&until={}", middle.replace('+', "%2B"));
+    let (_, earlier) = export(&server, Some(&admin.access_token), &until).await;
+    assert!(earlier
+        .iter()
+        .all(|line| line["at"].as_str().unwrap() < middle.as_str()));
+    assert_eq!(earlier.len() + later.len(), all.len());
+
+    // Longer than a batch: every event, in order across the batches.
+    let base = chrono::Utc::now();
+    let rows = (0..1_100).map(|n| steward_entity::audit_event::ActiveModel {
+        id: Set(steward_entity::AuditEventId::new()),
+        event_type: Set("BULK_TEST".into()),
+        at: Set(base + chrono::Duration::milliseconds(n)),
+        actor_user_id: Set(None),
+        actor_api_client_id: Set(None),
+        target_user_id: Set(None),
+        organization_id: Set(Some(acme.parse().unwrap())),
+        ip: Set(None),
+        user_agent: Set(None),
+        details: Set(json!({ "n": n })),
+        chain: Set(None),
+        sequence: Set(None),
+        hash: Set(None),
+        previous_hash: Set(None),
+    });
+    for chunk in rows.collect::<Vec<_>>().chunks(100) {
+        steward_entity::audit_event::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(server.database())
+            .await
+            .expect("insert events");
+    }
+    let (_, everything) = export(&server, Some(&admin.access_token), &query).await;
+    assert_eq!(everything.len(), all.len() + 1_100);
+    let keys: Vec<(String, String)> = everything
+        .iter()
+        .map(|line| {
+            (
+                line["at"].as_str().unwrap().to_owned(),
+                line["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        keys.windows(2).all(|pair| pair[0] < pair[1]),
+        "oldest first, across batches"
+    );
+
+    // Everyone else: a status, and no event.
+    assert_eq!(export(&server, Some(&member.access_token), &query).await.0, 403);
+    let foreign = server
+        .sign_in("admin@other.test", steward_tests::CHANGED_PASSWORD)
+        .await;
+    assert_eq!(export(&server, Some(&foreign.access_token), &query).await.0, 404);
+    assert_eq!(export(&server, None, &query).await.0, 401);
+    assert_eq!(
+        export(&server, Some(&admin.access_token), &format!("{query}&since=yesterday"))
+            .await
+            .0,
+        400
+    );
+    assert_eq!(export(&server, Some(&admin.access_token), "colour=blue").await.0, 400);
+}
+
 backend_tests!(
     an_org_log_holds_its_changes_and_its_members_identity_events,
     an_auditor_reads_only_their_own_org_log,
     the_log_pages_to_the_end_newest_first,
     a_user_s_events_are_on_the_user,
+    admins_and_auditors_download_their_org_log_as_ndjson,
 );

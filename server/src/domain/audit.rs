@@ -129,3 +129,31 @@ pub async fn count(scope: &AuditReader<'_>, filter: &AuditFilter) -> Result<u64>
     use sea_orm::PaginatorTrait;
     Ok(visible(scope, filter).count(scope.database().reader()).await?)
 }
+
+/// How many events an export reads at a time: an export of any length holds one batch in memory.
+pub const EXPORT_BATCH: u64 = 500;
+
+/// The next batch of an export, oldest first, after the event `after` (its time and id).
+pub async fn export_batch(
+    scope: &AuditReader<'_>,
+    filter: &AuditFilter,
+    after: Option<(chrono::DateTime<chrono::Utc>, uuid::Uuid)>,
+) -> Result<Vec<audit_event::Model>> {
+    use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
+    let mut select = visible(scope, filter);
+    if let Some((at, id)) = after {
+        select = select.filter(
+            Condition::any().add(audit_event::Column::At.gt(at)).add(
+                Condition::all()
+                    .add(audit_event::Column::At.eq(at))
+                    .add(audit_event::Column::Id.gt(id)),
+            ),
+        );
+    }
+    Ok(select
+        .order_by_asc(audit_event::Column::At)
+        .order_by_asc(audit_event::Column::Id)
+        .limit(EXPORT_BATCH)
+        .all(scope.database().reader())
+        .await?)
+}

@@ -15,7 +15,6 @@ use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 
 use super::HttpState;
-use crate::domain::authz::Caller;
 use crate::graphql::cookies::{self, RefreshCookie};
 use crate::graphql::ensure_codes;
 
@@ -32,14 +31,7 @@ async fn execute(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     request: async_graphql::Request,
 ) -> GraphQLResponse {
-    let bearer = header_text(&headers, header::AUTHORIZATION)
-        .and_then(|value| value.strip_prefix("Bearer ").map(|token| token.trim().to_owned()));
     let peer = peer.map(|Extension(ConnectInfo(address))| address.ip());
-    let ip = state
-        .proxies
-        .client_ip(peer, &headers)
-        .map(|address| address.to_string());
-    let user_agent = header_text(&headers, header::USER_AGENT).map(|agent| agent.chars().take(512).collect());
     let refresh = header_text(&headers, header::COOKIE).and_then(|cookie| cookies::read(&cookie));
     let mut request = request;
     if let Some(name) = request.operation_name.clone() {
@@ -55,7 +47,7 @@ async fn execute(
             return ensure_codes(async_graphql::Response::from_errors(vec![error])).into();
         }
     }
-    let caller = Caller::from_bearer(state.app.clone(), bearer.as_deref(), ip, user_agent).await;
+    let caller = super::caller_for(&state, &headers, peer).await;
     let loaders = crate::graphql::loaders::for_request(caller.lookups());
     let request = request
         .data(caller)

@@ -1,6 +1,7 @@
 //! Routes: `/graphql`, `/graphiql`, `/schema.graphql`, `/oauth/token`, `/.well-known/jwks.json`,
 //! health, and the portal with a fallback to `index.html` for its client-side routes.
 
+mod audit_export;
 mod client_ip;
 
 pub use client_ip::TrustedProxies;
@@ -51,6 +52,7 @@ pub fn router(app: AppState) -> Router {
         .route("/graphiql", get(graphiql::page))
         .route("/schema.graphql", get(schema_sdl))
         .route("/oauth/token", axum::routing::post(oauth::token))
+        .route("/audit/export", get(audit_export::export))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -63,6 +65,25 @@ pub fn router(app: AppState) -> Router {
         }))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The caller a request's headers name: its bearer token, its client address (through trusted
+/// proxies only) and its user agent.
+pub(crate) async fn caller_for(
+    state: &HttpState,
+    headers: &axum::http::HeaderMap,
+    peer: Option<std::net::IpAddr>,
+) -> crate::domain::authz::Caller {
+    let text = |name: header::HeaderName| headers.get(name).and_then(|value| value.to_str().ok());
+    let bearer = text(header::AUTHORIZATION)
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(|token| token.trim().to_owned());
+    let ip = state
+        .proxies
+        .client_ip(peer, headers)
+        .map(|address| address.to_string());
+    let user_agent = text(header::USER_AGENT).map(|agent| agent.chars().take(512).collect());
+    crate::domain::authz::Caller::from_bearer(state.app.clone(), bearer.as_deref(), ip, user_agent).await
 }
 
 /// Answers 408 when a request takes longer than `timeout`, reading its body included: a client
