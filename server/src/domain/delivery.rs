@@ -158,8 +158,8 @@ async fn attempt(app: &AppState, mail: &outbox_mail::Model) -> Outcome {
             to = %mail.recipient,
             kind = %mail.kind,
             subject = %mail.subject,
-            link = mail.link.as_deref().unwrap_or("-"),
-            "mail not sent: no SMTP server is configured (STEWARD_SMTP_URL); it stays in the outbox"
+            "mail not sent: no SMTP server is configured (STEWARD_SMTP_URL); it stays in the outbox, \
+             where superadmins read it on the portal's Mail page (its link is not logged: it is a secret)"
         );
         return Outcome::Logged;
     };

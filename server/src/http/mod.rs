@@ -19,6 +19,7 @@ use axum::{Json, Router};
 use std::path::PathBuf;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
@@ -63,7 +64,9 @@ pub fn router(app: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |request, next| {
             deadline(timeout, request, next)
         }))
-        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 
@@ -84,6 +87,23 @@ pub(crate) async fn caller_for(
         .map(|address| address.to_string());
     let user_agent = text(header::USER_AGENT).map(|agent| agent.chars().take(512).collect());
     crate::domain::authz::Caller::from_bearer(state.app.clone(), bearer.as_deref(), ip, user_agent).await
+}
+
+/// The span every log line of a request carries: its id (`X-Request-Id`, made here unless a
+/// proxy sent one, and returned to the client), method and path. The query string is left out:
+/// a link's token can travel in one.
+fn request_span(request: &Request) -> tracing::Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        path = %request.uri().path(),
+    )
 }
 
 /// Answers 408 when a request takes longer than `timeout`, reading its body included: a client
