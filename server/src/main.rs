@@ -233,14 +233,41 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             "STEWARD_SMTP_URL is not set: mail is not sent, but logged and kept in the outbox (the portal's Mail page)"
         );
     }
-    steward_server::domain::delivery::spawn(state.clone());
+    let (stop_mail, stopping) = tokio::sync::watch::channel(false);
+    let mail_worker = steward_server::domain::delivery::spawn_until(state.clone(), stopping);
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(address = %bind, public_url = %state.config.public_url, "Steward is listening");
     let app = steward_server::app(state);
+    // On SIGTERM (or Ctrl-C): stop accepting, let the requests in flight finish, then let the
+    // mail worker finish the message it is sending, and exit.
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown_signal())
         .await?;
+    tracing::info!("no request is in flight; stopping the mail worker");
+    let _ = stop_mail.send(true);
+    if tokio::time::timeout(std::time::Duration::from_secs(60), mail_worker)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the mail worker did not stop within 60 s; its lease lets another instance retry");
+    }
+    tracing::info!("Steward stopped");
     Ok(())
+}
+
+/// SIGTERM (what service managers and orchestrators send) or Ctrl-C.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down: no new connections; finishing the requests in flight");
 }

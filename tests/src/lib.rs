@@ -8,6 +8,7 @@
 pub mod cases;
 mod client;
 mod databases;
+pub mod process;
 pub mod smtp;
 pub mod snapshot;
 

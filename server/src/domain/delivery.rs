@@ -27,37 +27,55 @@ const LONGEST_RETRY_SECONDS: i64 = 3600;
 /// Mail still undelivered after this long is marked `FAILED`: its links would have expired.
 const GIVE_UP_AFTER: Duration = Duration::hours(72);
 
-/// Starts the worker for this instance.
+/// Starts the worker for this instance, for as long as the process runs.
 pub fn spawn(app: AppState) -> tokio::task::JoinHandle<()> {
+    let (keep, stop) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
-        let owner = Uuid::new_v4().to_string();
-        let poll = std::time::Duration::from_millis(app.config.mail_poll_interval_ms.max(10));
-        let mut last_purge: Option<DateTime<Utc>> = None;
-        loop {
-            let now = app.clock.now();
-            if last_purge.is_none_or(|at| now - at >= Duration::hours(1)) {
-                last_purge = Some(now);
-                if let Err(error) = purge(&app, now).await {
-                    tracing::warn!(
-                        error = format!("{error:#}"),
-                        "old mail could not be purged; it is tried again"
-                    );
-                }
-            }
-            if let Err(error) = drain(&app, &owner).await {
-                // The cause, which the error's own message leaves out for clients.
-                let error = match error {
-                    crate::error::Error::Internal(cause) => format!("{cause:#}"),
-                    other => other.to_string(),
-                };
-                tracing::warn!(error, "the mail worker could not read the outbox; it tries again");
-            }
-            tokio::select! {
-                _ = app.mailer.rung() => {}
-                _ = tokio::time::sleep(poll) => {}
+        // The sender lives as long as the worker: it never hears a stop.
+        let _keep = keep;
+        run(app, stop).await
+    })
+}
+
+/// Starts the worker for this instance; once `stop` turns true it finishes the message it is
+/// sending (none is left claimed but unsent, for another instance to send again) and ends.
+pub fn spawn_until(app: AppState, stop: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(run(app, stop))
+}
+
+async fn run(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let owner = Uuid::new_v4().to_string();
+    let poll = std::time::Duration::from_millis(app.config.mail_poll_interval_ms.max(10));
+    let mut last_purge: Option<DateTime<Utc>> = None;
+    loop {
+        if *stop.borrow() {
+            tracing::info!("the mail worker stopped");
+            return;
+        }
+        let now = app.clock.now();
+        if last_purge.is_none_or(|at| now - at >= Duration::hours(1)) {
+            last_purge = Some(now);
+            if let Err(error) = purge(&app, now).await {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "old mail could not be purged; it is tried again"
+                );
             }
         }
-    })
+        if let Err(error) = drain(&app, &owner, &stop).await {
+            // The cause, which the error's own message leaves out for clients.
+            let error = match error {
+                crate::error::Error::Internal(cause) => format!("{cause:#}"),
+                other => other.to_string(),
+            };
+            tracing::warn!(error, "the mail worker could not read the outbox; it tries again");
+        }
+        tokio::select! {
+            _ = app.mailer.rung() => {}
+            _ = tokio::time::sleep(poll) => {}
+            _ = stop.changed() => {}
+        }
+    }
 }
 
 /// Deletes finished mail (sent, refused, or kept for want of SMTP) older than the retention
@@ -87,7 +105,7 @@ pub fn backoff(attempts: i32) -> Duration {
 }
 
 /// Sends everything that is due, a batch at a time.
-async fn drain(app: &AppState, owner: &str) -> Result<()> {
+async fn drain(app: &AppState, owner: &str, stop: &tokio::sync::watch::Receiver<bool>) -> Result<()> {
     loop {
         let now = app.clock.now();
         let due: Vec<Uuid> = outbox_mail::Entity::find()
@@ -103,6 +121,9 @@ async fn drain(app: &AppState, owner: &str) -> Result<()> {
             .await?;
         let mut claimed = 0;
         for id in &due {
+            if *stop.borrow() {
+                return Ok(());
+            }
             if let Some(mail) = claim(app, owner, *id).await? {
                 claimed += 1;
                 deliver(app, owner, mail).await?;
