@@ -9,6 +9,7 @@ pub mod cases;
 mod client;
 mod databases;
 pub mod process;
+pub mod relay;
 pub mod smtp;
 pub mod snapshot;
 

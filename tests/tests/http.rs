@@ -219,6 +219,49 @@ async fn request_bodies_over_256_kib_are_refused(backend: Backend) {
     assert_eq!(post(300 * 1024).await.unwrap().status(), 413);
 }
 
+/// `/readyz` says 503 and why while the database is unreachable, and 200 again once it is back,
+/// without a restart. The database goes away behind a relay this server alone uses.
+async fn readiness_follows_the_database_without_a_restart(backend: Backend) {
+    let upstream = match backend {
+        Backend::Postgres => "127.0.0.1:5432",
+        Backend::MariaDb => "127.0.0.1:3306",
+        Backend::Sqlite => return,
+    };
+    let relay = steward_tests::relay::Relay::start(upstream.to_owned()).await;
+    let port = relay.port;
+    let server = TestServer::start_with(backend, |config| {
+        config.database_url = config.database_url.replacen(upstream, &format!("127.0.0.1:{port}"), 1);
+    })
+    .await;
+    let readyz = || async {
+        let response = server
+            .http
+            .get(format!("{}/readyz", server.url))
+            .send()
+            .await
+            .expect("an answer");
+        (response.status().as_u16(), response.text().await.unwrap())
+    };
+    assert_eq!(readyz().await.0, 200);
+
+    relay.cut();
+    let (status, why) = readyz().await;
+    assert_eq!((status, why.as_str()), (503, "database unreachable"));
+    // Signing in fails as the database does, and says nothing more.
+    let login = server.login("nobody@example.com", "whatever-password").await;
+    assert_eq!(login.code(), "INTERNAL");
+
+    relay.restore();
+    let mut answer = readyz().await;
+    for _ in 0..100 {
+        if answer.0 == 200 {
+            break;
+        }
+        answer = readyz().await;
+    }
+    assert_eq!(answer, (200, "ready".to_owned()));
+}
+
 backend_tests!(
     health_and_readiness_answer_200,
     jwks_publishes_the_ed25519_key_that_signs_access_tokens,
@@ -228,6 +271,7 @@ backend_tests!(
     bodies_that_are_no_graphql_request_get_a_coded_error,
     portal_routes_fall_back_to_index_html,
     request_bodies_over_256_kib_are_refused,
+    readiness_follows_the_database_without_a_restart,
 );
 
 mod metrics {

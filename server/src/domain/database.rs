@@ -103,9 +103,18 @@ impl Database {
 
     /// True when every migration this build knows has been applied.
     pub async fn is_ready(&self) -> bool {
-        match Migrator::get_pending_migrations(&self.connection).await {
-            Ok(pending) => pending.is_empty(),
-            Err(_) => false,
+        self.readiness().await.is_ok()
+    }
+
+    /// Whether this instance can serve: the database answers (within 3 s) and every migration
+    /// this build knows has been applied; otherwise why not. A database that comes back is
+    /// ready again at once: the pool opens new connections as old ones fail.
+    pub async fn readiness(&self) -> std::result::Result<(), &'static str> {
+        let check = Migrator::get_pending_migrations(&self.connection);
+        match tokio::time::timeout(Duration::from_secs(3), check).await {
+            Err(_) | Ok(Err(_)) => Err("database unreachable"),
+            Ok(Ok(pending)) if !pending.is_empty() => Err("database migrations pending"),
+            Ok(Ok(_)) => Ok(()),
         }
     }
 

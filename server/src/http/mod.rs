@@ -133,13 +133,11 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// 200 when this instance can serve; 503 with the reason while it cannot (a load balancer takes
+/// it out of rotation, and back once the database is).
 async fn readyz(State(state): State<HttpState>) -> impl IntoResponse {
-    if state.app.database.is_ready().await {
-        (StatusCode::OK, "ready")
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database unreachable or migrations pending",
-        )
+    match state.app.database.readiness().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, why),
     }
 }
