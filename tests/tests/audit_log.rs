@@ -3,6 +3,7 @@
 
 use sea_orm::{EntityTrait, Set};
 use serde_json::{json, Value};
+use steward_server::clock::Clock;
 use steward_tests::{backend_tests, Backend, TestServer};
 
 const LOG: &str = "query($org: ID, $user: ID, $types: [String!], $first: Int!, $after: String) { auditEvents(orgId: $org, userId: $user, types: $types, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id type at actorUserId targetUserId organizationId ip details } } } }";
@@ -260,10 +261,95 @@ async fn admins_and_auditors_download_their_org_log_as_ndjson(backend: Backend) 
     assert_eq!(export(&server, Some(&admin.access_token), "colour=blue").await.0, 400);
 }
 
+/// A shared member's identity-wide events reach an organization's log from when they joined it,
+/// not before; and an actor the organization does not know shows without identity.
+async fn a_shared_member_s_history_reaches_an_org_from_when_they_joined(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let root = server.superadmin().await;
+    let acme = server.create_org(&root, "acme").await;
+    let other = server.create_org(&root, "other").await;
+    let acme_admin = server.member(&root, &acme, "admin@acme.test", &["ADMIN"]).await;
+    let other_admin = server.member(&root, &other, "admin@other.test", &["ADMIN"]).await;
+    // Sam belongs to the other organization alone, whose admin edits Sam's profile.
+    let sam = server
+        .create_user(&other_admin, &other, "sam@example.com", &["MEMBER"])
+        .await;
+    let rename = "mutation($id: ID!) { updateUser(id: $id, input: { name: \"Sam Before\" }) { id } }";
+    server.as_(&other_admin, rename, json!({ "id": sam })).await.ok();
+    server.clock.advance(chrono::Duration::minutes(1));
+    let add = "mutation($org: ID!, $user: ID!) { addMember(orgId: $org, userId: $user) { roles } }";
+    server.as_(&root, add, json!({ "org": acme, "user": sam })).await.ok();
+    server.clock.advance(chrono::Duration::minutes(1));
+    // After joining: Sam's own sign-in and password change.
+    server.sign_in_new_user("sam@example.com").await;
+    // And an identity-wide event on Sam by someone acme does not know (written directly: no
+    // path of the API lets another tenant's admin act on a shared member).
+    server.clock.advance(chrono::Duration::minutes(1));
+    let foreign = steward_entity::audit_event::ActiveModel {
+        id: Set(steward_entity::AuditEventId::new()),
+        event_type: Set("USER_UPDATED".into()),
+        at: Set(server.clock.now()),
+        actor_user_id: Set(Some(other_admin.user_id.parse().unwrap())),
+        actor_api_client_id: Set(None),
+        target_user_id: Set(Some(sam.parse().unwrap())),
+        organization_id: Set(None),
+        ip: Set(Some("203.0.113.9".into())),
+        user_agent: Set(Some("Foreign Browser".into())),
+        details: Set(json!({})),
+        chain: Set(None),
+        sequence: Set(None),
+        hash: Set(None),
+        previous_hash: Set(None),
+    };
+    steward_entity::audit_event::Entity::insert(foreign)
+        .exec_without_returning(server.database())
+        .await
+        .unwrap();
+
+    let log = "query($org: ID!, $user: ID!) { auditEvents(orgId: $org, userId: $user, first: 200) { edges { node { type at actorUserId ip userAgent details } } } }";
+    let events = server.as_(&acme_admin, log, json!({ "org": acme, "user": sam })).await;
+    let nodes: Vec<Value> = events.ok()["auditEvents"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect();
+    let kinds: Vec<&str> = nodes.iter().map(|node| node["type"].as_str().unwrap()).collect();
+    assert!(
+        kinds.contains(&"PASSWORD_CHANGED") && kinds.contains(&"LOGIN_SUCCEEDED"),
+        "{kinds:?}"
+    );
+    // Nothing from before Sam joined: not the other organization's rename.
+    assert!(
+        nodes.iter().all(|node| node["details"]["name"] != "Sam Before"),
+        "{nodes:#?}"
+    );
+    let other_admin_id = json!(other_admin.user_id);
+    assert!(
+        nodes.iter().all(|node| node["actorUserId"] != other_admin_id),
+        "{nodes:#?}"
+    );
+    let hidden = nodes
+        .iter()
+        .find(|node| node["type"] == "USER_UPDATED")
+        .expect("the foreign actor's event");
+    assert_eq!(
+        (&hidden["actorUserId"], &hidden["ip"], &hidden["userAgent"]),
+        (&Value::Null, &Value::Null, &Value::Null)
+    );
+    // The other organization's own admin still reads its own history of Sam in full.
+    let theirs = server
+        .as_(&other_admin, log, json!({ "org": other, "user": sam }))
+        .await;
+    let theirs = theirs.ok()["auditEvents"]["edges"].as_array().unwrap().len();
+    assert!(theirs > nodes.len() - 1, "{theirs} vs {}", nodes.len());
+}
+
 backend_tests!(
     an_org_log_holds_its_changes_and_its_members_identity_events,
     an_auditor_reads_only_their_own_org_log,
     the_log_pages_to_the_end_newest_first,
     a_user_s_events_are_on_the_user,
     admins_and_auditors_download_their_org_log_as_ndjson,
+    a_shared_member_s_history_reaches_an_org_from_when_they_joined,
 );

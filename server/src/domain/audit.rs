@@ -88,9 +88,11 @@ fn visible(scope: &AuditReader<'_>, filter: &AuditFilter) -> sea_orm::Select<aud
             Condition::any()
                 .add(scope.reach.org_condition(audit_event::Column::OrganizationId))
                 .add(
-                    Condition::all()
-                        .add(audit_event::Column::OrganizationId.is_null())
-                        .add(scope.reach.user_condition(audit_event::Column::TargetUserId)),
+                    Condition::all().add(audit_event::Column::OrganizationId.is_null()).add(
+                        scope
+                            .reach
+                            .member_at_condition(audit_event::Column::TargetUserId, audit_event::Column::At),
+                    ),
                 ),
         );
     }
@@ -115,14 +117,68 @@ pub async fn list(
     filter: &AuditFilter,
     page: &super::pagination::PageRequest,
 ) -> Result<super::pagination::Page<audit_event::Model>> {
-    super::pagination::newest_first(
+    let mut page = super::pagination::newest_first(
         scope.database().reader(),
         visible(scope, filter),
         (audit_event::Column::At, audit_event::Column::Id),
         page,
         |event| (event.at, event.id.0),
     )
-    .await
+    .await?;
+    let mut events: Vec<&mut audit_event::Model> = page.items.iter_mut().map(|(_, event)| event).collect();
+    hide_foreign_actors(scope, &mut events).await?;
+    Ok(page)
+}
+
+/// A shared member's identity-wide events may have been done by someone the reader's
+/// organizations do not know (another tenant's admin, before the member joined here). Such an
+/// actor shows without identity: no user id, IP or user agent. The member themself, members of
+/// the reader's organizations and superadmins show as they are.
+async fn hide_foreign_actors(scope: &AuditReader<'_>, events: &mut [&mut audit_event::Model]) -> Result<()> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    use std::collections::HashSet;
+    use steward_entity::{membership, user};
+    if scope.reach.is_every() {
+        return Ok(());
+    }
+    let foreign_candidate = |event: &audit_event::Model| {
+        event
+            .actor_user_id
+            .filter(|actor| event.organization_id.is_none() && Some(*actor) != event.target_user_id)
+    };
+    let actors: HashSet<UserId> = events.iter().filter_map(|event| foreign_candidate(event)).collect();
+    if actors.is_empty() {
+        return Ok(());
+    }
+    let connection = scope.database().reader();
+    let mut known: HashSet<UserId> = membership::Entity::find()
+        .select_only()
+        .column(membership::Column::UserId)
+        .filter(membership::Column::UserId.is_in(actors.iter().copied()))
+        .filter(scope.reach.org_condition(membership::Column::OrgId))
+        .into_tuple::<UserId>()
+        .all(connection)
+        .await?
+        .into_iter()
+        .collect();
+    known.extend(
+        user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::Id.is_in(actors.iter().copied()))
+            .filter(user::Column::IsSuperadmin.eq(true))
+            .into_tuple::<UserId>()
+            .all(connection)
+            .await?,
+    );
+    for event in events.iter_mut() {
+        if foreign_candidate(event).is_some_and(|actor| !known.contains(&actor)) {
+            event.actor_user_id = None;
+            event.ip = None;
+            event.user_agent = None;
+        }
+    }
+    Ok(())
 }
 
 pub async fn count(scope: &AuditReader<'_>, filter: &AuditFilter) -> Result<u64> {
@@ -150,10 +206,13 @@ pub async fn export_batch(
             ),
         );
     }
-    Ok(select
+    let mut batch = select
         .order_by_asc(audit_event::Column::At)
         .order_by_asc(audit_event::Column::Id)
         .limit(EXPORT_BATCH)
         .all(scope.database().reader())
-        .await?)
+        .await?;
+    let mut events: Vec<&mut audit_event::Model> = batch.iter_mut().collect();
+    hide_foreign_actors(scope, &mut events).await?;
+    Ok(batch)
 }

@@ -101,21 +101,31 @@ impl Reach {
         condition
     }
 
-    /// Users in reach: the members of the organizations it names, and the caller.
-    pub(in crate::domain) fn user_condition(&self, user_column: impl ColumnTrait) -> Condition {
+    /// Rows about a user (`user_column`) at a time (`at_column`) that lie in reach: the user was
+    /// a member of one of the organizations it names by then. An organization sees what happened
+    /// to its members from when they joined it, not before.
+    pub(in crate::domain) fn member_at_condition(
+        &self,
+        user_column: impl ColumnTrait,
+        at_column: impl ColumnTrait,
+    ) -> Condition {
         if self.every {
             return Condition::all();
         }
-        let mut members = Query::select();
-        members
-            .column(membership::Column::UserId)
+        let mut memberships = Query::select();
+        memberships
+            .expr(sea_orm::sea_query::Expr::val(1))
             .from(membership::Entity)
-            .and_where(membership::Column::OrgId.is_in(self.orgs.iter().copied()));
-        let mut condition = Condition::any().add(user_column.in_subquery(members));
-        if let Some((user_id, _)) = self.own {
-            condition = condition.add(user_column.eq(user_id));
-        }
-        condition
+            .and_where(
+                sea_orm::sea_query::Expr::col((membership::Entity, membership::Column::UserId))
+                    .equals(user_column.as_column_ref()),
+            )
+            .and_where(membership::Column::OrgId.is_in(self.orgs.iter().copied()))
+            .and_where(
+                sea_orm::sea_query::Expr::col((membership::Entity, membership::Column::CreatedAt))
+                    .lte(sea_orm::sea_query::Expr::col(at_column.as_column_ref())),
+            );
+        Condition::all().add(sea_orm::sea_query::Expr::exists(memberships))
     }
 }
 
