@@ -186,6 +186,15 @@ async fn malformed_ids_and_slugs_are_not_found_or_refused(backend: Backend) {
             null_at("organization"),
         )
         .token(&root.access_token),
+        Case::new(
+            "login with an orgSlug of 100 000 characters",
+            "mutation($org: String!) { login(email: \"user@acme.test\", password: \"Correct-Horse-Battery-9-changed\", orgSlug: $org) { accessToken } }",
+            json!({ "org": huge }),
+            "INVALID_CREDENTIALS",
+        )
+        .may_change(SIGN_IN_TRACES),
+        // Last: the reset is answered at once and done afterwards, so its writes may land after its
+        // own snapshot, where no later case may see them.
         Case::answers(
             "requestPasswordReset with an orgSlug with a NUL",
             "mutation { requestPasswordReset(email: \"user@acme.test\", orgSlug: \"acme\\u0000\") }",
@@ -196,13 +205,6 @@ async fn malformed_ids_and_slugs_are_not_found_or_refused(backend: Backend) {
             },
         )
         .may_change(&["audit_events", "one_time_tokens", "mail_outbox"]),
-        Case::new(
-            "login with an orgSlug of 100 000 characters",
-            "mutation($org: String!) { login(email: \"user@acme.test\", password: \"Correct-Horse-Battery-9-changed\", orgSlug: $org) { accessToken } }",
-            json!({ "org": huge }),
-            "INVALID_CREDENTIALS",
-        )
-        .may_change(SIGN_IN_TRACES),
     ]);
     server.run_cases(cases).await;
 }
