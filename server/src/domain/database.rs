@@ -101,11 +101,6 @@ impl Database {
         Ok(())
     }
 
-    /// True when every migration this build knows has been applied.
-    pub async fn is_ready(&self) -> bool {
-        self.readiness().await.is_ok()
-    }
-
     /// Whether this instance can serve: the database answers (within 3 s) and every migration
     /// this build knows has been applied; otherwise why not. A database that comes back is
     /// ready again at once: the pool opens new connections as old ones fail.

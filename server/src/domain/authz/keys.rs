@@ -188,9 +188,15 @@ impl KeyStore {
             });
         }
         keys.push(signer);
+        self.publish(keys.into_iter().filter(|key| !gone.contains(&key.kid)))?;
+        Ok(())
+    }
+
+    /// Makes `keys` the set this instance verifies with and publishes.
+    fn publish(&self, keys: impl IntoIterator<Item = signing_key::Model>) -> Result<()> {
         let mut public = HashMap::new();
-        for key in keys.into_iter().filter(|key| !gone.contains(&key.kid)) {
-            let decoding = DecodingKey::from_ed_components(&key.public_key)?;
+        for key in keys {
+            let decoding = DecodingKey::from_ed_components(&key.public_key).map_err(Error::internal)?;
             public.insert(
                 key.kid,
                 Arc::new(PublicKey {
@@ -234,19 +240,7 @@ impl KeyStore {
             *reloaded = (Some(Instant::now()), reloaded.1 + 1);
         }
         let keys = signing_key::Entity::find().all(self.database.reader()).await?;
-        let mut public = HashMap::new();
-        for key in keys {
-            let decoding = DecodingKey::from_ed_components(&key.public_key).map_err(Error::internal)?;
-            public.insert(
-                key.kid,
-                Arc::new(PublicKey {
-                    x: key.public_key,
-                    decoding,
-                }),
-            );
-        }
-        *self.public.write().expect("key lock") = public;
-        Ok(())
+        self.publish(keys)
     }
 
     pub(in crate::domain) fn issue(&self, claims: &impl Serialize) -> Result<String> {
