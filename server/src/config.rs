@@ -88,6 +88,12 @@ pub struct Config {
     /// Days that audit events are kept (0: forever). Older ones are removed, chain by chain,
     /// keeping the hash at the cut so that what remains still verifies.
     pub audit_retention_days: u32,
+    /// `redis://…`: share every rate limit among all instances through this Redis, exactly.
+    /// Unset, each instance keeps its own limits in memory. While Redis cannot be reached,
+    /// each instance falls back to its own limits and `/readyz` says so.
+    pub redis_url: Option<SecretText>,
+    /// The prefix of the keys Steward writes in Redis, for deployments that share one.
+    pub redis_prefix: String,
 }
 
 /// A secret in the configuration: read like any string, never printed.
@@ -134,6 +140,8 @@ impl Default for Config {
             secret_key_file: None,
             key_rotation_days: 30,
             audit_retention_days: 0,
+            redis_url: None,
+            redis_prefix: "steward".into(),
         }
     }
 }
@@ -154,7 +162,8 @@ impl Config {
         Ok(config)
     }
 
-    fn validate(&self) -> anyhow::Result<()> {
+    /// Refuses a configuration Steward cannot run with, naming the setting (never a secret's value).
+    pub fn validate(&self) -> anyhow::Result<()> {
         if !matches!(self.log_format.as_str(), "text" | "json") {
             anyhow::bail!("invalid configuration: log_format must be `text` or `json`");
         }
@@ -162,6 +171,12 @@ impl Config {
             anyhow::bail!("invalid configuration: public_url must start with http:// or https://");
         }
         TrustedProxies::parse(self.trusted_proxies.as_deref())?;
+        if let Some(url) = &self.redis_url {
+            // The URL may carry a password: the message names the setting, not its value.
+            if redis::Client::open(url.0.as_str()).is_err() {
+                anyhow::bail!("invalid configuration: redis_url is not a redis:// URL");
+            }
+        }
         if self.request_timeout_seconds == 0 {
             anyhow::bail!("invalid configuration: request_timeout_seconds must be at least 1");
         }

@@ -175,7 +175,7 @@ pub async fn issue_token(
 ) -> std::result::Result<IssuedToken, TokenError> {
     let app = scope.app();
     let ip = scope.actor().ip;
-    if app.limits.check_token_ip(ip.as_deref()).is_err() {
+    if app.limits.check_token_ip(ip.as_deref()).await.is_err() {
         return Err(TokenError::RateLimited);
     }
     let client = api_client::Entity::find()
@@ -191,7 +191,7 @@ pub async fn issue_token(
     else {
         return Err(TokenError::InvalidClient);
     };
-    if app.limits.check_token_client(&client.client_id).is_err() {
+    if app.limits.check_token_client(&client.client_id).await.is_err() {
         return Err(TokenError::RateLimited);
     }
     let held = held_by(&client);

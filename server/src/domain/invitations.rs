@@ -87,7 +87,7 @@ pub async fn invite(scope: &OrgManager<'_>, email: &str, roles: RoleSet) -> Resu
             return Err(Error::Conflict("this address already belongs to a member".into()));
         }
     }
-    outbox::spend_admin_budget(scope, &email)?;
+    outbox::spend_admin_budget(scope, &email).await?;
     let now = app.clock.now();
     let transaction = app.database.write().await?;
     let grant = outbox::InvitationGrant {

@@ -120,14 +120,14 @@ const LOCKOUT_MAIL_EVERY: Duration = Duration::hours(1);
 /// Counts one mail an admin or API client is about to have sent to `recipient` against the
 /// per-actor and per-recipient budgets (`RATE_LIMITED` past either). Every alias of a mailing
 /// mutation counts, so no request sends more than the budget allows.
-pub(super) fn spend_admin_budget(scope: &dyn Scope, recipient: &str) -> Result<()> {
+pub(super) async fn spend_admin_budget(scope: &dyn Scope, recipient: &str) -> Result<()> {
     let actor = scope.actor();
     let key = match (actor.user_id, actor.api_client_id) {
         (_, Some(client)) => format!("client:{client}"),
         (Some(user), None) => format!("user:{user}"),
         (None, None) => "anonymous".to_owned(),
     };
-    scope.app().limits.check_admin_mail(&key, recipient)
+    scope.app().limits.check_admin_mail(&key, recipient).await
 }
 
 /// The organization whose brand a user's mail wears: `preferred` when the user belongs to it,

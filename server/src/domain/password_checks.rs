@@ -61,7 +61,7 @@ pub(super) async fn check(
         Account::Known(user) => user.email.as_str(),
         Account::Unknown { email, .. } => email,
     };
-    app.limits.check_login(ip, email)?;
+    app.limits.check_login(ip, email).await?;
     let address_hash;
     let (subject, policy, stored) = match &account {
         Account::Known(user) => {

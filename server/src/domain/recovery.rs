@@ -26,7 +26,7 @@ pub async fn request_reset(scope: &Public<'_>, email: &str, org_slug: Option<&st
     let app = scope.app().clone();
     let actor = scope.actor();
     let email = validate::email(email).unwrap_or_default();
-    app.limits.check_mail_request(actor.ip.as_deref(), &email)?;
+    app.limits.check_mail_request(actor.ip.as_deref(), &email).await?;
     if email.is_empty() {
         return Ok(());
     }
@@ -90,7 +90,7 @@ async fn target(scope: &IdentityManager<'_>) -> Result<user::Model> {
 pub async fn send_reset(scope: &IdentityManager<'_>) -> Result<()> {
     let app = scope.app();
     let user = target(scope).await?;
-    outbox::spend_admin_budget(scope, &user.email)?;
+    outbox::spend_admin_budget(scope, &user.email).await?;
     let now = app.clock.now();
     let transaction = app.database.write().await?;
     let org = outbox::brand_org(&*transaction, user.id, scope.caller().acting_org()).await?;

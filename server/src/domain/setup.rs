@@ -46,7 +46,7 @@ pub async fn setup_first_admin(
     let app = scope.app();
     let ip = scope.actor().ip.unwrap_or_else(|| "unknown".into());
     // Each guess at a link costs a try of the sign-in budget of this IP.
-    app.limits.check_login(&ip, "setup")?;
+    app.limits.check_login(&ip, "setup").await?;
     let now = app.clock.now();
     let live = tokens::peek(app.database.reader(), token, now)
         .await?

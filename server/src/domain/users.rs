@@ -257,7 +257,7 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
     };
     refresh_derived(&mut model);
     // Every creation mails the address (an invitation or a verification link).
-    super::outbox::spend_admin_budget(scope, &model.email)?;
+    super::outbox::spend_admin_budget(scope, &model.email).await?;
     let transaction = app.database.write().await?;
     let user = user::ActiveModel::from(model.clone())
         .reset_all()
@@ -432,7 +432,7 @@ pub async fn update(scope: &IdentityManager<'_>, patch: ProfilePatch) -> Result<
     .await?;
     if let Some(transaction) = modified.transaction() {
         if modified.before.email != modified.after.email {
-            super::outbox::spend_admin_budget(scope, &modified.after.email)?;
+            super::outbox::spend_admin_budget(scope, &modified.after.email).await?;
             // Links already sent to the old address must not outlive it.
             let now = app.clock.now();
             use super::tokens::{invalidate_each, INVITATION, PASSWORD_RESET};

@@ -45,7 +45,7 @@ pub async fn send(scope: &IdentityManager<'_>) -> Result<()> {
     if user.email_verified {
         return Err(Error::invalid("userId", "the address is already verified"));
     }
-    outbox::spend_admin_budget(scope, &user.email)?;
+    outbox::spend_admin_budget(scope, &user.email).await?;
     mail_verification(scope, &user, "VERIFICATION_EMAIL_SENT").await
 }
 
@@ -57,7 +57,7 @@ pub async fn resend_mine(scope: &Myself<'_>) -> Result<()> {
     // Keyed by the account, not its address: a flood of anonymous reset requests for the address
     // must not use up the signed-in user's own budget.
     let key = format!("user:{}", user.id);
-    scope.app().limits.check_mail_request(actor.ip.as_deref(), &key)?;
+    scope.app().limits.check_mail_request(actor.ip.as_deref(), &key).await?;
     if user.email_verified {
         return Ok(());
     }
@@ -141,7 +141,8 @@ pub async fn change_mine(scope: &Myself<'_>, new_email: &str, password: &str) ->
     // Counted before the password is checked, so a stolen session cannot guess it freely here.
     let actor = scope.actor();
     app.limits
-        .check_mail_request(actor.ip.as_deref(), &format!("user:{user_id}"))?;
+        .check_mail_request(actor.ip.as_deref(), &format!("user:{user_id}"))
+        .await?;
     let operation = scope.caller().password_operation()?;
     let user = find(scope, user_id).await?;
     password_checks::require_right(app, &operation, &actor, &user, password).await?;

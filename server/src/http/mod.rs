@@ -135,9 +135,15 @@ async fn healthz() -> &'static str {
 
 /// 200 when this instance can serve; 503 with the reason while it cannot (a load balancer takes
 /// it out of rotation, and back once the database is).
+/// 503 with the reason while this instance cannot serve. An instance that serves with less than
+/// its configuration asks (rate limits on its own while Redis is away) stays ready, since taking
+/// it out of rotation would stop sign-ins, and says so in the body.
 async fn readyz(State(state): State<HttpState>) -> impl IntoResponse {
     match state.app.database.readiness().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, why),
+        Ok(()) => match state.app.limits.degraded() {
+            None => (StatusCode::OK, "ready".to_owned()),
+            Some(why) => (StatusCode::OK, format!("ready, degraded: {why}")),
+        },
+        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, why.to_owned()),
     }
 }
