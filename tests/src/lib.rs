@@ -8,6 +8,7 @@
 pub mod cases;
 mod client;
 mod databases;
+pub mod live;
 pub mod process;
 pub mod relay;
 pub mod smtp;

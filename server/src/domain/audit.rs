@@ -216,3 +216,160 @@ pub async fn export_batch(
     hide_foreign_actors(scope, &mut events).await?;
     Ok(batch)
 }
+
+/// How often a live reader looks for events other instances committed; it wakes at once for
+/// this instance's own commits.
+const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+/// The most events read from one chain at a wake; a longer burst is read over several.
+const FOLLOW_BATCH: u64 = 500;
+
+/// The events a viewer may read, as they are committed from now on (`filter`'s time range is
+/// not used). The viewer's right is checked at the start and again after every read, by
+/// building their caller anew from their credentials: once they are blocked, suspended, lose the
+/// role, their session ends or their token expires, the stream yields that error and ends, and
+/// no event committed after the change reaches them.
+///
+/// Each chain's events are read in chain order from the last place read (a chain's events
+/// commit in that order, under its head's lock), so none is skipped or repeated.
+pub async fn follow(
+    credentials: crate::domain::authz::Credentials,
+    org: Option<OrgId>,
+    filter: AuditFilter,
+) -> Result<impl futures::Stream<Item = Result<audit_event::Model>>> {
+    let caller = credentials.caller().await;
+    let scope = caller.audit_reader(org)?;
+    let position = chain_heads(&scope).await?;
+    let commits = scope.database().commits();
+    let follow = Follow {
+        credentials,
+        org,
+        filter: AuditFilter {
+            since: None,
+            until: None,
+            ..filter
+        },
+        position,
+        pending: Default::default(),
+        commits,
+        more: false,
+        ended: false,
+    };
+    Ok(futures::stream::unfold(follow, |mut follow| async move {
+        let item = follow.next().await?;
+        Some((item, follow))
+    }))
+}
+
+struct Follow {
+    credentials: crate::domain::authz::Credentials,
+    org: Option<OrgId>,
+    filter: AuditFilter,
+    /// The last place read in each chain.
+    position: std::collections::HashMap<String, i64>,
+    pending: std::collections::VecDeque<audit_event::Model>,
+    commits: tokio::sync::watch::Receiver<u64>,
+    /// A chain had more than one batch: read again without waiting.
+    more: bool,
+    ended: bool,
+}
+
+impl Follow {
+    async fn next(&mut self) -> Option<Result<audit_event::Model>> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Some(Ok(event));
+            }
+            if self.ended {
+                return None;
+            }
+            if !self.more {
+                let poll = tokio::time::sleep(FOLLOW_POLL);
+                tokio::select! {
+                    changed = self.commits.changed() => {
+                        if changed.is_err() {
+                            // The database handle is gone: keep to the poll.
+                            tokio::time::sleep(FOLLOW_POLL).await;
+                        }
+                    }
+                    () = poll => {}
+                }
+            }
+            if let Err(error) = self.read().await {
+                self.ended = true;
+                return Some(Err(error));
+            }
+        }
+    }
+
+    /// Reads what was committed since the last read, if the viewer may still read it.
+    async fn read(&mut self) -> Result<()> {
+        use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+        loop {
+            let before = self.credentials.caller().await;
+            let scope = before.audit_reader(self.org)?;
+            let heads = chain_heads(&scope).await?;
+            let mut events = Vec::new();
+            let mut reached = Vec::new();
+            self.more = false;
+            for (chain, head) in heads {
+                let from = self.position.get(&chain).copied().unwrap_or(0);
+                if head <= from {
+                    continue;
+                }
+                let batch = visible(&scope, &self.filter)
+                    .filter(audit_event::Column::Chain.eq(chain.as_str()))
+                    .filter(audit_event::Column::Sequence.gt(from))
+                    .filter(audit_event::Column::Sequence.lte(head))
+                    .order_by_asc(audit_event::Column::Sequence)
+                    .limit(FOLLOW_BATCH)
+                    .all(scope.database().reader())
+                    .await?;
+                let to = match batch.last() {
+                    Some(last) if batch.len() as u64 == FOLLOW_BATCH => {
+                        self.more = true;
+                        last.sequence.unwrap_or(head)
+                    }
+                    _ => head,
+                };
+                reached.push((chain, to));
+                events.extend(batch);
+            }
+            // The right again, after the read: a change that took it away and committed before
+            // the read is seen here, so nothing committed after that change is delivered.
+            let after = self.credentials.caller().await;
+            let scope_after = after.audit_reader(self.org)?;
+            if scope_after.reach != scope.reach {
+                // The viewer's organizations changed during the read: read again with the new.
+                continue;
+            }
+            let mut shown: Vec<&mut audit_event::Model> = events.iter_mut().collect();
+            hide_foreign_actors(&scope_after, &mut shown).await?;
+            events.sort_by(|a, b| (a.at, a.id.0).cmp(&(b.at, b.id.0)));
+            self.position.extend(reached);
+            self.pending.extend(events);
+            return Ok(());
+        }
+    }
+}
+
+/// The head (last place) of each chain the reader may see events of: every chain for a
+/// superadmin's whole log, else the reader's organizations' and the identity-wide one.
+async fn chain_heads(scope: &AuditReader<'_>) -> Result<std::collections::HashMap<String, i64>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    use steward_entity::audit_chain;
+    let mut select = audit_chain::Entity::find()
+        .select_only()
+        .column(audit_chain::Column::Chain)
+        .column(audit_chain::Column::Sequence);
+    if !scope.reach.is_every() {
+        let mut chains: Vec<String> = scope.reach.orgs().iter().map(|org| org.to_string()).collect();
+        chains.push(super::audit_chain::IDENTITY.to_owned());
+        select = select.filter(audit_chain::Column::Chain.is_in(chains));
+    }
+    Ok(select
+        .into_tuple::<(String, i64)>()
+        .all(scope.database().reader())
+        .await?
+        .into_iter()
+        .collect())
+}

@@ -12,7 +12,7 @@ use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{watch, Mutex, OwnedMutexGuard};
 
 use crate::error::Result;
 use steward_migration::{Migrator, MigratorTrait};
@@ -25,12 +25,16 @@ pub struct Database {
     connection: DatabaseConnection,
     sqlite_writer: Option<Arc<Mutex<()>>>,
     statements: Arc<AtomicU64>,
+    /// Counts this instance's committed write transactions, for those who follow new rows (the
+    /// live audit log) to wake at each commit instead of polling hard.
+    commits: Arc<watch::Sender<u64>>,
 }
 
 /// A transaction that holds the SQLite writer lock, where there is one, until it ends.
 pub struct WriteTransaction {
     transaction: DatabaseTransaction,
     _writer: Option<OwnedMutexGuard<()>>,
+    commits: Arc<watch::Sender<u64>>,
 }
 
 impl Deref for WriteTransaction {
@@ -42,7 +46,9 @@ impl Deref for WriteTransaction {
 
 impl WriteTransaction {
     pub(in crate::domain) async fn commit(self) -> Result<()> {
-        Ok(self.transaction.commit().await?)
+        self.transaction.commit().await?;
+        self.commits.send_modify(|count| *count = count.wrapping_add(1));
+        Ok(())
     }
 }
 
@@ -71,6 +77,7 @@ impl Database {
             connection,
             sqlite_writer,
             statements,
+            commits: Arc::new(watch::channel(0).0),
         })
     }
 
@@ -117,6 +124,11 @@ impl Database {
         self.connection.get_database_backend()
     }
 
+    /// Wakes at every write transaction this instance commits (not other instances').
+    pub(in crate::domain) fn commits(&self) -> watch::Receiver<u64> {
+        self.commits.subscribe()
+    }
+
     /// For reads. Writes go through [`Database::write`].
     pub(in crate::domain) fn reader(&self) -> &DatabaseConnection {
         &self.connection
@@ -132,6 +144,7 @@ impl Database {
         Ok(WriteTransaction {
             transaction,
             _writer: writer,
+            commits: self.commits.clone(),
         })
     }
 }

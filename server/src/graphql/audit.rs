@@ -1,14 +1,15 @@
 //! The audit log: queries.
 
-use async_graphql::{Context, Object, ID};
+use async_graphql::{Context, Object, Subscription, ID};
 use chrono::{DateTime, Utc};
+use futures::{Stream, StreamExt};
 
 use super::connection::{Connection, Count};
 use super::cost;
 use super::ids::parse;
 use super::types::AuditEvent;
 use crate::domain::audit::{self, AuditFilter};
-use crate::domain::authz::Caller;
+use crate::domain::authz::{Caller, Credentials};
 use crate::domain::pagination::PageRequest;
 use steward_entity::OrgId;
 
@@ -57,5 +58,44 @@ impl AuditQuery {
             until,
         };
         events(&super::acting::caller(ctx), org_id, filter, first, after).await
+    }
+}
+
+/// The subscription root (it has only the live audit log yet).
+#[derive(Default)]
+pub struct AuditSubscription;
+
+#[Subscription(name = "Subscription")]
+impl AuditSubscription {
+    /// Audit events as they are committed, from the moment of subscribing: the same events
+    /// `auditEvents` lists, oldest first. Served over WebSocket at `/graphql/ws`
+    /// (graphql-transport-ws), with the access token in the connection's init payload:
+    /// `{"Authorization": "Bearer …"}`. The right is checked at subscribe and again before every
+    /// delivery: a viewer who is blocked, suspended, loses the role, whose session is revoked or
+    /// whose token expires receives that error and the subscription ends (subscribe again with
+    /// a fresh token).
+    ///
+    /// **Permissions**: ADMIN or AUDITOR (of `orgId` when given); superadmin for everything; an
+    /// API client with `audit:read`.
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        org_id: Option<ID>,
+        user_id: Option<ID>,
+        types: Option<Vec<String>>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<AuditEvent>>> {
+        let credentials = ctx
+            .data_opt::<Credentials>()
+            .ok_or(crate::error::Error::Unauthenticated)?
+            .clone();
+        let org_id = org_id.as_ref().map(parse).transpose()?;
+        let filter = AuditFilter {
+            user: user_id.as_ref().map(parse).transpose()?,
+            types: types.unwrap_or_default(),
+            since: None,
+            until: None,
+        };
+        let events = audit::follow(credentials, org_id, filter).await?;
+        Ok(events.map(|event| event.map(AuditEvent).map_err(async_graphql::Error::from)))
     }
 }

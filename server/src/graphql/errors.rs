@@ -92,6 +92,17 @@ impl Extension for ErrorCodesExtension {
             .collect();
         response
     }
+
+    /// Every message of a subscription, as every response.
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: futures::stream::BoxStream<'s, Response>,
+        next: async_graphql::extensions::NextSubscribe<'_>,
+    ) -> futures::stream::BoxStream<'s, Response> {
+        use futures::StreamExt;
+        next.run(ctx, stream).map(ensure_codes).boxed()
+    }
 }
 
 /// For errors raised before execution (parsing, validation), which `execute` never sees.

@@ -26,7 +26,7 @@ mod types;
 mod users;
 mod verification;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -52,11 +52,11 @@ pub struct Mutation(
     api_clients::ApiClientMutation,
 );
 
-pub type StewardSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type StewardSchema = Schema<Query, Mutation, audit::AuditSubscription>;
 
 /// The schema. It holds no state: each request brings its `Caller`.
 pub fn schema() -> StewardSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), audit::AuditSubscription)
         .extension(errors::ErrorCodes)
         // A single request cannot do unbounded work: see `cost` for what a field costs. The
         // depth still admits GraphiQL's introspection query.

@@ -18,6 +18,9 @@ use super::HttpState;
 use crate::graphql::cookies::{self, RefreshCookie};
 use crate::graphql::ensure_codes;
 
+/// What a subscription sent over HTTP is told.
+const OVER_WEBSOCKET: &str = "subscriptions are served over WebSocket at /graphql/ws (graphql-transport-ws)";
+
 fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
     headers
         .get(name)
@@ -42,6 +45,14 @@ async fn execute(
         }
     }
     if let Ok(document) = request.parsed_query() {
+        let subscription = document
+            .operations
+            .iter()
+            .any(|(_, operation)| operation.node.ty == OperationType::Subscription);
+        if subscription {
+            let error = async_graphql::ServerError::new(OVER_WEBSOCKET, None);
+            return ensure_codes(async_graphql::Response::from_errors(vec![error])).into();
+        }
         if let Err(why) = expanded_size(document) {
             let error = async_graphql::ServerError::new(why, None);
             return ensure_codes(async_graphql::Response::from_errors(vec![error])).into();
@@ -211,19 +222,83 @@ pub async fn get(
         Ok(request) => request.into_inner(),
         Err(rejection) => return not_a_request(rejection),
     };
-    let is_mutation = async_graphql::parser::parse_query(&request.query)
+    let kinds: Vec<OperationType> = async_graphql::parser::parse_query(&request.query)
         .map(|document| {
             document
                 .operations
                 .iter()
-                .any(|(_, operation)| operation.node.ty != OperationType::Query)
+                .map(|(_, operation)| operation.node.ty)
+                .collect()
         })
-        .unwrap_or(false);
-    if is_mutation {
-        let error = async_graphql::ServerError::new("mutations must be sent with POST", None);
+        .unwrap_or_default();
+    let refusal = if kinds.contains(&OperationType::Mutation) {
+        Some("mutations must be sent with POST")
+    } else if kinds.contains(&OperationType::Subscription) {
+        Some(OVER_WEBSOCKET)
+    } else {
+        None
+    };
+    if let Some(refusal) = refusal {
+        let error = async_graphql::ServerError::new(refusal, None);
         let mut response = async_graphql::Response::from_errors(vec![error]);
         response = ensure_codes(response);
         return GraphQLResponse::from(response).into_response();
     }
     execute(state, headers, peer, request).await.into_response()
+}
+
+/// `GET /graphql/ws`: GraphQL subscriptions over WebSocket (graphql-transport-ws, and the older
+/// graphql-ws). The connection's init payload carries the access token
+/// (`{"Authorization": "Bearer …"}`, or `{"token": "…"}`); a connection without a valid one is
+/// closed (close code 1002, with the reason). Each subscription checks the viewer's right itself, at subscribe and before
+/// every delivery.
+pub async fn subscribe(
+    State(state): State<HttpState>,
+    protocol: async_graphql_axum::GraphQLProtocol,
+    headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    upgrade: axum::extract::ws::WebSocketUpgrade,
+) -> Response {
+    let peer = peer.map(|Extension(ConnectInfo(address))| address.ip());
+    let ip = state
+        .proxies
+        .client_ip(peer, &headers)
+        .map(|address| address.to_string());
+    let user_agent: Option<String> =
+        header_text(&headers, header::USER_AGENT).map(|agent| agent.chars().take(512).collect());
+    let schema = state.schema.clone();
+    let app = state.app.clone();
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            async_graphql_axum::GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| connection_init(app, payload, ip, user_agent))
+                .serve()
+        })
+}
+
+/// Signs a WebSocket connection in with the token its init payload carries.
+async fn connection_init(
+    app: crate::domain::state::AppState,
+    payload: serde_json::Value,
+    ip: Option<String>,
+    user_agent: Option<String>,
+) -> async_graphql::Result<async_graphql::Data> {
+    let field = |name: &str| payload.get(name).and_then(|value| value.as_str());
+    let token = field("Authorization")
+        .or_else(|| field("authorization"))
+        .map(|value| value.strip_prefix("Bearer ").unwrap_or(value))
+        .or_else(|| field("token"))
+        .map(|token| token.trim().to_owned())
+        .ok_or_else(|| async_graphql::Error::new("the connection's init payload carries no access token"))?;
+    let credentials = crate::domain::authz::Credentials::new(app, token, ip, user_agent);
+    let caller = credentials.caller().await;
+    if caller.authenticated().is_err() {
+        return Err(async_graphql::Error::new("the access token is not valid"));
+    }
+    let mut data = async_graphql::Data::default();
+    data.insert(crate::graphql::loaders::for_request(caller.lookups()));
+    data.insert(caller);
+    data.insert(credentials);
+    Ok(data)
 }

@@ -50,6 +50,7 @@ pub fn router(app: AppState) -> Router {
     };
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(graphql::subscribe))
         .route("/graphiql", get(graphiql::page))
         .route("/schema.graphql", get(schema_sdl))
         .route("/oauth/token", axum::routing::post(oauth::token))

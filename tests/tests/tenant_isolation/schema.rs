@@ -5,10 +5,10 @@
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
 
-use crate::table::{fields_of, operation_name, FieldRule, FIELDS, OPERATIONS};
+use crate::table::{fields_of, operation_name, FieldRule, FIELDS, OPERATIONS, SUBSCRIPTIONS};
 use steward_tests::TestServer;
 
-const INTROSPECTION: &str = "{ __schema { queryType { name } mutationType { name }
+const INTROSPECTION: &str = "{ __schema { queryType { name } mutationType { name } subscriptionType { name }
     types { kind name fields(includeDeprecated: true) { name type { ...Ref } } } } }
     fragment Ref on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }";
 
@@ -27,6 +27,7 @@ pub struct Schema {
     fields: HashMap<String, Vec<Field>>,
     query: String,
     mutation: String,
+    subscription: Option<String>,
 }
 
 /// Every (type, field) some case selects.
@@ -53,6 +54,7 @@ impl Schema {
                 .as_str()
                 .expect("mutation type")
                 .to_owned(),
+            subscription: schema["subscriptionType"]["name"].as_str().map(str::to_owned),
         }
     }
 
@@ -117,6 +119,15 @@ impl Schema {
                 }
             }
         }
+        // Subscriptions run over WebSocket, outside this matrix: each is named with the suite
+        // that checks who may subscribe and that a viewer who loses the right stops receiving.
+        if let Some(root) = &self.subscription {
+            for field in &self.fields[root] {
+                if !SUBSCRIPTIONS.iter().any(|(name, _)| *name == field.name) {
+                    gaps.push(format!("{root}.{} has no entry in SUBSCRIPTIONS", field.name));
+                }
+            }
+        }
         for name in &named {
             if self.root(name).is_none() {
                 gaps.push(format!("OPERATIONS names `{name}`, which the schema does not have"));
@@ -126,7 +137,11 @@ impl Schema {
             .kinds
             .iter()
             .filter(|(name, kind)| {
-                *kind == "OBJECT" && !name.starts_with("__") && **name != self.query && **name != self.mutation
+                *kind == "OBJECT"
+                    && !name.starts_with("__")
+                    && **name != self.query
+                    && **name != self.mutation
+                    && Some(*name) != self.subscription.as_ref()
             })
             .map(|(name, _)| name)
             .collect();

@@ -352,3 +352,10 @@ pub fn operation_name(call: &str) -> &str {
 pub fn fields_of(type_name: &str) -> Option<&'static Fields> {
     FIELDS.iter().find(|fields| fields.type_name == type_name)
 }
+
+/// The subscription root's fields, each with the suite that checks its authorization over
+/// WebSocket (at subscribe, and before every delivery).
+pub const SUBSCRIPTIONS: &[(&str, &str)] = &[(
+    "auditEvents",
+    "audit_live.rs: subscribing_needs_the_right_to_read_the_log, a_viewer_who_loses_the_right_stops_receiving_at_once",
+)];

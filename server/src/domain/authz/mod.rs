@@ -11,6 +11,6 @@ mod principal;
 mod reach;
 mod scopes;
 
-pub use principal::{Caller, ClientPrincipal, CommandLine, PasswordOperation, Principal, UserPrincipal};
+pub use principal::{Caller, ClientPrincipal, CommandLine, Credentials, PasswordOperation, Principal, UserPrincipal};
 pub use reach::{Lookups, Reach};
 pub use scopes::*;

@@ -82,6 +82,40 @@ impl CommandLine {
     }
 }
 
+/// What a long-lived connection (the live audit log over WebSocket) signed in with, so that its
+/// caller can be built anew before each delivery: a block, a suspension, a lost role, a revoked
+/// session or an expired token bites as it would on the next request. Not `Debug`: it holds the
+/// token.
+#[derive(Clone)]
+pub struct Credentials {
+    state: AppState,
+    token: String,
+    ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+impl Credentials {
+    pub fn new(state: AppState, token: String, ip: Option<String>, user_agent: Option<String>) -> Self {
+        Self {
+            state,
+            token,
+            ip,
+            user_agent,
+        }
+    }
+
+    /// The caller these credentials make now.
+    pub async fn caller(&self) -> Caller {
+        Caller::from_bearer(
+            self.state.clone(),
+            Some(&self.token),
+            self.ip.clone(),
+            self.user_agent.clone(),
+        )
+        .await
+    }
+}
+
 /// Everything a request knows about its caller, and the door to every capability.
 pub struct Caller {
     pub(super) state: AppState,

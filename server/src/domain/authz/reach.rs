@@ -9,7 +9,7 @@ use crate::domain::database::Database;
 use steward_entity::{membership, OrgId, UserId};
 
 /// The organizations (all, or some) whose rows a list may show, and the caller's own rows.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reach {
     /// Every organization: a superadmin.
     every: bool,
@@ -54,6 +54,11 @@ impl Reach {
 
     pub(in crate::domain) fn is_every(&self) -> bool {
         self.every
+    }
+
+    /// The organizations named (empty for every organization, or for the caller's own only).
+    pub(in crate::domain) fn orgs(&self) -> &[OrgId] {
+        &self.orgs
     }
 
     /// The one organization this reach covers, when it covers exactly one.
