@@ -9,7 +9,8 @@ pub enum Backend {
     MariaDb,
 }
 
-pub(crate) struct FreshDatabase {
+/// A database made for one test, dropped with it.
+pub struct FreshDatabase {
     pub url: String,
     backend: Backend,
     name: String,

@@ -16,7 +16,7 @@ pub mod snapshot;
 
 pub use cases::{Case, Tenants};
 pub use client::{Gql, Pages, Session, CHANGED_PASSWORD, PASSWORD};
-pub use databases::Backend;
+pub use databases::{Backend, FreshDatabase};
 pub use snapshot::{Snapshot, SIGN_IN_TRACES};
 
 use std::net::SocketAddr;

@@ -29,6 +29,10 @@ pub struct Site {
     pub directory: PathBuf,
     pub port: u16,
     pub sink: SmtpSink,
+    /// The database, when not the site's own SQLite file.
+    pub database: Option<String>,
+    /// More `STEWARD_*` settings, applied last.
+    pub settings: Vec<(String, String)>,
 }
 
 impl Site {
@@ -39,11 +43,26 @@ impl Site {
             directory,
             port: SmtpSink::free_port(),
             sink: SmtpSink::start().await,
+            database: None,
+            settings: Vec::new(),
         }
     }
 
+    /// A site for one of several instances on the database at `database_url`, with `settings`.
+    pub async fn instance(database_url: &str, settings: &[(&str, &str)]) -> Self {
+        let mut site = Self::new().await;
+        site.database = Some(database_url.to_owned());
+        site.settings = settings
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        site
+    }
+
     pub fn database_url(&self) -> String {
-        format!("sqlite://{}?mode=rwc", self.directory.join("steward.db").display())
+        self.database
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.directory.join("steward.db").display()))
     }
 
     /// `steward` with this site's configuration: JSON logs at debug level (without the database
@@ -63,6 +82,9 @@ impl Site {
                 "debug,sqlx=warn,sea_orm=warn,hyper=info,h2=info,rustls=info,reqwest=info",
             )
             .env_remove("STEWARD_CONFIG");
+        for (name, value) in &self.settings {
+            command.env(name, value);
+        }
         command
     }
 

@@ -238,4 +238,20 @@ backend_tests!(
     subscribing_needs_the_right_to_read_the_log,
     a_viewer_who_loses_the_right_stops_receiving_at_once,
     events_committed_by_another_instance_arrive,
+    an_expired_token_ends_the_subscription,
 );
+
+/// A token that expires ends the subscription with `UNAUTHENTICATED`, before the next event.
+async fn an_expired_token_ends_the_subscription(backend: Backend) {
+    let world = world(backend).await;
+    let server = &world.server;
+    let mut live = subscribed(&world, &world.admin, &world.acme).await;
+    server.clock.advance(chrono::Duration::seconds(901));
+    let root = server.sign_in("root@example.com", steward_tests::PASSWORD).await;
+    server
+        .create_user(&root, &world.acme, "late@acme.test", &["MEMBER"])
+        .await;
+    let said = live.next("1").await;
+    assert_eq!(said.code(), Some("UNAUTHENTICATED"), "{said:?}");
+    assert!(matches!(live.next("1").await, Said::Complete));
+}
