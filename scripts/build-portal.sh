@@ -8,3 +8,5 @@ export TRUNK_SKIP_VERSION_CHECK=true
 # Trunk runs cargo offline; fetch the portal's crates first.
 cargo fetch --target wasm32-unknown-unknown --locked >/dev/null
 trunk build --release
+# Brotli and gzip copies of every file, which the server sends as they are.
+cargo run --release --locked --quiet -p steward-precompress -- dist

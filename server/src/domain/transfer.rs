@@ -88,8 +88,9 @@ pub struct Record {
     /// `ADMIN`, `USER_MANAGER`, `AUDITOR`, `MEMBER`; `MEMBER` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
-    /// A bcrypt or argon2 hash in its usual string form.
-    #[serde(default, skip_serializing)]
+    /// A bcrypt or argon2 hash in its usual string form. Exported only when a superadmin asks
+    /// for hashes explicitly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_hash: Option<String>,
     #[serde(default, skip_serializing)]
     custom_password_hash: Option<CustomHash>,
@@ -618,32 +619,7 @@ pub async fn export(
         after = Some(last.user_id);
         for (member, found) in &batch {
             let Some(found) = found else { continue };
-            let record = Record {
-                user_id: Some(found.id.to_string()),
-                email: found.email.clone(),
-                email_verified: found.email_verified,
-                username: found.username.clone(),
-                name: found.name.clone(),
-                given_name: found.given_name.clone(),
-                family_name: found.family_name.clone(),
-                nickname: found.nickname.clone(),
-                picture: found.picture.clone(),
-                phone_number: found.phone_number.clone(),
-                locale: found.locale.clone(),
-                blocked: found.blocked,
-                user_metadata: Some(found.user_metadata.clone()),
-                app_metadata: Some(found.app_metadata.clone()),
-                roles: Some(
-                    role_names(&RoleSet::of(member))
-                        .into_iter()
-                        .map(str::to_owned)
-                        .collect(),
-                ),
-                created_at: Some(found.created_at),
-                last_login: found.last_login_at,
-                logins_count: Some(found.logins_count.into()),
-                ..Record::default()
-            };
+            let record = record_of(member, found, None);
             match &mut csv_writer {
                 None => {
                     let line = serde_json::to_string(&record).map_err(Error::internal)?;
@@ -665,6 +641,165 @@ pub async fn export(
     }
     out.flush().map_err(Error::internal)?;
     Ok(written)
+}
+
+/// A member as an export shows them.
+fn record_of(member: &membership::Model, found: &user::Model, password_hash: Option<String>) -> Record {
+    Record {
+        user_id: Some(found.id.to_string()),
+        email: found.email.clone(),
+        email_verified: found.email_verified,
+        username: found.username.clone(),
+        name: found.name.clone(),
+        given_name: found.given_name.clone(),
+        family_name: found.family_name.clone(),
+        nickname: found.nickname.clone(),
+        picture: found.picture.clone(),
+        phone_number: found.phone_number.clone(),
+        locale: found.locale.clone(),
+        blocked: found.blocked,
+        user_metadata: Some(found.user_metadata.clone()),
+        app_metadata: Some(found.app_metadata.clone()),
+        roles: Some(
+            role_names(&RoleSet::of(member))
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        ),
+        created_at: Some(found.created_at),
+        last_login: found.last_login_at,
+        logins_count: Some(found.logins_count.into()),
+        password_hash,
+        ..Record::default()
+    }
+}
+
+/// How an export over HTTP is written: a user per line (NDJSON) or row (CSV).
+pub struct ExportWriter {
+    format: Format,
+    header_written: bool,
+}
+
+impl ExportWriter {
+    pub fn new(format: Format) -> Self {
+        Self {
+            format,
+            header_written: false,
+        }
+    }
+
+    /// The bytes of `records` (after the CSV header, the first time).
+    pub fn write(&mut self, records: &[Record]) -> Result<Vec<u8>> {
+        match self.format {
+            Format::Ndjson => {
+                let mut out = Vec::new();
+                for record in records {
+                    serde_json::to_writer(&mut out, record).map_err(Error::internal)?;
+                    out.push(b'\n');
+                }
+                Ok(out)
+            }
+            Format::Csv => {
+                let mut writer = csv::Writer::from_writer(Vec::new());
+                if !self.header_written {
+                    let mut columns: Vec<&str> = CSV_COLUMNS.to_vec();
+                    if records.iter().any(|record| record.password_hash.is_some()) {
+                        columns.push("password_hash");
+                    }
+                    writer.write_record(&columns).map_err(Error::internal)?;
+                    self.header_written = true;
+                }
+                for record in records {
+                    let mut row = csv_row(record);
+                    if let Some(hash) = &record.password_hash {
+                        row.push(hash.clone());
+                    }
+                    writer.write_record(row).map_err(Error::internal)?;
+                }
+                writer
+                    .into_inner()
+                    .map_err(|error| Error::internal(anyhow::anyhow!("{error}")))
+            }
+        }
+    }
+}
+
+/// What an organization's export holds: the members `filter` selects (as the members table
+/// does), and their password hashes when a superadmin asks for them.
+pub struct MemberExport {
+    pub filter: super::user_search::UserFilter,
+    pub password_hashes: bool,
+}
+
+/// Starts an export of an organization's members by its ADMIN (or a superadmin): checks that
+/// only a superadmin asks for password hashes, and records the export in the organization's
+/// audit log before the first line leaves.
+pub async fn begin_member_export(
+    scope: &crate::domain::authz::OrgAdmin<'_>,
+    export: &MemberExport,
+    format: Format,
+) -> Result<()> {
+    if export.password_hashes {
+        scope.caller().superadmin()?;
+    }
+    let app = scope.app();
+    let now = app.clock.now();
+    let transaction = app.database.write().await?;
+    let details = json!({
+        "format": match format { Format::Ndjson => "ndjson", Format::Csv => "csv" },
+        "passwordHashes": export.password_hashes,
+        "query": export.filter.query,
+    });
+    audit::record(
+        &*transaction,
+        &scope.actor(),
+        now,
+        Event::new("USERS_EXPORTED").org(scope.org_id()).details(details),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// The members an export holds, one batch after `after` (a cursor of the members table's
+/// default order, by email); answers the batch and the cursor after it, `None` at the end.
+pub async fn member_batch(
+    scope: &crate::domain::authz::OrgAdmin<'_>,
+    export: &MemberExport,
+    after: Option<String>,
+) -> Result<(Vec<Record>, Option<String>)> {
+    use super::pagination::{PageRequest, MAX_PAGE_SIZE};
+    let database = &scope.app().database;
+    let request = PageRequest::new(Some(MAX_PAGE_SIZE), after)?;
+    let page = super::user_search::member_page(
+        database,
+        scope.org_id(),
+        &export.filter,
+        super::user_search::UserOrder::default(),
+        &request,
+    )
+    .await?;
+    let mut hashes: HashMap<UserId, String> = HashMap::new();
+    if export.password_hashes {
+        scope.caller().superadmin()?;
+        hashes = steward_entity::credential::Entity::find()
+            .filter(steward_entity::credential::Column::UserId.is_in(page.items.iter().map(|(_, (_, found))| found.id)))
+            .all(database.reader())
+            .await?
+            .into_iter()
+            .map(|credential| (credential.user_id, credential.password_hash))
+            .collect();
+    }
+    let next = match page.has_next_page {
+        true => page.items.last().map(|(cursor, _)| cursor.clone()),
+        false => None,
+    };
+    let records = page
+        .items
+        .iter()
+        .map(|(_, (member, found))| record_of(member, found, hashes.remove(&found.id)))
+        .collect();
+    Ok((records, next))
 }
 
 fn csv_row(record: &Record) -> Vec<String> {

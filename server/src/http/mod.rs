@@ -9,6 +9,8 @@ mod graphiql;
 mod graphql;
 pub mod metrics;
 mod oauth;
+mod portal;
+mod users_export;
 
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -20,7 +22,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
 use crate::domain::state::AppState;
@@ -39,7 +40,7 @@ pub struct HttpState {
 pub fn router(app: AppState) -> Router {
     metrics::init();
     let portal = PathBuf::from(&app.config.portal_dir);
-    let portal_service = ServeDir::new(&portal).fallback(ServeFile::new(portal.join("index.html")));
+    let portal_service = portal::service(&portal);
     // Checked when the configuration was loaded.
     let proxies = TrustedProxies::parse(app.config.trusted_proxies.as_deref()).unwrap_or_default();
     let timeout = Duration::from_secs(app.config.request_timeout_seconds);
@@ -55,6 +56,7 @@ pub fn router(app: AppState) -> Router {
         .route("/schema.graphql", get(schema_sdl))
         .route("/oauth/token", axum::routing::post(oauth::token))
         .route("/audit/export", get(audit_export::export))
+        .route("/users/export", get(users_export::export))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
