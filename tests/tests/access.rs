@@ -3,7 +3,7 @@
 
 use futures::future::join_all;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde_json::json;
+use serde_json::{json, Value};
 use steward_entity::audit_event;
 use steward_tests::{backend_tests, Backend, Session, TestServer, CHANGED_PASSWORD};
 
@@ -388,6 +388,91 @@ async fn sessions_are_listed_and_revoked(backend: Backend) {
     assert!(audit_types(&server).await.contains(&"SESSIONS_REVOKED".to_string()));
 }
 
+const REVOKE_ONE: &str = "mutation($id: ID!) { revokeSession(id: $id) }";
+const MY_SESSIONS: &str = "{ viewer { user { sessions { id current } } } }";
+
+/// One session ended, by its user from another device or by an admin: that device's next
+/// request is refused, the others go on; the session a request is made with is `current`.
+async fn one_session_is_ended_and_the_others_go_on(backend: Backend) {
+    let World {
+        server, admin, user, ..
+    } = world(TestServer::start(backend).await).await;
+    let laptop = server.sign_in(&user.email, CHANGED_PASSWORD).await;
+    let phone = server.sign_in(&user.email, CHANGED_PASSWORD).await;
+    let current_of = |listing: Value| -> (usize, Value) {
+        let sessions = listing["viewer"]["user"]["sessions"].as_array().unwrap().clone();
+        let current: Vec<&Value> = sessions.iter().filter(|session| session["current"] == true).collect();
+        assert_eq!(current.len(), 1, "one current session: {sessions:?}");
+        (sessions.len(), current[0]["id"].clone())
+    };
+    let (count, laptop_id) = current_of(server.as_(&laptop, MY_SESSIONS, json!({})).await.ok().clone());
+    assert_eq!(count, 3);
+    let (_, phone_id) = current_of(server.as_(&phone, MY_SESSIONS, json!({})).await.ok().clone());
+    assert_ne!(laptop_id, phone_id);
+
+    // From the laptop, the user ends the phone's session.
+    let ended = server.as_(&laptop, REVOKE_ONE, json!({ "id": phone_id })).await;
+    assert_eq!(ended.ok()["revokeSession"], true);
+    server
+        .as_(&phone, VIEWER, json!({}))
+        .await
+        .expect_code("UNAUTHENTICATED");
+    server.as_(&laptop, VIEWER, json!({})).await.ok();
+    server.as_(&user, VIEWER, json!({})).await.ok();
+    // An ended session cannot be ended again.
+    server
+        .as_(&laptop, REVOKE_ONE, json!({ "id": phone_id }))
+        .await
+        .expect_code("NOT_FOUND");
+    assert!(audit_types(&server).await.contains(&"SESSION_REVOKED".to_string()));
+
+    // A member cannot end an admin's session; the admin can end the member's.
+    let admin_sessions = server.as_(&admin, MY_SESSIONS, json!({})).await;
+    let admin_session = admin_sessions.ok()["viewer"]["user"]["sessions"][0]["id"].clone();
+    server
+        .as_(&user, REVOKE_ONE, json!({ "id": admin_session }))
+        .await
+        .expect_code("NOT_FOUND");
+    server.as_(&admin, REVOKE_ONE, json!({ "id": laptop_id })).await.ok();
+    server
+        .as_(&laptop, VIEWER, json!({}))
+        .await
+        .expect_code("UNAUTHENTICATED");
+
+    // Ending the session one is using signs out here, the refresh cookie with it.
+    let response = server
+        .http
+        .post(format!("{}/graphql", server.url))
+        .bearer_auth(&user.access_token)
+        .json(&json!({ "query": MY_SESSIONS }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let (_, current) = current_of(response["data"].clone());
+    let signed_out = server
+        .http
+        .post(format!("{}/graphql", server.url))
+        .bearer_auth(&user.access_token)
+        .json(&json!({ "query": REVOKE_ONE, "variables": { "id": current } }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_out
+        .headers()
+        .get("set-cookie")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(cookie.contains("Max-Age=0"), "{cookie}");
+    server
+        .as_(&user, VIEWER, json!({}))
+        .await
+        .expect_code("UNAUTHENTICATED");
+}
+
 async fn a_user_signs_out_everywhere(backend: Backend) {
     let World {
         server, admin, user, ..
@@ -550,6 +635,7 @@ backend_tests!(
     sign_in_is_rate_limited_per_ip,
     sign_in_is_rate_limited_per_account,
     sessions_are_listed_and_revoked,
+    one_session_is_ended_and_the_others_go_on,
     a_user_signs_out_everywhere,
     an_org_s_session_lifetime_bounds_its_sessions,
 );

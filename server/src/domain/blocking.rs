@@ -152,6 +152,27 @@ pub async fn clear_lockouts(scope: &IdentityManager<'_>) -> Result<user::Model> 
     Ok(user)
 }
 
+/// Ends one live session of the user (the caller's own current one included: that signs them
+/// out here). `NOT_FOUND` when it is not a live session of theirs.
+pub async fn revoke_session(scope: &SessionReader<'_>, session_id: steward_entity::SessionId) -> Result<()> {
+    let app = scope.app();
+    let now = app.clock.now();
+    let transaction = app.database.write().await?;
+    if !sessions::revoke_one(&*transaction, scope.user_id, session_id, now).await? {
+        return Err(Error::NotFound);
+    }
+    let details = json!({ "sessionId": session_id.to_string() });
+    audit::record(
+        &*transaction,
+        &scope.actor(),
+        now,
+        Event::new("SESSION_REVOKED").user(scope.user_id).details(details),
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
 /// Ends every session of the user (the caller's own included, when they sign themselves out
 /// everywhere). Returns how many were live.
 pub async fn revoke_sessions(scope: &SessionReader<'_>) -> Result<u64> {

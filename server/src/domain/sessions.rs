@@ -327,6 +327,25 @@ async fn revoke_session(connection: &impl ConnectionTrait, session_id: SessionId
     Ok(())
 }
 
+/// Revokes one live session of `user_id`; answers whether it was live (an unknown, ended or
+/// someone else's session is not).
+pub(super) async fn revoke_one(
+    connection: &impl ConnectionTrait,
+    user_id: UserId,
+    session_id: SessionId,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let ended = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .filter(session::Column::Id.eq(session_id))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(now))
+        .exec(connection)
+        .await?;
+    Ok(ended.rows_affected == 1)
+}
+
 /// Revokes every live session of a user except `keep`; returns how many.
 pub(super) async fn revoke_all(
     connection: &impl ConnectionTrait,

@@ -65,6 +65,22 @@ impl AccessMutation {
         Ok(User(blocking::clear_lockouts(&scope).await?))
     }
 
+    /// Ends one session (from `User.sessions`): its device must sign in again. Ending the
+    /// caller's own current session signs them out here. `NOT_FOUND` for a session that is not
+    /// live.
+    ///
+    /// **Permissions**: the session's user themself, or as `revokeSessions`.
+    async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
+        let caller = super::acting::caller(ctx);
+        let session_id = parse(&id)?;
+        let scope = caller.session_ender(session_id).await?;
+        blocking::revoke_session(&scope, session_id).await?;
+        if caller.user().is_ok_and(|me| me.session_id == session_id) {
+            ctx.append_http_header("Set-Cookie", cookies::clear_refresh_cookie(&caller.app().config));
+        }
+        Ok(true)
+    }
+
     /// Ends every session of the user; returns how many were live.
     ///
     /// **Permissions**: the user themself (sign out everywhere), or as `blockUser`.

@@ -383,6 +383,12 @@ impl Session {
     async fn user_agent(&self) -> Option<&str> {
         self.0.user_agent.as_deref()
     }
+    /// Whether this is the session the request is made with ("this browser").
+    async fn current(&self, ctx: &Context<'_>) -> bool {
+        super::acting::caller(ctx)
+            .user()
+            .is_ok_and(|me| me.session_id == self.0.id)
+    }
 }
 
 /// An active brute-force lock on one user from one IP.

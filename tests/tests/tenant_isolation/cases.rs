@@ -82,9 +82,10 @@ pub struct Case {
 }
 
 /// The variables a call may use, and their types.
-pub const VARIABLES: [(&str, &str); 7] = [
+pub const VARIABLES: [(&str, &str); 8] = [
     ("org", "ID!"),
     ("user", "ID!"),
+    ("session", "ID!"),
     ("client", "ID!"),
     ("invitation", "ID!"),
     ("token", "String!"),

@@ -102,7 +102,7 @@ pub enum Check {
 }
 
 pub struct Operation {
-    /// The call as sent: `$org`, `$user`, `$slug`, `$client`, `$invitation`, `$token` and
+    /// The call as sent: `$org`, `$user`, `$session`, `$slug`, `$client`, `$invitation`, `$token` and
     /// `$password` come from the target and the caller; `{n}` makes a name unique per call.
     pub call: &'static str,
     pub targets: Targets,
@@ -240,6 +240,7 @@ pub const OPERATIONS: &[Operation] = &[
     op(IDENTITY,       People,          Writes,       "unblockUser(userId: $user)"),
     op(IDENTITY,       People,          Writes,       "clearLockouts(userId: $user)"),
     op(SelfOrManageIdentity, People,    Writes,       "revokeSessions(userId: $user)"),
+    op(SelfOrManageIdentity, People,    Writes,       "revokeSession(id: $session)"),
     op(IDENTITY,       People,          Writes,       "sendPasswordResetEmail(userId: $user)"),
     op(IDENTITY,       People,          Writes,       "createPasswordChangeTicket(userId: $user)"),
     op(IDENTITY,       People,          Writes,       "setUserPassword(userId: $user, password: \"Violet-Anchor-Tundra-{n}\")"),
@@ -326,7 +327,7 @@ pub const FIELDS: &[Fields] = &[
     open("PageInfo",             &["hasNextPage", "endCursor"]),
     open("PasswordPolicy",       &["minLength", "minStrength", "historySize", "rejectPersonalInfo"]),
     open("PublicOrganization",   &["slug", "name", "branding", "passwordPolicy"]),
-    open("Session",              &["id", "createdAt", "lastUsedAt", "expiresAt", "ip", "userAgent"]),
+    open("Session",              &["id", "createdAt", "lastUsedAt", "expiresAt", "ip", "userAgent", "current"]),
     open("Ticket",               &["url", "expiresAt"]),
     open("TokenInfo",            &["purpose", "email", "expiresAt", "organization", "passwordPolicy", "accountExists",
                                    "resultUrl"]),

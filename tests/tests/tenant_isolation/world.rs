@@ -35,6 +35,8 @@ pub struct World {
     builder: Session,
     orgs: HashMap<Org, (String, String)>,
     people: HashMap<Person, (String, String)>,
+    /// A live session of each person (the ghost's does not exist).
+    sessions: HashMap<Person, String>,
     callers: HashMap<Caller, Credentials>,
     clients: HashMap<Org, String>,
     invitations: HashMap<Org, String>,
@@ -79,6 +81,7 @@ impl World {
                 (Org::Ghost, (uuid::Uuid::new_v4().to_string(), "no-such-org".to_owned())),
             ]),
             people: HashMap::new(),
+            sessions: HashMap::new(),
             callers: HashMap::new(),
             clients: HashMap::new(),
             invitations: HashMap::new(),
@@ -96,8 +99,11 @@ impl World {
         ] {
             let email = format!("{person:?}@standing.test").to_lowercase();
             let id = world.create_person(person, &email).await;
+            let session = world.open_session(&id).await;
             world.people.insert(person, (id, email));
+            world.sessions.insert(person, session);
         }
+        world.sessions.insert(Person::Ghost, uuid::Uuid::new_v4().to_string());
         world.people.insert(
             Person::Ghost,
             (uuid::Uuid::new_v4().to_string(), "ghost@nowhere.test".into()),
@@ -141,6 +147,33 @@ impl World {
         [Org::Home, Org::Foreign]
             .into_iter()
             .find(|org| self.org_id(*org) == id)
+    }
+
+    /// Writes a live session of the user `user_id` straight into the database (as a sign-in on
+    /// another device would leave it); answers its id.
+    async fn open_session(&self, user_id: &str) -> String {
+        use sea_orm::{ActiveModelTrait, IntoActiveModel};
+        let now = chrono::Utc::now();
+        let session = steward_entity::session::Model {
+            id: steward_entity::SessionId::new(),
+            user_id: steward_entity::UserId(user_id.parse().expect("a user id")),
+            org_id: None,
+            password_change_only: false,
+            created_at: now,
+            last_used_at: now,
+            expires_at: now + chrono::Duration::days(1),
+            revoked_at: None,
+            ip: Some("192.0.2.50".into()),
+            user_agent: Some("another device".into()),
+        };
+        let id = session.id.0.to_string();
+        session
+            .into_active_model()
+            .reset_all()
+            .insert(self.server.database())
+            .await
+            .expect("a session");
+        id
     }
 
     pub fn person_id(&self, person: Person) -> &str {
@@ -343,7 +376,10 @@ impl World {
                 set("slug", self.slug(org));
             }
             Target::Person(Person::Myself) => set("user", credentials.user_id.as_deref()?),
-            Target::Person(person) => set("user", self.person_id(person)),
+            Target::Person(person) => {
+                set("user", self.person_id(person));
+                set("session", &self.sessions[&person]);
+            }
             Target::Member(org, person) => {
                 set("org", self.org_id(org));
                 set("user", self.person_id(person));
@@ -392,6 +428,7 @@ impl World {
                             .await;
                         // As unverified as every other person, so that verification mail may go out.
                         self.server.set_email_verified(&id, false).await;
+                        made[index]["session"] = json!(self.open_session(&id).await);
                         made[index]["user"] = json!(id);
                         joinings.push((index, home.to_owned()));
                         continue;
@@ -418,6 +455,10 @@ impl World {
                 _ => ("user", &answer["id"]),
             };
             made[index][name] = id.clone();
+            if name == "user" && matches!(wanted[index].0, Target::Person(_)) {
+                let user = id.as_str().expect("a fresh user").to_owned();
+                made[index]["session"] = json!(self.open_session(&user).await);
+            }
         }
         let joins: Vec<(usize, String)> = joinings
             .iter()

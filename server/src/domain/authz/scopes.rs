@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::policy::client_scopes::{AUDIT_READ, ORG_READ, USERS_READ, USERS_WRITE};
 use crate::policy::link_purposes::INVITATION;
 use crate::policy::roles::{Role, RoleSet};
-use steward_entity::{api_client, membership, one_time_token, user, ApiClientId, OrgId, UserId};
+use steward_entity::{api_client, membership, one_time_token, user, ApiClientId, OrgId, SessionId, UserId};
 
 /// Who did something, for the audit log.
 #[derive(Clone, Debug, Default)]
@@ -614,6 +614,19 @@ impl Caller {
         }
         self.identity_manager(user_id).await?;
         Ok(SessionReader { caller: self, user_id })
+    }
+
+    /// May end the session `session_id`: whoever may see its owner's sessions. A session that
+    /// does not exist is `NOT_FOUND`, as is one whose owner the caller cannot see.
+    pub async fn session_ender(&self, session_id: SessionId) -> Result<SessionReader<'_>> {
+        // Who is asking comes first: an anonymous or refused caller learns nothing of sessions.
+        self.authenticated()?;
+        let owner = steward_entity::session::Entity::find_by_id(session_id)
+            .one(self.state.database.reader())
+            .await?
+            .ok_or(Error::NotFound)?
+            .user_id;
+        self.session_reader(owner).await
     }
 
     async fn require_user_exists(&self, user_id: UserId) -> Result<()> {
