@@ -924,3 +924,65 @@ async fn superadmin_edits_an_organizations_settings_in_the_portal() {
         "a refused save changes nothing, not even the valid fields sent with it"
     );
 }
+
+/// "My profile" lists where the person is signed in, marks this browser, and ends another
+/// device's session with one click: that device's next request is refused, the rest go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_ends_one_of_their_sessions_from_my_profile() {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let admin = server.superadmin().await;
+    let org = server.create_org(&admin, "acme").await;
+    let laptop = server.member(&admin, &org, "grace@acme.test", &["MEMBER"]).await;
+    let phone = server.sign_in("grace@acme.test", CHANGED_PASSWORD).await;
+    let listing = server
+        .as_(&phone, "{ viewer { user { sessions { id current } } } }", json!({}))
+        .await;
+    let phone_id = listing.ok()["viewer"]["user"]["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|session| session["current"] == true)
+        .expect("the phone's own session")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let result = in_browser(async |client| {
+        client.set_window_size(1280, 1400).await?;
+        sign_in_through_portal(&client, &server, "grace@acme.test", CHANGED_PASSWORD).await?;
+        click(&client, "my-profile-link").await?;
+        wait_for_text(&client, "sessions-table", |text| text.contains("This browser")).await?;
+        let before = client
+            .find_all(Locator::Css("#sessions-table .session-row"))
+            .await?
+            .len();
+        click(&client, &format!("end-session-{phone_id}")).await?;
+        wait_for_text(&client, "access-notice", |text| text.contains("Ended that session")).await?;
+        let mut after = before;
+        for _ in 0..100 {
+            after = client
+                .find_all(Locator::Css("#sessions-table .session-row"))
+                .await?
+                .len();
+            if after < before {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let panel = client.find(Locator::Id("my-sessions")).await?;
+        std::fs::write(
+            workspace_root().join("target/browser-my-sessions.png"),
+            panel.screenshot().await?,
+        )?;
+        Ok::<_, anyhow::Error>((before, after))
+    })
+    .await;
+    let (before, after) = result.expect("the browser journey");
+    assert_eq!((before, after), (3, 2), "three sessions, then two");
+    server
+        .as_(&phone, VIEWER, json!({}))
+        .await
+        .expect_code("UNAUTHENTICATED");
+    server.as_(&laptop, VIEWER, json!({})).await.ok();
+}

@@ -67,7 +67,21 @@ pub struct ClearLockouts;
 )]
 pub struct RevokeSessions;
 
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/access.graphql",
+    response_derives = "Debug, Clone, PartialEq"
+)]
+pub struct RevokeSession;
+
 pub type SignInSession = user_sessions::UserSessionsUserSessions;
+
+/// Ends one session: that device must sign in again.
+pub async fn revoke_session(session: Session, id: String) -> Result<(), ApiError> {
+    execute::<RevokeSession>(session, revoke_session::Variables { id }).await?;
+    Ok(())
+}
 
 /// The user's live sessions. Empty when the user is out of reach: the profile query already says
 /// so, and this one should not say it twice.

@@ -6,12 +6,14 @@ use leptos::prelude::*;
 use steward_frontend::merge_patch;
 use steward_frontend::password_policy::PasswordPolicy;
 
+use crate::api::access::load_sessions;
 use crate::api::links::public_organization;
 use crate::api::profile::{
     change_my_email, load_my_account, resend_my_verification_email, update_my_profile, update_my_user_metadata,
     MyAccount, OwnUser, ProfileFields,
 };
 use crate::api::{auth, use_session, ApiError};
+use crate::components::access::{AccessController, SessionSection};
 use crate::components::error_box::{ErrorBox, FieldError};
 use crate::components::fields::{BusyButton, TextField};
 use crate::components::outcome::{error_of, Outcome};
@@ -57,6 +59,30 @@ fn ProfileSections(account: MyAccount) -> impl IntoView {
         <div class="columns">
             <ProfileForm fields=ProfileFields::from(&user) />
             <MetadataForm document=user.user_metadata />
+        </div>
+        <MySessions user_id=user.id />
+    }
+}
+
+/// Where the person is signed in: each session with its device and address, ended one by one
+/// (or all at once).
+#[component]
+fn MySessions(user_id: String) -> impl IntoView {
+    let session = use_session();
+    let sessions = LocalResource::new({
+        let user_id = user_id.clone();
+        move || load_sessions(session, user_id.clone())
+    });
+    let reload = Callback::new(move |()| sessions.refetch());
+    let controller = AccessController::new(session, user_id, reload);
+    view! {
+        <div class="panel" id="my-sessions">
+            <Transition fallback=|| view! { <p class="muted">"Loading your sessions…"</p> }>
+                {move || Suspend::new(async move {
+                    let sessions = sessions.await;
+                    view! { <SessionSection controller=controller sessions=sessions /> }
+                })}
+            </Transition>
         </div>
     }
 }

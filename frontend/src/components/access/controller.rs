@@ -14,6 +14,8 @@ pub enum AccessAction {
     Reinstate(String),
     ClearLockouts,
     RevokeSessions,
+    /// The session with this id.
+    RevokeSession(String),
 }
 
 impl AccessAction {

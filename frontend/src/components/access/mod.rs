@@ -19,7 +19,7 @@ use crate::api::users::UserProfile;
 use crate::api::ApiError;
 use block::BlockSection;
 use lockouts::LockoutSection;
-use sessions::SessionSection;
+pub use sessions::SessionSection;
 use summary::{AccessSummary, SummaryLine};
 use suspensions::SuspensionSection;
 

@@ -5,14 +5,14 @@ use leptos::prelude::*;
 
 use super::controller::{AccessAction, AccessController};
 use super::outcome::ActionOutcome;
-use crate::api::access::{revoke_sessions, SignInSession};
+use crate::api::access::{revoke_session, revoke_sessions, SignInSession};
 use crate::api::ApiError;
 use crate::components::confirm::ConfirmButtons;
 use crate::components::data_table::{Column, DataTable};
 use crate::format;
 
 fn is_session_action(action: &AccessAction) -> bool {
-    matches!(action, AccessAction::RevokeSessions)
+    matches!(action, AccessAction::RevokeSessions | AccessAction::RevokeSession(_))
 }
 
 #[component]
@@ -39,9 +39,14 @@ pub fn SessionSection(controller: AccessController, sessions: Result<Vec<SignInS
     } else {
         "The user is signed out on every device and must sign in again."
     };
+    let hint = if own_account {
+        "Where you are signed in now. End a session you do not recognise: that device must sign in again."
+    } else {
+        "Where the user is signed in now. Ending one session signs out that device only."
+    };
 
     let listing = match sessions {
-        Ok(sessions) => view! { <SessionsTable sessions=sessions /> }.into_any(),
+        Ok(sessions) => view! { <SessionsTable sessions=sessions controller=controller /> }.into_any(),
         Err(error) => view! {
             <p class="access-unavailable" id="sessions-unavailable">
                 "Sessions cannot be shown. "
@@ -58,7 +63,7 @@ pub fn SessionSection(controller: AccessController, sessions: Result<Vec<SignInS
             <div class="access-row">
                 <div class="access-what">
                     <h3 id="access-sessions-heading">"Sessions"</h3>
-                    <p class="hint">"Where the user is signed in now."</p>
+                    <p class="hint">{hint}</p>
                 </div>
                 <div class="access-controls">
                     <button
@@ -94,11 +99,18 @@ pub fn SessionSection(controller: AccessController, sessions: Result<Vec<SignInS
 }
 
 #[component]
-fn SessionsTable(sessions: Vec<SignInSession>) -> impl IntoView {
+fn SessionsTable(sessions: Vec<SignInSession>, controller: AccessController) -> impl IntoView {
+    let end = move |id: String| {
+        let session = controller.session();
+        controller.run(AccessAction::RevokeSession(id.clone()), async move {
+            revoke_session(session, id).await?;
+            Ok("Ended that session: the device must sign in again.".to_owned())
+        });
+    };
     let rows = if sessions.is_empty() {
         view! {
             <tr>
-                <td colspan="5" class="muted">
+                <td colspan="6" class="muted">
                     "No live sessions."
                 </td>
             </tr>
@@ -109,8 +121,28 @@ fn SessionsTable(sessions: Vec<SignInSession>) -> impl IntoView {
             .into_iter()
             .map(|session| {
                 let agent = session.user_agent.clone().unwrap_or_default();
+                let id = session.id.clone();
+                let running = AccessAction::RevokeSession(id.clone());
+                let control = if session.current {
+                    view! { <span class="pill positive" title="The session this page is using">"This browser"</span> }
+                        .into_any()
+                } else {
+                    view! {
+                        <button
+                            type="button"
+                            class="button small danger-outline"
+                            id=format!("end-session-{id}")
+                            aria-label="End this session"
+                            disabled=move || controller.is_busy()
+                            on:click=move |_| end(id.clone())
+                        >
+                            {move || if controller.is_running(&running) { "Ending…" } else { "End" }}
+                        </button>
+                    }
+                    .into_any()
+                };
                 view! {
-                    <tr>
+                    <tr class="session-row">
                         <td>{format::timestamp(&session.created_at)}</td>
                         <td>{format::timestamp(&session.last_used_at)}</td>
                         <td>{format::timestamp(&session.expires_at)}</td>
@@ -118,6 +150,7 @@ fn SessionsTable(sessions: Vec<SignInSession>) -> impl IntoView {
                         <td class="access-user-agent" title=agent>
                             {format::or_dash(session.user_agent.as_deref())}
                         </td>
+                        <td>{control}</td>
                     </tr>
                 }
             })
@@ -133,6 +166,7 @@ fn SessionsTable(sessions: Vec<SignInSession>) -> impl IntoView {
                 Column::new("Expires"),
                 Column::new("Address"),
                 Column::new("Browser or app"),
+                Column::new(""),
             ]
         >
             {rows}
