@@ -709,6 +709,7 @@ async fn an_admin_uses_the_password_tools_and_invites_a_member() {
     server.as_(&admin, invite, json!({ "org": org })).await.ok();
     let set_password = "Marble-orchid-sextant-ferry";
     let lin_password = "Harbor-quince-lattice-umber";
+    let mut stale_link = String::new();
 
     let result = in_browser(async |client| {
         sign_in_through_portal(&client, &server, &admin.email, PASSWORD).await?;
@@ -751,9 +752,24 @@ async fn an_admin_uses_the_password_tools_and_invites_a_member() {
             client.screenshot().await?,
         )?;
 
+        // Sent again: a new link, and the first one stops working.
+        let first = sink
+            .wait_for_subject("lin@acme.test", "invited", Duration::from_secs(10))
+            .await;
+        let resend = client
+            .wait()
+            .for_element(Locator::XPath(
+                "//tr[td[text()='lin@acme.test']]//button[starts-with(@id, 'resend-invitation-')]",
+            ))
+            .await?;
+        let resend_id = resend.attr("id").await?.expect("the button's id");
+        click(&client, &resend_id).await?;
+        wait_for_text(&client, "invitation-revoked", |text| text.contains("again")).await?;
         let invitation = sink
             .wait_for_subject("lin@acme.test", "invited", Duration::from_secs(10))
             .await;
+        assert_ne!(invitation.link("/accept-invitation"), first.link("/accept-invitation"));
+        stale_link = first.token("/accept-invitation");
         client.goto(&invitation.link("/accept-invitation")).await?;
         type_into(&client, "invite-name", "Lin Chen").await?;
         type_into(&client, "invite-password", lin_password).await?;
@@ -784,6 +800,15 @@ async fn an_admin_uses_the_password_tools_and_invites_a_member() {
     );
     assert!(reset_subject.contains("Reset"), "{reset_subject}");
     assert!(mail_table.contains("ada@acme.test"), "{mail_table}");
+    // The link of the invitation before it was sent again no longer works.
+    let stale = server
+        .gql(
+            None,
+            "mutation($token: String!) { acceptInvitation(token: $token, password: \"Another-long-passphrase-5\") { accessToken } }",
+            json!({ "token": stale_link }),
+        )
+        .await;
+    stale.expect_code("TOKEN_INVALID");
     // The set password works, and must be changed at the next sign-in, as the box was checked.
     let login = server.login("ada@acme.test", set_password).await;
     assert_eq!(login.ok()["login"]["passwordChangeRequired"], true);

@@ -865,6 +865,72 @@ async fn pending_invitations_are_listed_and_can_be_revoked(backend: Backend) {
         .expect_code("NOT_FOUND");
 }
 
+/// An invitation sent again gets a new link valid for the full seven days, even after the first
+/// expired; the old link no longer works, and the new one does.
+async fn an_invitation_is_resent_with_a_new_link(backend: Backend) {
+    let w = world(backend).await;
+    let resend = "mutation($id: ID!) { resendInvitation(id: $id) { id email roles expiresAt } }";
+    let first = invite(&w.server, &w.root, &w.org, "late@acme.test", &["AUDITOR"]).await;
+    let first_id = first.ok()["inviteMember"]["id"].clone();
+    let old_link = w.mail("late@acme.test", "invited").await.token("/accept-invitation");
+    // A week and a day later the first link has expired, unaccepted.
+    w.server.clock.advance(chrono::Duration::days(8));
+    accept(&w.server, &old_link, Some(NEW_PASSWORD), None)
+        .await
+        .expect_code("TOKEN_INVALID");
+    // (The superadmin signs in again: a week is longer than an access token lives.)
+    let root = w.server.sign_in(&w.root.email, PASSWORD).await;
+
+    let resent = w.server.as_(&root, resend, json!({ "id": first_id })).await;
+    let resent = resent.ok()["resendInvitation"].clone();
+    assert_ne!(resent["id"], first_id, "a new link is a new invitation id");
+    assert_eq!(resent["email"], "late@acme.test");
+    assert_eq!(resent["roles"], json!(["AUDITOR"]));
+    let expires: DateTime<Utc> = resent["expiresAt"].as_str().unwrap().parse().unwrap();
+    assert!(expires > w.server.clock.now() + chrono::Duration::days(6));
+    // The old id is spent: resending or revoking it again finds nothing.
+    w.server
+        .as_(&root, resend, json!({ "id": first_id }))
+        .await
+        .expect_code("NOT_FOUND");
+
+    let new_link = w.mail("late@acme.test", "invited").await.token("/accept-invitation");
+    assert_ne!(new_link, old_link);
+    let accepted = accept(&w.server, &new_link, Some(NEW_PASSWORD), None).await;
+    let session = session_of(&accepted);
+    let viewer = w.server.as_(&session, VIEWER, json!({})).await;
+    assert_eq!(viewer.ok()["viewer"]["memberships"][0]["roles"], json!(["AUDITOR"]));
+    // Resending is recorded.
+    let log = w
+        .server
+        .as_(
+            &root,
+            "query($org: ID!) { auditEvents(orgId: $org, types: [\"INVITATION_RESENT\"]) { totalCount } }",
+            json!({ "org": w.org }),
+        )
+        .await;
+    assert_eq!(log.ok()["auditEvents"]["totalCount"], 1);
+}
+
+/// A USER_MANAGER may resend a MEMBER's invitation, not an ADMIN's: resending grants the roles.
+async fn resending_grants_the_roles_again(backend: Backend) {
+    let w = world(backend).await;
+    let manager = w
+        .server
+        .member(&w.root, &w.org, "uma@acme.test", &["USER_MANAGER"])
+        .await;
+    let resend = "mutation($id: ID!) { resendInvitation(id: $id) { id } }";
+    let admin_invite = invite(&w.server, &w.root, &w.org, "boss@acme.test", &["ADMIN"]).await;
+    let admin_id = admin_invite.ok()["inviteMember"]["id"].clone();
+    w.server
+        .as_(&manager, resend, json!({ "id": admin_id }))
+        .await
+        .expect_code("FORBIDDEN");
+    let member_invite = invite(&w.server, &w.root, &w.org, "staff@acme.test", &["MEMBER"]).await;
+    let member_id = member_invite.ok()["inviteMember"]["id"].clone();
+    w.server.as_(&manager, resend, json!({ "id": member_id })).await.ok();
+}
+
 async fn a_user_manager_cannot_invite_an_admin(backend: Backend) {
     let w = world(backend).await;
     let manager = w
@@ -1354,6 +1420,8 @@ backend_tests!(
     an_existing_user_joins_with_the_invited_roles,
     an_invitation_dies_with_the_address_or_membership_it_was_for,
     pending_invitations_are_listed_and_can_be_revoked,
+    an_invitation_is_resent_with_a_new_link,
+    resending_grants_the_roles_again,
     a_user_manager_cannot_invite_an_admin,
     a_created_account_is_taken_up_by_invitation,
     a_user_changes_their_address_once_the_new_one_is_verified,

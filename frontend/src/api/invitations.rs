@@ -33,6 +33,21 @@ pub struct InviteMember;
 )]
 pub struct RevokeInvitation;
 
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/invitations.graphql",
+    response_derives = "Debug, Clone, PartialEq"
+)]
+pub struct ResendInvitation;
+
+/// Mails the invitation again with a new link, valid for the full period; the old link stops
+/// working.
+pub async fn resend_invitation(session: Session, invitation_id: String) -> Result<(), ApiError> {
+    execute::<ResendInvitation>(session, resend_invitation::Variables { id: invitation_id }).await?;
+    Ok(())
+}
+
 pub type Invitation = organization_invitations::OrganizationInvitationsOrganizationInvitations;
 
 /// The pending invitations; empty when the organization is out of reach (the member list says so

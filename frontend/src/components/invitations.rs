@@ -1,11 +1,11 @@
 //! The members page's "Invitations" panel, for those who manage the organization's members:
-//! invite someone by email with the roles they will get, and see and revoke the invitations
-//! still pending.
+//! invite someone by email with the roles they will get, and see, resend (a new link, valid for
+//! the full period) and revoke the invitations still pending.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
-use crate::api::invitations::{invite_member, load_invitations, revoke_invitation, Invitation};
+use crate::api::invitations::{invite_member, load_invitations, resend_invitation, revoke_invitation, Invitation};
 use crate::api::types::OrgRole;
 use crate::api::{use_session, ApiError};
 use crate::components::data_table::{Column, DataTable};
@@ -43,8 +43,24 @@ pub fn InvitationsPanel(organization_id: String) -> impl IntoView {
             Ok::<_, ApiError>(format!("Revoked the invitation for {}.", invitation.email))
         }
     });
+    let resend = Action::new_local(move |invitation: &Invitation| {
+        let invitation = invitation.clone();
+        async move {
+            resend_invitation(session, invitation.id).await?;
+            invitations.refetch();
+            Ok::<_, ApiError>(format!(
+                "Sent the invitation to {} again, with a new link valid for 7 days; the old link no longer works.",
+                invitation.email
+            ))
+        }
+    });
     let invite_result = Signal::derive(move || invite.value().get());
-    let revoke_result = Signal::derive(move || revoke.value().get());
+    // Resending and revoking share one place for their outcome, the latest shown.
+    let last_row_action = RwSignal::new(None::<bool>);
+    let revoke_result = Signal::derive(move || match last_row_action.get() {
+        Some(true) => resend.value().get(),
+        _ => revoke.value().get(),
+    });
 
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -89,10 +105,16 @@ pub fn InvitationsPanel(organization_id: String) -> impl IntoView {
                             view! {
                                 <InvitationsTable
                                     rows=rows
-                                    revoking=revoke.pending()
+                                    revoking=Signal::derive(move || revoke.pending().get() || resend.pending().get())
                                     on_revoke=Callback::new(move |invitation: Invitation| {
                                         invite.value().set(None);
+                                        last_row_action.set(Some(false));
                                         revoke.dispatch_local(invitation);
+                                    })
+                                    on_resend=Callback::new(move |invitation: Invitation| {
+                                        invite.value().set(None);
+                                        last_row_action.set(Some(true));
+                                        resend.dispatch_local(invitation);
                                     })
                                 />
                             }
@@ -113,6 +135,7 @@ fn InvitationsTable(
     rows: Vec<Invitation>,
     #[prop(into)] revoking: Signal<bool>,
     on_revoke: Callback<Invitation>,
+    on_resend: Callback<Invitation>,
 ) -> impl IntoView {
     let body = if rows.is_empty() {
         view! {
@@ -128,6 +151,9 @@ fn InvitationsTable(
             .map(|invitation| {
                 let button_id = format!("revoke-invitation-{}", invitation.id);
                 let label = format!("Revoke the invitation for {}", invitation.email);
+                let resend_id = format!("resend-invitation-{}", invitation.id);
+                let resend_label = format!("Send the invitation for {} again", invitation.email);
+                let to_resend = invitation.clone();
                 let row_id = invitation.id.clone();
                 let email = invitation.email.clone();
                 let roles = format::roles(&invitation.roles);
@@ -138,6 +164,16 @@ fn InvitationsTable(
                         <td>{roles}</td>
                         <td>{expires}</td>
                         <td class="actions-column">
+                            <button
+                                type="button"
+                                class="button secondary"
+                                id=resend_id
+                                aria-label=resend_label
+                                disabled=move || revoking.get()
+                                on:click=move |_| on_resend.run(to_resend.clone())
+                            >
+                                "Resend"
+                            </button>
                             <button
                                 type="button"
                                 class="button danger-outline"

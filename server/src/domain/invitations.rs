@@ -160,6 +160,73 @@ pub async fn revoke(scope: &OrgManager<'_>, id: &str) -> Result<()> {
     transaction.commit().await
 }
 
+/// Sends a pending invitation again, with a new link valid for the full period: the old link
+/// stops working. The roles are granted anew, so only someone who may grant them may resend.
+pub async fn resend(scope: &OrgManager<'_>, id: &str) -> Result<Invitation> {
+    let app = scope.app();
+    let now = app.clock.now();
+    let old = one_time_token::Entity::find_by_id(id.to_owned())
+        .filter(one_time_token::Column::OrgId.eq(scope.org_id()))
+        .filter(one_time_token::Column::Purpose.eq(tokens::INVITATION))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .one(app.database.reader())
+        .await?
+        .ok_or(Error::NotFound)?;
+    let invitation = Invitation::of(&old).ok_or(Error::NotFound)?;
+    scope.check_grant(&invitation.roles)?;
+    let org = organization::Entity::find_by_id(scope.org_id())
+        .one(app.database.reader())
+        .await?
+        .ok_or(Error::NotFound)?;
+    outbox::spend_admin_budget(scope, &invitation.email).await?;
+    let transaction = app.database.write().await?;
+    // Spent first, under the condition that it is still pending: of two resends at once, one
+    // wins and the other finds nothing.
+    let spent = one_time_token::Entity::update_many()
+        .col_expr(one_time_token::Column::UsedAt, Expr::value(now))
+        .filter(one_time_token::Column::TokenHash.eq(id))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .exec(&*transaction)
+        .await?;
+    if spent.rows_affected == 0 {
+        return Err(Error::NotFound);
+    }
+    let name = match old.user_id {
+        Some(user_id) => user::Entity::find_by_id(user_id)
+            .one(&*transaction)
+            .await?
+            .and_then(|user| user.name),
+        None => None,
+    };
+    let grant = outbox::InvitationGrant {
+        email: &invitation.email,
+        name,
+        roles: role_names(&invitation.roles),
+        user_id: old.user_id,
+        invited_by: scope.actor().user_id,
+    };
+    let (new_id, expires_at) = outbox::invitation(&*transaction, app, grant, &org, now).await?;
+    audit::record(
+        &*transaction,
+        &scope.actor(),
+        now,
+        Event::new("INVITATION_RESENT").org(org.id).details(json!({
+            "invitationId": new_id,
+            "replaces": id,
+            "email": invitation.email,
+            "roles": role_names(&invitation.roles),
+        })),
+    )
+    .await?;
+    transaction.commit().await?;
+    app.mailer.wake();
+    Ok(Invitation {
+        id: new_id,
+        expires_at,
+        ..invitation
+    })
+}
+
 /// Whether the account has a password its owner chose. One an administrator set (and the owner
 /// must change) does not count: the owner may not know it, and the invitation sets a new one.
 pub(super) async fn has_own_password(connection: &impl sea_orm::ConnectionTrait, user: &user::Model) -> Result<bool> {

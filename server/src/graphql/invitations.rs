@@ -65,6 +65,16 @@ impl InvitationMutation {
         Ok(true)
     }
 
+    /// Sends a pending (or expired, never accepted) invitation again with a new link, valid 7
+    /// days from now; the old link stops working. Answers the invitation under its new id.
+    ///
+    /// **Permissions**: as `inviteMember` (granting the invitation's roles).
+    async fn resend_invitation(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Invitation> {
+        let caller = super::acting::caller(ctx);
+        let scope = caller.invitation_manager(&id).await?;
+        Ok(invitations::resend(&scope, &id).await?.into())
+    }
+
     /// Accepts an invitation and signs in: the address counts as verified and the user becomes
     /// a member with the invited roles. A new account chooses `password` (and may give `name`);
     /// an existing account (`tokenInfo.accountExists`) gives `currentPassword` (`password` is

@@ -228,6 +228,7 @@ pub const OPERATIONS: &[Operation] = &[
     op(MANAGE_MEMBERS, Orgs,            Writes,       "inviteMember(orgId: $org, email: \"invited-{n}@example.com\")"),
     op(GRANT_PRIVILEGED, Orgs,          Writes,       "inviteMember(orgId: $org, email: \"invited-{n}@example.com\", roles: [ADMIN])"),
     op(MANAGE_MEMBERS, Invitations,     Writes,       "revokeInvitation(id: $invitation)"),
+    op(MANAGE_MEMBERS, Invitations,     Writes,       "resendInvitation(id: $invitation)"),
     op(JOIN,           Joining,         Writes,       "addMember(orgId: $org, userId: $user)"),
     op(MEMBER,         Members,         Writes,       "removeMember(orgId: $org, userId: $user)"),
     op(MEMBER,         Members,         Writes,       "setMemberRoles(orgId: $org, userId: $user, roles: [AUDITOR])"),
