@@ -13,6 +13,7 @@ use crate::api::client::{provide_session, refresh};
 use crate::api::{use_session, AuthState};
 use crate::components::shell::Shell;
 use crate::pages::accept_invitation::AcceptInvitationPage;
+use crate::pages::audit::AuditPage;
 use crate::pages::change_password::ChangePasswordPage;
 use crate::pages::forgot_password::ForgotPasswordPage;
 use crate::pages::home::HomePage;
@@ -52,6 +53,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orgs") view=OrganizationsPage />
                     <Route path=path!("/orgs/:org_id") view=MembersPage />
                     <Route path=path!("/orgs/:org_id/settings") view=OrganizationSettingsPage />
+                    <Route path=path!("/orgs/:org_id/audit") view=AuditPage />
                     <Route path=path!("/users/:user_id") view=UserPage />
                     <Route path=path!("/me") view=ProfilePage />
                     <Route path=path!("/mail") view=MailPage />

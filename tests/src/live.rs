@@ -84,6 +84,16 @@ impl LiveConnection {
             .expect("the connection is acknowledged")
     }
 
+    /// As `subscribe`, for one named operation of a document that holds several.
+    pub async fn subscribe_named(&mut self, id: &str, query: &str, operation: &str, variables: Value) {
+        self.send(json!({
+            "id": id,
+            "type": "subscribe",
+            "payload": { "query": query, "operationName": operation, "variables": variables },
+        }))
+        .await;
+    }
+
     pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
         self.send(json!({
             "id": id,

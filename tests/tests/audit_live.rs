@@ -128,6 +128,34 @@ async fn subscribing_needs_the_right_to_read_the_log(backend: Backend) {
         "{over_get}"
     );
 
+    // Over WebSocket only subscriptions run: a query or mutation there would act as the caller of
+    // when the connection opened, without a request's checks.
+    let mut live = LiveConnection::signed_in(&server.url, &world.admin.access_token).await;
+    for (n, document) in ["{ viewer { user { id } } }", "mutation { logout }"]
+        .into_iter()
+        .enumerate()
+    {
+        let id = n.to_string();
+        live.subscribe(&id, document, json!({})).await;
+        let refused = live.next(&id).await;
+        assert_eq!(refused.code(), Some("BAD_USER_INPUT"), "{document}: {refused:?}");
+    }
+    // And a fragment bomb is refused there as over HTTP, before the engine walks it.
+    let mut bomb = String::from("subscription { ...f9 } fragment f0 on Subscription { auditEvents { id } }");
+    for level in 1..10 {
+        let previous = level - 1;
+        bomb.push_str(&format!(
+            " fragment f{level} on Subscription {{ ...f{previous} ...f{previous} ...f{previous} ...f{previous} ...f{previous} }}"
+        ));
+    }
+    live.subscribe("bomb", &bomb, json!({})).await;
+    assert_eq!(live.next("bomb").await.code(), Some("BAD_USER_INPUT"));
+    // The admin's session is untouched by all that.
+    server
+        .as_(&world.admin, "{ viewer { user { id } } }", json!({}))
+        .await
+        .ok();
+
     // A connection without a token, or with a bad one, is closed before any subscription.
     for payload in [json!({}), json!({ "Authorization": "Bearer not-a-token" })] {
         match LiveConnection::open(&server.url, payload).await {

@@ -1011,3 +1011,69 @@ async fn a_member_ends_one_of_their_sessions_from_my_profile() {
         .expect_code("UNAUTHENTICATED");
     server.as_(&laptop, VIEWER, json!({})).await.ok();
 }
+
+/// The audit page, as an organization's AUDITOR reads it: the log with its details, a filter by
+/// event type, and new events arriving live while the page is open. A MEMBER is not offered it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auditor_reads_the_audit_log_and_sees_new_events_live() {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let admin = server.superadmin().await;
+    let org = server.create_org(&admin, "acme").await;
+    server.member(&admin, &org, "audrey@acme.test", &["AUDITOR"]).await;
+    server.create_user(&admin, &org, "early@acme.test", &["MEMBER"]).await;
+
+    let result = in_browser(async |client| {
+        client.set_window_size(1280, 1200).await?;
+        sign_in_through_portal(&client, &server, "audrey@acme.test", CHANGED_PASSWORD).await?;
+        client.goto(&format!("{}/orgs/{org}", server.url)).await?;
+        click(&client, "org-audit-link").await?;
+        wait_for_text(&client, "audit-table", |text| text.contains("USER_CREATED")).await?;
+        wait_for_text(&client, "audit-live-state", |text| text.starts_with("Live:")).await?;
+
+        // Something happens while the page is open: it shows without a reload.
+        server.create_user(&admin, &org, "late@acme.test", &["MEMBER"]).await;
+        let live = wait_for_text(&client, "audit-live-table", |text| text.contains("USER_CREATED")).await?;
+        client
+            .find(Locator::Css("#audit-live-table details summary"))
+            .await?
+            .click()
+            .await?;
+        let details = wait_for_text(&client, "audit-live-table", |text| text.contains("late@acme.test")).await?;
+        std::fs::write(
+            workspace_root().join("target/browser-audit.png"),
+            client.screenshot().await?,
+        )?;
+
+        // Only sign-ins: the creations leave the page.
+        type_into(&client, "audit-types", "LOGIN_SUCCEEDED\n").await?;
+        client.find(Locator::Id("audit-since")).await?.click().await?;
+        let filtered = wait_for_text(&client, "audit-table", |text| {
+            text.contains("LOGIN_SUCCEEDED") && !text.contains("USER_CREATED")
+        })
+        .await?;
+        Ok::<_, anyhow::Error>((live, details, filtered))
+    })
+    .await;
+    let (live, details, _filtered) = result.expect("the browser journey");
+    assert!(live.contains("USER_CREATED"), "{live}");
+    assert!(details.contains("late@acme.test"), "{details}");
+
+    // A plain member is not offered the page, and reaching it by address, the server refuses and
+    // the page says so.
+    server.member(&admin, &org, "mo@acme.test", &["MEMBER"]).await;
+    let (refusal, offered) = in_browser(async |client| {
+        sign_in_through_portal(&client, &server, "mo@acme.test", CHANGED_PASSWORD).await?;
+        client.goto(&format!("{}/orgs/{org}/audit", server.url)).await?;
+        let refusal = wait_for_text(&client, "audit-error", |text| !text.is_empty()).await?;
+        // In-app, with the viewer long loaded: the members page offers no audit link.
+        click(&client, "audit-members-link").await?;
+        client.wait().for_element(Locator::Id("organization-name")).await?;
+        let offered = client.find(Locator::Id("org-audit-link")).await.is_ok();
+        Ok::<_, anyhow::Error>((refusal, offered))
+    })
+    .await
+    .expect("the member's journey");
+    assert!(!refusal.is_empty());
+    assert!(!offered, "a MEMBER is not offered the audit log");
+}

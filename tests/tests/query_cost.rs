@@ -54,6 +54,13 @@ struct Operation {
     name: String,
     text: String,
     variables: Value,
+    subscription: bool,
+}
+
+impl Operation {
+    fn is_subscription(&self) -> bool {
+        self.subscription
+    }
 }
 
 /// The file's top-level definitions, comments left out.
@@ -146,6 +153,7 @@ fn portal_operations() -> Vec<Operation> {
                 name: name_of(operation),
                 variables: variables_of(operation),
                 text: source.clone(),
+                subscription: operation.starts_with("subscription"),
             });
         }
     }
@@ -156,7 +164,38 @@ async fn every_portal_operation_passes_the_limits(backend: Backend) {
     let server = TestServer::start(backend).await;
     let operations = portal_operations();
     assert!(operations.len() >= 40, "{} operations", operations.len());
-    for operation in operations {
+    // Subscriptions run over WebSocket, where a connection needs a signed-in user: a MEMBER, whom
+    // the resolver then refuses, which shows that validation and the limits let it through.
+    let root = server.superadmin().await;
+    let org = server.create_org(&root, "costs").await;
+    let member = server.member(&root, &org, "mia@costs.test", &["MEMBER"]).await;
+    for operation in operations.iter().filter(|operation| operation.is_subscription()) {
+        let mut live = steward_tests::live::LiveConnection::signed_in(&server.url, &member.access_token).await;
+        let mut variables = operation.variables.clone();
+        if let Some(org_id) = variables.get_mut("orgId") {
+            *org_id = json!(org);
+        }
+        live.subscribe_named("1", &operation.text, &operation.name, variables)
+            .await;
+        match live.next("1").await {
+            steward_tests::live::Said::Next { errors, .. } => {
+                assert!(
+                    !errors.is_empty(),
+                    "{}: a MEMBER's subscription is refused",
+                    operation.name
+                );
+                for error in errors {
+                    assert!(
+                        error["path"].is_array(),
+                        "{} was refused before it ran: {error:#}",
+                        operation.name
+                    );
+                }
+            }
+            other => panic!("{}: {other:?}", operation.name),
+        }
+    }
+    for operation in operations.into_iter().filter(|operation| !operation.is_subscription()) {
         // Anonymous: refusals then come from the resolvers, which shows that validation, the
         // cost and depth limits included, let the operation through.
         let response: Value = server

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod api_clients;
+pub mod audit;
 pub mod auth;
 pub mod client;
 pub mod credentials;

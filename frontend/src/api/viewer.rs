@@ -45,6 +45,15 @@ impl OwnMembership {
                 .any(|role| matches!(role, OrgRole::Admin | OrgRole::UserManager))
     }
 
+    /// Whether these roles may read the organization's audit log (the server has the final say).
+    pub fn can_read_audit(&self) -> bool {
+        self.status == MembershipStatus::Active
+            && self
+                .roles
+                .iter()
+                .any(|role| matches!(role, OrgRole::Admin | OrgRole::Auditor))
+    }
+
     /// Whether these roles make the person the organization's ADMIN, who alone manages its
     /// settings and API clients (the server has the final say).
     pub fn is_admin(&self) -> bool {
@@ -75,6 +84,15 @@ impl ViewerProfile {
             || self
                 .membership(organization_id)
                 .is_some_and(OwnMembership::can_manage_members)
+    }
+
+    /// Whether the organization's audit log is worth offering: its ADMINs and AUDITORs, and
+    /// superadmins.
+    pub fn can_read_audit_of(&self, organization_id: &str) -> bool {
+        self.is_superadmin
+            || self
+                .membership(organization_id)
+                .is_some_and(OwnMembership::can_read_audit)
     }
 
     /// Whether the ADMIN-only parts of an organization's page, such as its API clients, are worth

@@ -159,7 +159,14 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
         move |_| viewer.with(|loaded| matches!(loaded, Some(Ok(profile)) if profile.can_administer(&organization_id)))
     });
 
+    let can_read_audit = Memo::new({
+        let organization_id = organization_id.clone();
+        move |_| {
+            viewer.with(|loaded| matches!(loaded, Some(Ok(profile)) if profile.can_read_audit_of(&organization_id)))
+        }
+    });
     let settings_href = format!("/orgs/{organization_id}/settings");
+    let audit_href = format!("/orgs/{organization_id}/audit");
     let organization_id_for_form = organization_id.clone();
     let organization_id_for_invitations = organization_id.clone();
     view! {
@@ -170,6 +177,11 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
                     <p class="muted mono" id="organization-slug">{slug}</p>
                 </div>
                 <div class="page-header-actions">
+                    <Show when=move || can_read_audit.get()>
+                        <A href=audit_href.clone() attr:class="button secondary" attr:id="org-audit-link">
+                            "Audit log"
+                        </A>
+                    </Show>
                     <Show when=move || can_administer.get()>
                         <A href=settings_href.clone() attr:class="button secondary" attr:id="org-settings-link">
                             "Settings"

@@ -4,6 +4,7 @@
 //! pending.
 
 pub mod accept_invitation;
+pub mod audit;
 pub mod change_password;
 pub mod forgot_password;
 pub mod home;

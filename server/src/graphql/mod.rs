@@ -12,6 +12,7 @@ mod enums;
 mod errors;
 pub use acting::SignedInCallers;
 pub use errors::ensure_codes;
+pub(crate) mod documents;
 mod ids;
 mod inputs;
 mod invitations;
@@ -58,6 +59,7 @@ pub type StewardSchema = Schema<Query, Mutation, audit::AuditSubscription>;
 pub fn schema() -> StewardSchema {
     Schema::build(Query::default(), Mutation::default(), audit::AuditSubscription)
         .extension(errors::ErrorCodes)
+        .extension(documents::DocumentChecks)
         // A single request cannot do unbounded work: see `cost` for what a field costs. The
         // depth still admits GraphiQL's introspection query.
         .limit_depth(20)

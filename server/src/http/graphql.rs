@@ -2,8 +2,7 @@
 //! address and the refresh cookie; mutations are refused over GET so that a link cannot change
 //! anything.
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::Name;
+use async_graphql::parser::types::OperationType;
 use async_graphql::ParseRequestError;
 use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
@@ -11,7 +10,6 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 
 use super::HttpState;
@@ -40,7 +38,7 @@ async fn execute(
     if let Some(name) = request.operation_name.clone() {
         if let Ok(document) = request.parsed_query() {
             let mut document = document.clone();
-            keep_named_operation(&mut document, &name);
+            crate::graphql::documents::keep_named_operation(&mut document, &name);
             request.set_parsed_query(document);
         }
     }
@@ -53,7 +51,7 @@ async fn execute(
             let error = async_graphql::ServerError::new(OVER_WEBSOCKET, None);
             return ensure_codes(async_graphql::Response::from_errors(vec![error])).into();
         }
-        if let Err(why) = expanded_size(document) {
+        if let Err(why) = crate::graphql::documents::expanded_size(document) {
             let error = async_graphql::ServerError::new(why, None);
             return ensure_codes(async_graphql::Response::from_errors(vec![error])).into();
         }
@@ -66,109 +64,6 @@ async fn execute(
         .data(loaders)
         .data(crate::graphql::SignedInCallers::default());
     ensure_codes(state.schema.execute(request).await).into()
-}
-
-/// The most selections a document may hold once every fragment spread is replaced by its
-/// fragment. The engine's own checks walk each spread anew, so fragments that spread the one
-/// before several times (a few hundred bytes expanding to billions of fields) would hold a worker
-/// for hours before any limit saw them; this count remembers each fragment's size and runs in
-/// the document's length.
-const MAX_EXPANDED_SELECTIONS: u64 = 10_000;
-/// Fragments spreading fragments, and selections inside selections, at most this deep.
-const MAX_NESTING: usize = 64;
-
-fn expanded_size(document: &ExecutableDocument) -> Result<u64, &'static str> {
-    fn size_of(
-        document: &ExecutableDocument,
-        selections: &SelectionSet,
-        fragments: &mut HashMap<Name, Option<u64>>,
-        nesting: usize,
-    ) -> Result<u64, &'static str> {
-        if nesting > MAX_NESTING {
-            return Err("the query nests selections or fragments too deeply");
-        }
-        let mut total: u64 = 0;
-        for selection in &selections.items {
-            let size = match &selection.node {
-                Selection::Field(field) => {
-                    1 + size_of(document, &field.node.selection_set.node, fragments, nesting + 1)?
-                }
-                Selection::InlineFragment(inline) => {
-                    size_of(document, &inline.node.selection_set.node, fragments, nesting + 1)?
-                }
-                Selection::FragmentSpread(spread) => {
-                    let name = &spread.node.fragment_name.node;
-                    match (fragments.get(name), document.fragments.get(name)) {
-                        (Some(Some(size)), _) => *size,
-                        (Some(None), _) => return Err("fragments must not spread themselves in a cycle"),
-                        // Validation names the unknown fragment.
-                        (None, None) => 0,
-                        (None, Some(fragment)) => {
-                            fragments.insert(name.clone(), None);
-                            let size = size_of(document, &fragment.node.selection_set.node, fragments, nesting + 1)?;
-                            fragments.insert(name.clone(), Some(size));
-                            size
-                        }
-                    }
-                }
-            };
-            total = total.saturating_add(size);
-            if total > MAX_EXPANDED_SELECTIONS {
-                return Err("the query selects too many fields once its fragments are spread");
-            }
-        }
-        Ok(total)
-    }
-    let mut fragments = HashMap::new();
-    let mut total: u64 = 0;
-    for (_, operation) in document.operations.iter() {
-        total = total.saturating_add(size_of(
-            document,
-            &operation.node.selection_set.node,
-            &mut fragments,
-            0,
-        )?);
-        if total > MAX_EXPANDED_SELECTIONS {
-            return Err("the query selects too many fields once its fragments are spread");
-        }
-    }
-    Ok(total)
-}
-
-/// Keeps only the operation the request names, and the fragments it reaches. A document may hold
-/// several operations (the portal's typed client sends each file whole, GraphiQL its whole
-/// editor), but the engine's cost check walks every one of them with the variables of the named
-/// one alone: an operation that is not going to run would refuse the request for want of its
-/// variables, or be counted against it.
-fn keep_named_operation(document: &mut ExecutableDocument, name: &str) {
-    let DocumentOperations::Multiple(operations) = &mut document.operations else {
-        return;
-    };
-    operations.retain(|operation, _| operation.as_str() == name);
-    let mut pending: Vec<Name> = Vec::new();
-    for operation in operations.values() {
-        spreads_in(&operation.node.selection_set.node, &mut pending);
-    }
-    let mut reached: HashSet<Name> = HashSet::new();
-    while let Some(fragment) = pending.pop() {
-        if reached.insert(fragment.clone()) {
-            if let Some(definition) = document.fragments.get(&fragment) {
-                spreads_in(&definition.node.selection_set.node, &mut pending);
-            }
-        }
-    }
-    document.fragments.retain(|fragment, _| reached.contains(fragment));
-}
-
-/// The names of the fragments `selection_set` spreads, at any depth but not through them.
-fn spreads_in(selection_set: &SelectionSet, names: &mut Vec<Name>) {
-    for selection in &selection_set.items {
-        match &selection.node {
-            Selection::Field(field) => spreads_in(&field.node.selection_set.node, names),
-            Selection::InlineFragment(inline) => spreads_in(&inline.node.selection_set.node, names),
-            Selection::FragmentSpread(spread) => names.push(spread.node.fragment_name.node.clone()),
-        }
-    }
 }
 
 /// A body or query string that is no GraphQL request still gets a GraphQL error with a code,
@@ -300,5 +195,6 @@ async fn connection_init(
     data.insert(crate::graphql::loaders::for_request(caller.lookups()));
     data.insert(caller);
     data.insert(credentials);
+    data.insert(crate::graphql::documents::OverWebSocket);
     Ok(data)
 }
