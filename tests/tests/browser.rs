@@ -295,6 +295,8 @@ async fn admin_lifts_a_lockout_suspends_and_ends_sessions_from_the_access_panel(
         .await?;
         wait_for_text(&client, "lockouts-table", |text| text.contains("Until cleared")).await?;
         wait_for_text(&client, "sessions-table", |text| text.contains("127.0.0.1")).await?;
+        // The user's activity shows the failed sign-ins that locked them out.
+        wait_for_text(&client, "activity-table", |text| text.contains("LOGIN_FAILED")).await?;
 
         click(&client, "suspend-beta").await?;
         type_into(&client, "suspend-reason-beta", "Contract ended").await?;
@@ -1076,4 +1078,74 @@ async fn an_auditor_reads_the_audit_log_and_sees_new_events_live() {
     .expect("the member's journey");
     assert!(!refusal.is_empty());
     assert!(!offered, "a MEMBER is not offered the audit log");
+}
+
+/// A superadmin edits an organization's metadata as JSON (a syntax error shown before anything is
+/// sent, then only the change sent as a merge patch), and deletes the organization once its slug
+/// is typed; its members' accounts stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn superadmin_edits_an_organizations_metadata_and_deletes_it() {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let admin = server.superadmin().await;
+    let org = server.create_org(&admin, "acme").await;
+    let set = "mutation($id: ID!) { updateOrganization(id: $id, input: { metadata: { tier: \"gold\", region: \"eu\" } }) { id } }";
+    server.as_(&admin, set, json!({ "id": org })).await.ok();
+    server.member(&admin, &org, "grace@acme.test", &["MEMBER"]).await;
+    let read = "query($id: ID!) { organization(id: $id) { metadata } }";
+
+    let result = in_browser(async |client| {
+        client.set_window_size(1280, 1600).await?;
+        sign_in_through_portal(&client, &server, &admin.email, PASSWORD).await?;
+        client.goto(&format!("{}/orgs/{org}/settings", server.url)).await?;
+        wait_for_text(&client, "org-metadata-preview", |text| text.contains("No change")).await?;
+
+        // Not JSON: said at once, and saving sends nothing.
+        replace_text(&client, "org-metadata", "{not json").await?;
+        wait_for_text(&client, "org-metadata-preview", |text| {
+            text.starts_with("Not valid yet")
+        })
+        .await?;
+        click(&client, "save-org-metadata").await?;
+        wait_for_text(&client, "org-metadata-error", |text| !text.is_empty()).await?;
+        let after_refusal = server.as_(&admin, read, json!({ "id": org })).await;
+
+        replace_text(&client, "org-metadata", r#"{"tier": "platinum"}"#).await?;
+        let preview = wait_for_text(&client, "org-metadata-preview", |text| text.contains("Will send")).await?;
+        click(&client, "save-org-metadata").await?;
+        wait_for_text(&client, "org-metadata-saved", |text| !text.is_empty()).await?;
+        wait_for_text(&client, "org-metadata-preview", |text| text.contains("No change")).await?;
+        let after_save = server.as_(&admin, read, json!({ "id": org })).await;
+
+        // Deleting waits for the slug, typed in full.
+        replace_text(&client, "delete-organization-slug", "acm").await?;
+        let disabled_early = client
+            .find(Locator::Id("delete-organization"))
+            .await?
+            .prop("disabled")
+            .await?;
+        replace_text(&client, "delete-organization-slug", "acme").await?;
+        std::fs::write(
+            workspace_root().join("target/browser-org-danger.png"),
+            client.screenshot().await?,
+        )?;
+        click(&client, "delete-organization").await?;
+        client.wait().for_url(&format!("{}/orgs", server.url).parse()?).await?;
+        Ok::<_, anyhow::Error>((after_refusal, preview, after_save, disabled_early))
+    })
+    .await;
+    let (after_refusal, preview, after_save, disabled_early) = result.expect("the browser journey");
+    assert_eq!(
+        after_refusal.ok()["organization"]["metadata"],
+        json!({ "tier": "gold", "region": "eu" })
+    );
+    assert!(preview.contains(r#""region":null"#), "{preview}");
+    assert_eq!(
+        after_save.ok()["organization"]["metadata"],
+        json!({ "tier": "platinum" })
+    );
+    assert_eq!(disabled_early.as_deref(), Some("true"));
+    let gone = server.as_(&admin, read, json!({ "id": org })).await;
+    assert!(gone.data["organization"].is_null(), "{:?}", gone.data);
+    server.sign_in("grace@acme.test", CHANGED_PASSWORD).await;
 }

@@ -49,6 +49,8 @@ pub struct AuditEntry {
 /// What the audit page filters by.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuditFilter {
+    /// Only events about this user (their Activity).
+    pub user_id: Option<String>,
     pub types: Vec<String>,
     /// RFC 3339 instants.
     pub since: Option<String>,
@@ -63,14 +65,17 @@ pub struct AuditPage {
     pub total: i64,
 }
 
+/// One page of events, newest first: of one organization, or (`None`) of every organization
+/// whose log the viewer may read.
 pub async fn load_audit(
     session: Session,
-    organization_id: String,
+    organization_id: Option<String>,
     filter: AuditFilter,
     after: Option<String>,
 ) -> Result<AuditPage, ApiError> {
     let variables = org_audit_events::Variables {
         org_id: organization_id,
+        user_id: filter.user_id,
         types: (!filter.types.is_empty()).then_some(filter.types),
         since: filter.since,
         until: filter.until,

@@ -146,3 +146,55 @@ pub async fn update_org_settings(
     values_of!(data.update_organization)
         .ok_or_else(|| ApiError::local(ErrorCode::Forbidden, "the organization's settings are for its ADMIN"))
 }
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/organization_settings.graphql",
+    response_derives = "Debug, Clone, PartialEq"
+)]
+pub struct OrganizationMetadata;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/organization_settings.graphql",
+    response_derives = "Debug, Clone, PartialEq"
+)]
+pub struct UpdateOrganizationMetadata;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/organization_settings.graphql",
+    response_derives = "Debug, Clone, PartialEq"
+)]
+pub struct DeleteOrganization;
+
+/// The organization's metadata (`{}` when it has none); `None` when it is out of reach.
+pub async fn load_org_metadata(session: Session, organization_id: String) -> Result<Option<JSON>, ApiError> {
+    let data =
+        execute::<OrganizationMetadata>(session, organization_metadata::Variables { id: organization_id }).await?;
+    Ok(data
+        .organization
+        .map(|organization| organization.metadata.unwrap_or_else(|| serde_json::json!({}))))
+}
+
+/// Applies a merge patch to the organization's metadata; answers the document as stored.
+pub async fn update_org_metadata(session: Session, organization_id: String, patch: JSON) -> Result<JSON, ApiError> {
+    let variables = update_organization_metadata::Variables {
+        id: organization_id,
+        metadata: patch,
+    };
+    let data = execute::<UpdateOrganizationMetadata>(session, variables).await?;
+    Ok(data
+        .update_organization
+        .metadata
+        .unwrap_or_else(|| serde_json::json!({})))
+}
+
+/// Deletes the organization, its memberships, invitations and API clients.
+pub async fn delete_organization(session: Session, organization_id: String) -> Result<(), ApiError> {
+    execute::<DeleteOrganization>(session, delete_organization::Variables { id: organization_id }).await?;
+    Ok(())
+}

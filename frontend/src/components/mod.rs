@@ -6,6 +6,7 @@
 pub mod access;
 pub mod action_controller;
 pub mod api_clients;
+pub mod audit_table;
 pub mod confirm;
 pub mod copy_field;
 pub mod credentials;

@@ -1,5 +1,6 @@
 //! `/orgs/:orgId/settings`: an organization's name, branding, password policy and sign-in rules,
-//! for its ADMINs and superadmins, in one form that sends only what changed.
+//! for its ADMINs and superadmins, in one form that sends only what changed; its metadata; and,
+//! for superadmins, deleting it behind a typed confirmation.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -8,12 +9,17 @@ use leptos_router::hooks::use_params_map;
 use steward_frontend::brand;
 use steward_frontend::password_policy::strength_word;
 
-use crate::api::organization_settings::{load_org_settings, update_org_settings, LoadedOrgSettings, OrgSettingsValues};
+use crate::api::organization_settings::{
+    delete_organization, load_org_metadata, load_org_settings, update_org_metadata, update_org_settings,
+    LoadedOrgSettings, OrgSettingsValues,
+};
 use crate::api::{use_session, ApiError};
 use crate::components::error_box::{ErrorBox, FieldError};
 use crate::components::fields::{BusyButton, NumberField, TextField};
 use crate::components::outcome::{error_of, Outcome};
+use crate::components::shell::use_viewer;
 use crate::components::shell::{use_current_organization, OrganizationLabel};
+use steward_frontend::merge_patch;
 
 #[component]
 pub fn OrganizationSettingsPage() -> impl IntoView {
@@ -77,12 +83,15 @@ fn OrganizationSettings(organization_id: String) -> impl IntoView {
                     Suspend::new(async move {
                         match loaded.await {
                             Ok(Some(settings)) => {
+                                let slug = settings.slug.clone();
                                 view! {
                                     <SettingsForm
-                                        organization_id=organization_id
+                                        organization_id=organization_id.clone()
                                         loaded=settings
                                         on_saved=Callback::new(move |saved: String| name.set(Some(saved)))
                                     />
+                                    <OrgMetadataForm organization_id=organization_id.clone() />
+                                    <DeleteOrganizationPanel organization_id=organization_id slug=slug />
                                 }
                                     .into_any()
                             }
@@ -427,5 +436,161 @@ fn BrandPreview(draft: Draft) -> impl IntoView {
                 </span>
             </div>
         </div>
+    }
+}
+
+/// The largest metadata document the server keeps, in bytes.
+const METADATA_LIMIT: usize = 16 * 1024;
+
+/// The organization's metadata as JSON, checked before it is sent, and sent as a merge patch of
+/// what changed.
+#[component]
+fn OrgMetadataForm(organization_id: String) -> impl IntoView {
+    let session = use_session();
+    let loaded = LocalResource::new({
+        let organization_id = organization_id.clone();
+        move || load_org_metadata(session, organization_id.clone())
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading metadata…"</p> }>
+            {move || {
+                let organization_id = organization_id.clone();
+                Suspend::new(async move {
+                    match loaded.await {
+                        Ok(Some(document)) => view! { <MetadataEditor organization_id=organization_id document=document /> }.into_any(),
+                        Ok(None) => ().into_any(),
+                        Err(error) => view! { <ErrorBox id="org-metadata-load-error" error=Some(error) /> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn MetadataEditor(organization_id: String, document: serde_json::Value) -> impl IntoView {
+    let session = use_session();
+    let text = RwSignal::new(serde_json::to_string_pretty(&document).unwrap_or_default());
+    // What the server holds: the preview follows it, so it says "No change" once saved.
+    let baseline = RwSignal::new(document);
+    // What the text holds now: a syntax error shown at once, or the patch that would be sent.
+    let parsed = Memo::new(move |_| merge_patch::parse_object(&text.get()));
+    let preview = move || match parsed.get() {
+        Err(message) => format!("Not valid yet: {message}"),
+        Ok(edited) => {
+            let size = edited.to_string().len();
+            let patch = baseline.with(|loaded| merge_patch::diff(loaded, &edited));
+            let change = if merge_patch::is_empty(&patch) {
+                "No change.".to_owned()
+            } else {
+                format!("Will send: {patch}")
+            };
+            format!("{size} of {METADATA_LIMIT} bytes. {change}")
+        }
+    };
+    let save = Action::new_local(move |edited: &String| {
+        let patch = merge_patch::parse_object(edited)
+            .map_err(|message| ApiError::invalid_field("metadata", message))
+            .map(|edited| baseline.with_untracked(|loaded| merge_patch::diff(loaded, &edited)));
+        let organization_id = organization_id.clone();
+        async move {
+            let patch = patch?;
+            if merge_patch::is_empty(&patch) {
+                return Ok::<_, ApiError>("Nothing to save: the metadata is unchanged.".to_owned());
+            }
+            let saved = update_org_metadata(session, organization_id, patch).await?;
+            let _ = text.try_set(serde_json::to_string_pretty(&saved).unwrap_or_default());
+            let _ = baseline.try_set(saved);
+            Ok("The organization's metadata has been saved.".to_owned())
+        }
+    });
+    let result = Signal::derive(move || save.value().get());
+    let error = error_of(result);
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        save.dispatch_local(text.get_untracked());
+    };
+    view! {
+        <form class="panel form" id="org-metadata-form" on:submit=submit>
+            <h2>"Metadata"</h2>
+            <label for="org-metadata">"The organization's metadata, as a JSON object (its ADMINs only)"</label>
+            <textarea
+                id="org-metadata"
+                class="json-editor"
+                rows="10"
+                spellcheck="false"
+                aria-describedby="org-metadata-preview"
+                prop:value=move || text.get()
+                on:input=move |event| text.set(event_target_value(&event))
+            ></textarea>
+            <FieldError error=error field="metadata" />
+            <p class="hint mono" id="org-metadata-preview" aria-live="polite">{preview}</p>
+            <div class="form-actions">
+                <BusyButton id="save-org-metadata" label="Save metadata" running_label="Saving…" running=save.pending() />
+            </div>
+            <Outcome error_id="org-metadata-error" notice_id="org-metadata-saved" result=result />
+        </form>
+    }
+}
+
+/// For superadmins: deleting the organization, once its slug is typed. The users stay; their
+/// memberships, its invitations and API clients go.
+#[component]
+fn DeleteOrganizationPanel(organization_id: String, slug: String) -> impl IntoView {
+    let session = use_session();
+    let viewer = use_viewer();
+    let is_superadmin =
+        Memo::new(move |_| viewer.with(|loaded| matches!(loaded, Some(Ok(profile)) if profile.is_superadmin)));
+    let typed = RwSignal::new(String::new());
+    let navigate = leptos_router::hooks::use_navigate();
+    let expected = slug.clone();
+    let matches = Memo::new(move |_| typed.get().trim() == expected);
+    let delete = Action::new_local(move |_: &()| {
+        let organization_id = organization_id.clone();
+        let navigate = navigate.clone();
+        async move {
+            delete_organization(session, organization_id).await?;
+            navigate("/orgs", Default::default());
+            Ok::<_, ApiError>("The organization was deleted.".to_owned())
+        }
+    });
+    let result = Signal::derive(move || delete.value().get());
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if matches.get_untracked() {
+            delete.dispatch_local(());
+        }
+    };
+    view! {
+        <Show when=move || is_superadmin.get()>
+            <form class="panel form danger-zone" id="delete-organization-form" on:submit=submit>
+                <h2>"Delete this organization"</h2>
+                <p class="hint">
+                    "Its memberships, invitations and API clients are deleted; the users themselves stay, "
+                    "with their other memberships. This cannot be undone."
+                </p>
+                <label for="delete-organization-slug">
+                    "Type the organization's slug, " <span class="mono">{slug.clone()}</span> ", to confirm"
+                </label>
+                <input
+                    id="delete-organization-slug"
+                    type="text"
+                    autocomplete="off"
+                    prop:value=move || typed.get()
+                    on:input=move |event| typed.set(event_target_value(&event))
+                />
+                <div class="form-actions">
+                    <button
+                        type="submit"
+                        class="button danger-outline"
+                        id="delete-organization"
+                        disabled=move || !matches.get() || delete.pending().get()
+                    >
+                        {move || if delete.pending().get() { "Deleting…" } else { "Delete organization" }}
+                    </button>
+                </div>
+                <Outcome error_id="delete-organization-error" notice_id="organization-deleted" result=result />
+            </form>
+        </Show>
     }
 }

@@ -6,12 +6,15 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::access::{load_sessions, SignInSession};
+use crate::api::audit::{load_audit, AuditFilter};
 use crate::api::users::{load_user, UserMembership, UserProfile};
 use crate::api::{use_session, ApiError};
 use crate::components::access::{AccessController, AccessPanel};
+use crate::components::audit_table::AuditTable;
 use crate::components::credentials::{CredentialsController, CredentialsPanel};
 use crate::components::data_table::{Column, DataTable};
 use crate::components::error_box::ErrorBox;
+use crate::components::pager::{CursorStack, Pager};
 use crate::format;
 
 #[component]
@@ -180,6 +183,7 @@ fn UserDetails(
             <h2>"Memberships"</h2>
             <MembershipsTable memberships=profile.memberships />
         </div>
+        <Activity user_id=profile.id.clone() />
         <div class="columns">
             <div class="panel">
                 <h2>"User metadata"</h2>
@@ -189,6 +193,57 @@ fn UserDetails(
                 <h2>"App metadata"</h2>
                 <pre class="json" id="app-metadata">{profile.app_metadata.as_ref().map(format::pretty_json).unwrap_or_default()}</pre>
             </div>
+        </div>
+    }
+}
+
+/// What happened to and by this user, from the audit logs the viewer may read: newest first,
+/// paged. Those who may not read any log are told so here alone.
+#[component]
+fn Activity(user_id: String) -> impl IntoView {
+    let session = use_session();
+    let cursors = RwSignal::new(CursorStack::default());
+    let page = LocalResource::new(move || {
+        let after = cursors.with(CursorStack::current);
+        let filter = AuditFilter {
+            user_id: Some(user_id.clone()),
+            ..AuditFilter::default()
+        };
+        async move { load_audit(session, None, filter, after).await }
+    });
+    let next_cursor = Signal::derive(move || {
+        page.with(|loaded| match loaded {
+            Some(Ok(page)) => page.next_cursor.clone(),
+            _ => None,
+        })
+    });
+    let total = Signal::derive(move || {
+        page.with(|loaded| match loaded {
+            Some(Ok(page)) => Some(page.total),
+            _ => None,
+        })
+    });
+    view! {
+        <div class="panel" id="user-activity">
+            <h2>"Activity"</h2>
+            <p class="hint">"Sign-ins, changes and access events about this user, newest first."</p>
+            <Transition fallback=|| view! { <p class="muted">"Loading activity…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(page) => view! { <AuditTable id="activity-table" rows=page.entries /> }.into_any(),
+                        Err(error) => view! {
+                            <p class="access-unavailable" id="activity-unavailable">
+                                "Activity cannot be shown. "
+                                {error.headline()}
+                                " "
+                                {error.explanation()}
+                            </p>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+            <Pager cursors=cursors next_cursor=next_cursor total=total noun=("event", "events") total_id="activity-count" />
         </div>
     }
 }
