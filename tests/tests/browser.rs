@@ -1149,3 +1149,89 @@ async fn superadmin_edits_an_organizations_metadata_and_deletes_it() {
     assert!(gone.data["organization"].is_null(), "{:?}", gone.data);
     server.sign_in("grace@acme.test", CHANGED_PASSWORD).await;
 }
+
+/// An organization's ADMIN edits a member's profile in place (the server's refusal under the
+/// field, nothing changed), changes their address, and deletes them after typing it; an AUDITOR
+/// is offered none of these controls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_org_admin_edits_changes_the_address_of_and_deletes_a_member() {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let root = server.superadmin().await;
+    let org = server.create_org(&root, "acme").await;
+    server.member(&root, &org, "ada@acme.test", &["ADMIN"]).await;
+    server.member(&root, &org, "audrey@acme.test", &["AUDITOR"]).await;
+    let member = server.create_user(&root, &org, "grace@acme.test", &["MEMBER"]).await;
+    let read = "query($id: ID!) { user(id: $id) { email emailVerified name phoneNumber } }";
+
+    let result = in_browser(async |client| {
+        client.set_window_size(1280, 2400).await?;
+        sign_in_through_portal(&client, &server, "ada@acme.test", CHANGED_PASSWORD).await?;
+        client.goto(&format!("{}/users/{member}", server.url)).await?;
+
+        // A phone number the server refuses: said under the field, and nothing changes.
+        replace_text(&client, "edit-name", "Grace Hopper").await?;
+        replace_text(&client, "edit-phone", "call me maybe").await?;
+        click(&client, "save-user-profile").await?;
+        wait_for_text(&client, "edit-profile-error", |text| !text.is_empty()).await?;
+        let refused = server.as_(&root, read, json!({ "id": member })).await;
+
+        replace_text(&client, "edit-phone", "+1 415 555 0100").await?;
+        click(&client, "save-user-profile").await?;
+        // Saved: the page shows the user as stored.
+        wait_for_text(&client, "user-heading", |text| text == "Grace Hopper").await?;
+        wait_for_text(&client, "user-phone-number", |text| text == "+14155550100").await?;
+
+        type_into(&client, "edit-email", "grace.hopper@acme.test").await?;
+        click(&client, "change-user-email").await?;
+        wait_for_text(&client, "user-email", |text| text == "grace.hopper@acme.test").await?;
+        let changed = server.as_(&root, read, json!({ "id": member })).await;
+        std::fs::write(
+            workspace_root().join("target/browser-user-editing.png"),
+            client.screenshot().await?,
+        )?;
+
+        replace_text(&client, "delete-user-email", "grace@acme.test").await?;
+        let disabled_for_old_address = client.find(Locator::Id("delete-user")).await?.prop("disabled").await?;
+        replace_text(&client, "delete-user-email", "grace.hopper@acme.test").await?;
+        click(&client, "delete-user").await?;
+        client.wait().for_url(&format!("{}/orgs", server.url).parse()?).await?;
+        Ok::<_, anyhow::Error>((refused, changed, disabled_for_old_address))
+    })
+    .await;
+    let (refused, changed, disabled_for_old_address) = result.expect("the admin's journey");
+    let before = &refused.ok()["user"];
+    // (The helper that created her named her after her address.)
+    assert_eq!(
+        before["name"], "grace@acme.test",
+        "the refused save changed nothing: {before}"
+    );
+    assert!(before["phoneNumber"].is_null(), "{before}");
+    let after = &changed.ok()["user"];
+    assert_eq!(after["name"], "Grace Hopper");
+    assert_eq!(after["phoneNumber"], "+14155550100");
+    assert_eq!(after["email"], "grace.hopper@acme.test");
+    assert_eq!(after["emailVerified"], false);
+    assert_eq!(disabled_for_old_address.as_deref(), Some("true"));
+    let gone = server.as_(&root, read, json!({ "id": member })).await;
+    assert!(gone.data["user"].is_null(), "{:?}", gone.data);
+
+    // The auditor reads the user page of a member, with no control that would change them.
+    let other = server.create_user(&root, &org, "lin@acme.test", &["MEMBER"]).await;
+    let controls = in_browser(async |client| {
+        sign_in_through_portal(&client, &server, "audrey@acme.test", CHANGED_PASSWORD).await?;
+        client.goto(&format!("{}/users/{other}", server.url)).await?;
+        wait_for_text(&client, "user-email", |text| text == "lin@acme.test").await?;
+        wait_for_text(&client, "activity-table", |text| text.contains("USER_CREATED")).await?;
+        let mut present = Vec::new();
+        for id in ["edit-profile-form", "change-user-email-form", "delete-user-form"] {
+            if client.find(Locator::Id(id)).await.is_ok() {
+                present.push(id);
+            }
+        }
+        Ok::<_, anyhow::Error>(present)
+    })
+    .await
+    .expect("the auditor's journey");
+    assert!(controls.is_empty(), "an AUDITOR is offered {controls:?}");
+}

@@ -26,3 +26,73 @@ pub async fn load_user(session: Session, user_id: String) -> Result<Option<UserP
     let variables = user_details::Variables { id: user_id };
     Ok(execute::<UserDetails>(session, variables).await?.user)
 }
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/users.graphql",
+    response_derives = "Debug, Clone, PartialEq"
+)]
+pub struct UpdateUserProfile;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/users.graphql",
+    response_derives = "Debug, Clone, PartialEq"
+)]
+pub struct ChangeUserEmail;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/users.graphql",
+    response_derives = "Debug, Clone, PartialEq"
+)]
+pub struct DeleteUser;
+
+/// A user's profile fields as an administrator edits them; `None` clears a field.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AdminProfileFields {
+    pub username: Option<String>,
+    pub name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub nickname: Option<String>,
+    pub picture: Option<String>,
+    pub phone_number: Option<String>,
+    pub locale: Option<String>,
+}
+
+/// Saves every field as given.
+pub async fn update_user_profile(
+    session: Session,
+    user_id: String,
+    fields: AdminProfileFields,
+) -> Result<(), ApiError> {
+    let variables = update_user_profile::Variables {
+        id: user_id,
+        username: fields.username,
+        name: fields.name,
+        given_name: fields.given_name,
+        family_name: fields.family_name,
+        nickname: fields.nickname,
+        picture: fields.picture,
+        phone_number: fields.phone_number,
+        locale: fields.locale,
+    };
+    execute::<UpdateUserProfile>(session, variables).await?;
+    Ok(())
+}
+
+/// Changes the user's address: the new one is unverified and is sent a link.
+pub async fn change_user_email(session: Session, user_id: String, email: String) -> Result<(), ApiError> {
+    execute::<ChangeUserEmail>(session, change_user_email::Variables { id: user_id, email }).await?;
+    Ok(())
+}
+
+/// Deletes the user everywhere.
+pub async fn delete_user(session: Session, user_id: String) -> Result<(), ApiError> {
+    execute::<DeleteUser>(session, delete_user::Variables { id: user_id }).await?;
+    Ok(())
+}

@@ -39,9 +39,14 @@ pub fn AuditTable(id: &'static str, rows: Vec<AuditEntry>) -> impl IntoView {
 }
 
 fn audit_row(entry: AuditEntry) -> impl IntoView {
-    // Ids are long: their first eight characters tell events apart at a glance, and the link
-    // leads to the user.
-    let short = |id: &str| id.chars().take(8).collect::<String>();
+    // Ids are long: their last eight characters (random; the first ones tell the time) tell
+    // people apart at a glance, and the link leads to the user.
+    let short = |id: &str| {
+        let characters: Vec<char> = id.chars().collect();
+        characters[characters.len().saturating_sub(8)..]
+            .iter()
+            .collect::<String>()
+    };
     let actor = match (&entry.actor_user_id, &entry.actor_api_client_id) {
         (Some(user), _) => {
             view! { <A href=format!("/users/{user}") attr:title=user.clone()>{format!("user {}", short(user))}</A> }

@@ -25,3 +25,4 @@ pub mod public_page;
 pub mod role_choices;
 pub mod search_box;
 pub mod shell;
+pub mod user_editing;

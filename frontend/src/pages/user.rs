@@ -15,6 +15,8 @@ use crate::components::credentials::{CredentialsController, CredentialsPanel};
 use crate::components::data_table::{Column, DataTable};
 use crate::components::error_box::ErrorBox;
 use crate::components::pager::{CursorStack, Pager};
+use crate::components::shell::use_viewer;
+use crate::components::user_editing::{ChangeEmailPanel, DeleteUserPanel, EditProfilePanel};
 use crate::format;
 
 #[component]
@@ -57,6 +59,7 @@ fn UserView(user_id: String) -> impl IntoView {
                                     sessions=sessions
                                     controller=controller
                                     credentials=credentials
+                                    reload=reload
                                 />
                             }
                                 .into_any()
@@ -88,7 +91,24 @@ fn UserDetails(
     sessions: Result<Vec<SignInSession>, ApiError>,
     controller: AccessController,
     credentials: CredentialsController,
+    reload: Callback<()>,
 ) -> impl IntoView {
+    // Editing is offered to those who manage the user's members somewhere (the server has the
+    // final say, and a refusal shows beside the control); an AUDITOR sees none of it.
+    let viewer = use_viewer();
+    let organizations: Vec<String> = profile
+        .memberships
+        .iter()
+        .map(|membership| membership.organization.id.clone())
+        .collect();
+    let can_edit = Memo::new(move |_| {
+        viewer.with(|loaded| {
+            matches!(loaded, Some(Ok(me)) if me.is_superadmin
+                || organizations.iter().any(|organization| me.can_manage_members_of(organization)))
+        })
+    });
+    let editing = (profile.clone(), profile.id.clone(), profile.email.clone());
+    let deleting = (profile.id.clone(), profile.email.clone());
     let heading = profile.name.clone().unwrap_or_else(|| profile.email.clone());
     let blocked = if profile.blocked {
         match profile.blocked_reason.as_deref() {
@@ -183,6 +203,12 @@ fn UserDetails(
             <h2>"Memberships"</h2>
             <MembershipsTable memberships=profile.memberships />
         </div>
+        <Show when=move || can_edit.get()>
+            <div class="columns">
+                <EditProfilePanel profile=editing.0.clone() reload=reload />
+                <ChangeEmailPanel user_id=editing.1.clone() email=editing.2.clone() reload=reload />
+            </div>
+        </Show>
         <Activity user_id=profile.id.clone() />
         <div class="columns">
             <div class="panel">
@@ -194,6 +220,9 @@ fn UserDetails(
                 <pre class="json" id="app-metadata">{profile.app_metadata.as_ref().map(format::pretty_json).unwrap_or_default()}</pre>
             </div>
         </div>
+        <Show when=move || can_edit.get()>
+            <DeleteUserPanel user_id=deleting.0.clone() email=deleting.1.clone() />
+        </Show>
     }
 }
 

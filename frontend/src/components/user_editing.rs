@@ -1,0 +1,179 @@
+//! The user page's editing panels: the profile edited in place (the server's field errors under
+//! their inputs), the address changed (the new one must be verified, the old one is told), and the
+//! user deleted once their address is typed. The server decides who may: a refusal is shown where
+//! the action was asked for.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+
+use crate::api::users::{change_user_email, delete_user, update_user_profile, AdminProfileFields, UserProfile};
+use crate::api::{use_session, ApiError};
+use crate::components::error_box::FieldError;
+use crate::components::fields::{BusyButton, TextField};
+use crate::components::outcome::{error_of, Outcome};
+
+/// One input per field: (element id, label, server field name, input type).
+const INPUTS: [(&str, &str, &str, &str); 8] = [
+    ("edit-name", "Name", "name", "text"),
+    ("edit-given-name", "Given name", "givenName", "text"),
+    ("edit-family-name", "Family name", "familyName", "text"),
+    ("edit-nickname", "Nickname", "nickname", "text"),
+    ("edit-username", "Username", "username", "text"),
+    ("edit-picture", "Picture (URL)", "picture", "url"),
+    ("edit-phone", "Phone number", "phoneNumber", "tel"),
+    ("edit-locale", "Locale (e.g. en-GB)", "locale", "text"),
+];
+
+#[component]
+pub fn EditProfilePanel(profile: UserProfile, reload: Callback<()>) -> impl IntoView {
+    let session = use_session();
+    let initial = [
+        &profile.name,
+        &profile.given_name,
+        &profile.family_name,
+        &profile.nickname,
+        &profile.username,
+        &profile.picture,
+        &profile.phone_number,
+        &profile.locale,
+    ]
+    .map(|value| RwSignal::new(value.clone().unwrap_or_default()));
+    let user_id = profile.id.clone();
+    let save = Action::new_local(move |fields: &AdminProfileFields| {
+        let (fields, user_id) = (fields.clone(), user_id.clone());
+        async move {
+            update_user_profile(session, user_id, fields).await?;
+            reload.run(());
+            Ok::<_, ApiError>("The profile has been saved.".to_owned())
+        }
+    });
+    let result = Signal::derive(move || save.value().get());
+    let error = error_of(result);
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        let [name, given_name, family_name, nickname, username, picture, phone_number, locale] = initial.map(|input| {
+            let value = input.get_untracked().trim().to_owned();
+            (!value.is_empty()).then_some(value)
+        });
+        save.dispatch_local(AdminProfileFields {
+            username,
+            name,
+            given_name,
+            family_name,
+            nickname,
+            picture,
+            phone_number,
+            locale,
+        });
+    };
+    view! {
+        <form class="panel form" id="edit-profile-form" on:submit=submit>
+            <h2>"Edit profile"</h2>
+            <p class="hint">
+                "An empty field is cleared. For a user who belongs to other organizations too, you need the right in each of them."
+            </p>
+            {INPUTS
+                .into_iter()
+                .zip(initial)
+                .map(|((id, label, field, kind), value)| {
+                    view! { <TextField id=id label=label kind=kind value=value error=error field=field /> }
+                })
+                .collect_view()}
+            <div class="form-actions">
+                <BusyButton id="save-user-profile" label="Save profile" running_label="Saving…" running=save.pending() />
+            </div>
+            <Outcome error_id="edit-profile-error" notice_id="edit-profile-saved" result=result />
+        </form>
+    }
+}
+
+#[component]
+pub fn ChangeEmailPanel(user_id: String, email: String, reload: Callback<()>) -> impl IntoView {
+    let session = use_session();
+    let new_email = RwSignal::new(String::new());
+    let change = Action::new_local(move |address: &String| {
+        let (address, user_id) = (address.clone(), user_id.clone());
+        async move {
+            change_user_email(session, user_id, address.clone()).await?;
+            let _ = new_email.try_set(String::new());
+            reload.run(());
+            Ok::<_, ApiError>(format!(
+                "The address is now {address}, unverified until the link sent there is followed; the old address was told."
+            ))
+        }
+    });
+    let result = Signal::derive(move || change.value().get());
+    let error = error_of(result);
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        change.dispatch_local(new_email.get_untracked().trim().to_owned());
+    };
+    view! {
+        <form class="panel form" id="change-user-email-form" on:submit=submit>
+            <h2>"Email address"</h2>
+            <p class="hint">"Now " <span class="mono">{email}</span> "."</p>
+            <TextField id="edit-email" label="New address" kind="email" required=true value=new_email error=error field="email" />
+            <div class="form-actions">
+                <BusyButton id="change-user-email" label="Change address" running_label="Changing…" running=change.pending() />
+            </div>
+            <Outcome error_id="change-user-email-error" notice_id="user-email-changed" result=result />
+        </form>
+    }
+}
+
+/// Deleting the user everywhere, once their address is typed.
+#[component]
+pub fn DeleteUserPanel(user_id: String, email: String) -> impl IntoView {
+    let session = use_session();
+    let typed = RwSignal::new(String::new());
+    let expected = email.clone();
+    let matches = Memo::new(move |_| typed.get().trim().eq_ignore_ascii_case(&expected));
+    let navigate = leptos_router::hooks::use_navigate();
+    let delete = Action::new_local(move |_: &()| {
+        let (user_id, navigate) = (user_id.clone(), navigate.clone());
+        async move {
+            delete_user(session, user_id).await?;
+            navigate("/orgs", Default::default());
+            Ok::<_, ApiError>("The user was deleted.".to_owned())
+        }
+    });
+    let result = Signal::derive(move || delete.value().get());
+    let error = error_of(result);
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if matches.get_untracked() {
+            delete.dispatch_local(());
+        }
+    };
+    view! {
+        <form class="panel form danger-zone" id="delete-user-form" on:submit=submit>
+            <h2>"Delete this user"</h2>
+            <p class="hint">
+                "The account is deleted in every organization it belongs to, with its sessions and "
+                "links. This cannot be undone."
+            </p>
+            <label for="delete-user-email">
+                "Type the user's address, " <span class="mono">{email.clone()}</span> ", to confirm"
+            </label>
+            <input
+                id="delete-user-email"
+                type="text"
+                autocomplete="off"
+                prop:value=move || typed.get()
+                on:input=move |event| typed.set(event_target_value(&event))
+            />
+            <FieldError error=error field="id" />
+            <div class="form-actions">
+                <button
+                    type="submit"
+                    class="button danger-outline"
+                    id="delete-user"
+                    disabled=move || !matches.get() || delete.pending().get()
+                >
+                    {move || if delete.pending().get() { "Deleting…" } else { "Delete user" }}
+                </button>
+            </div>
+            <Outcome error_id="delete-user-error" notice_id="user-deleted" result=result />
+        </form>
+    }
+}
