@@ -1159,10 +1159,17 @@ async fn an_org_admin_edits_changes_the_address_of_and_deletes_a_member() {
     let server = TestServer::start(Backend::Sqlite).await;
     let root = server.superadmin().await;
     let org = server.create_org(&root, "acme").await;
-    server.member(&root, &org, "ada@acme.test", &["ADMIN"]).await;
+    let ada = server.member(&root, &org, "ada@acme.test", &["ADMIN"]).await;
     server.member(&root, &org, "audrey@acme.test", &["AUDITOR"]).await;
+    // Ada also runs a second organization, where Grace is not yet.
+    let beta = server.create_org(&root, "beta").await;
+    let add = "mutation($org: ID!, $user: ID!) { addMember(orgId: $org, userId: $user, roles: [ADMIN]) { status } }";
+    server
+        .as_(&root, add, json!({ "org": beta, "user": ada.user_id }))
+        .await
+        .ok();
     let member = server.create_user(&root, &org, "grace@acme.test", &["MEMBER"]).await;
-    let read = "query($id: ID!) { user(id: $id) { email emailVerified name phoneNumber } }";
+    let read = "query($id: ID!) { user(id: $id) { email emailVerified name phoneNumber memberships { roles organization { slug } } } }";
 
     let result = in_browser(async |client| {
         client.set_window_size(1280, 2400).await?;
@@ -1186,20 +1193,68 @@ async fn an_org_admin_edits_changes_the_address_of_and_deletes_a_member() {
         click(&client, "change-user-email").await?;
         wait_for_text(&client, "user-email", |text| text == "grace.hopper@acme.test").await?;
         let changed = server.as_(&root, read, json!({ "id": member })).await;
+
+        // Roles in acme: AUDITOR too. Then into beta as a MEMBER, and out of it again.
+        click(&client, "member-role-AUDITOR").await?;
+        click(&client, "save-member-roles").await?;
+        wait_for_text(&client, "user-memberships", |text| text.contains("Auditor")).await?;
+        click(&client, "add-to-organization-submit").await?;
+        wait_for_text(&client, "user-memberships", |text| text.contains("beta")).await?;
+        let joined = server.as_(&root, read, json!({ "id": member })).await;
         std::fs::write(
             workspace_root().join("target/browser-user-editing.png"),
             client.screenshot().await?,
         )?;
+        let option = client
+            .wait()
+            .for_element(Locator::Css("#member-roles-organization option:nth-child(2)"))
+            .await?;
+        option.click().await?;
+        click(&client, "remove-member").await?;
+        click(&client, "confirm-remove-member").await?;
+        wait_for_text(&client, "user-memberships", |text| !text.contains("beta")).await?;
+        let left = server.as_(&root, read, json!({ "id": member })).await;
 
         replace_text(&client, "delete-user-email", "grace@acme.test").await?;
         let disabled_for_old_address = client.find(Locator::Id("delete-user")).await?.prop("disabled").await?;
         replace_text(&client, "delete-user-email", "grace.hopper@acme.test").await?;
         click(&client, "delete-user").await?;
         client.wait().for_url(&format!("{}/orgs", server.url).parse()?).await?;
-        Ok::<_, anyhow::Error>((refused, changed, disabled_for_old_address))
+        Ok::<_, anyhow::Error>((refused, changed, disabled_for_old_address, joined, left))
     })
     .await;
-    let (refused, changed, disabled_for_old_address) = result.expect("the admin's journey");
+    let (refused, changed, disabled_for_old_address, joined, left) = result.expect("the admin's journey");
+    let memberships = |answer: &steward_tests::Gql| -> Vec<(String, Vec<String>)> {
+        let mut found: Vec<(String, Vec<String>)> = answer.data["user"]["memberships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|membership| {
+                let slug = membership["organization"]["slug"].as_str().unwrap().to_owned();
+                let mut roles: Vec<String> = membership["roles"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|role| role.as_str().unwrap().to_owned())
+                    .collect();
+                roles.sort();
+                (slug, roles)
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    assert_eq!(
+        memberships(&joined),
+        vec![
+            ("acme".to_owned(), vec!["AUDITOR".to_owned(), "MEMBER".to_owned()]),
+            ("beta".to_owned(), vec!["MEMBER".to_owned()]),
+        ]
+    );
+    assert_eq!(
+        memberships(&left),
+        vec![("acme".to_owned(), vec!["AUDITOR".to_owned(), "MEMBER".to_owned()])]
+    );
     let before = &refused.ok()["user"];
     // (The helper that created her named her after her address.)
     assert_eq!(

@@ -96,3 +96,65 @@ pub async fn delete_user(session: Session, user_id: String) -> Result<(), ApiErr
     execute::<DeleteUser>(session, delete_user::Variables { id: user_id }).await?;
     Ok(())
 }
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/users.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    extern_enums("OrgRole")
+)]
+pub struct SetMemberRoles;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/users.graphql",
+    response_derives = "Debug, Clone, PartialEq"
+)]
+pub struct RemoveMember;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/users.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    extern_enums("OrgRole", "MembershipStatus")
+)]
+pub struct AddMember;
+
+/// Replaces the user's roles in one organization.
+pub async fn set_member_roles(
+    session: Session,
+    org_id: String,
+    user_id: String,
+    roles: Vec<OrgRole>,
+) -> Result<(), ApiError> {
+    execute::<SetMemberRoles>(session, set_member_roles::Variables { org_id, user_id, roles }).await?;
+    Ok(())
+}
+
+/// Takes the user out of one organization; the account stays.
+pub async fn remove_member(session: Session, org_id: String, user_id: String) -> Result<(), ApiError> {
+    execute::<RemoveMember>(session, remove_member::Variables { org_id, user_id }).await?;
+    Ok(())
+}
+
+/// Makes an existing user a member of another organization.
+pub async fn add_member(
+    session: Session,
+    org_id: String,
+    user_id: String,
+    roles: Vec<OrgRole>,
+) -> Result<(), ApiError> {
+    execute::<AddMember>(
+        session,
+        add_member::Variables {
+            org_id,
+            user_id,
+            roles: Some(roles),
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -177,3 +177,153 @@ pub fn DeleteUserPanel(user_id: String, email: String) -> impl IntoView {
         </form>
     }
 }
+
+/// One of the user's memberships that the viewer manages: its organization and current roles.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ManagedMembership {
+    pub organization_id: String,
+    pub organization_name: String,
+    pub roles: Vec<crate::api::types::OrgRole>,
+}
+
+/// The user's memberships in the organizations the viewer manages: change the roles, or remove
+/// the user from one; and add the user to another organization the viewer manages.
+#[component]
+pub fn MembershipManager(
+    user_id: String,
+    managed: Vec<ManagedMembership>,
+    /// Organizations the viewer manages that the user is not in: (id, name).
+    joinable: Vec<(String, String)>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    use crate::api::types::OrgRole;
+    use crate::api::users::{add_member, remove_member, set_member_roles};
+    use crate::components::role_choices::RoleChoices;
+
+    let session = use_session();
+    let chosen = RwSignal::new(managed.first().map(|membership| membership.organization_id.clone()));
+    let roles = RwSignal::new(
+        managed
+            .first()
+            .map(|membership| membership.roles.clone())
+            .unwrap_or_default(),
+    );
+    let managed = StoredValue::new(managed);
+    let pick = move |organization_id: String| {
+        let current = managed.with_value(|all| {
+            all.iter()
+                .find(|membership| membership.organization_id == organization_id)
+                .map(|membership| membership.roles.clone())
+                .unwrap_or_default()
+        });
+        roles.set(current);
+        chosen.set(Some(organization_id));
+    };
+    let confirming_removal = RwSignal::new(false);
+
+    let user_for_roles = user_id.clone();
+    let save_roles = Action::new_local(move |(organization_id, chosen_roles): &(String, Vec<OrgRole>)| {
+        let (organization_id, chosen_roles, user_id) =
+            (organization_id.clone(), chosen_roles.clone(), user_for_roles.clone());
+        async move {
+            set_member_roles(session, organization_id, user_id, chosen_roles).await?;
+            reload.run(());
+            Ok::<_, ApiError>("The roles have been changed.".to_owned())
+        }
+    });
+    let user_for_removal = user_id.clone();
+    let remove = Action::new_local(move |organization_id: &String| {
+        let (organization_id, user_id) = (organization_id.clone(), user_for_removal.clone());
+        async move {
+            remove_member(session, organization_id, user_id).await?;
+            reload.run(());
+            Ok::<_, ApiError>("Removed from the organization; the account stays.".to_owned())
+        }
+    });
+    let joining = RwSignal::new(joinable.first().map(|(id, _)| id.clone()));
+    let join_roles = RwSignal::new(vec![OrgRole::Member]);
+    let user_for_join = user_id.clone();
+    let join = Action::new_local(move |(organization_id, chosen_roles): &(String, Vec<OrgRole>)| {
+        let (organization_id, chosen_roles, user_id) =
+            (organization_id.clone(), chosen_roles.clone(), user_for_join.clone());
+        async move {
+            add_member(session, organization_id, user_id, chosen_roles).await?;
+            reload.run(());
+            Ok::<_, ApiError>("Added to the organization.".to_owned())
+        }
+    });
+    let roles_result = Signal::derive(move || save_roles.value().get().or_else(|| remove.value().get()));
+    let join_result = Signal::derive(move || join.value().get());
+    let has_managed = managed.with_value(|all| !all.is_empty());
+    let has_joinable = !joinable.is_empty();
+
+    view! {
+        <div class="panel" id="membership-manager">
+            <h2>"Roles and organizations"</h2>
+            {has_managed.then(|| view! {
+                <form class="form" id="member-roles-form" on:submit=move |event: SubmitEvent| {
+                    event.prevent_default();
+                    if let Some(organization_id) = chosen.get_untracked() {
+                        save_roles.dispatch_local((organization_id, roles.get_untracked()));
+                    }
+                }>
+                    <label for="member-roles-organization">"Organization"</label>
+                    <select
+                        id="member-roles-organization"
+                        on:change=move |event| pick(event_target_value(&event))
+                    >
+                        {managed.with_value(|all| all.iter().map(|membership| {
+                            view! { <option value=membership.organization_id.clone()>{membership.organization_name.clone()}</option> }
+                        }).collect_view())}
+                    </select>
+                    <RoleChoices roles=roles id_prefix="member-role" />
+                    <div class="form-actions">
+                        <BusyButton id="save-member-roles" label="Save roles" running_label="Saving…" running=save_roles.pending() />
+                        <button type="button" class="button danger-outline" id="remove-member"
+                            on:click=move |_| confirming_removal.set(true)>
+                            "Remove from this organization"
+                        </button>
+                    </div>
+                    <Show when=move || confirming_removal.get()>
+                        <div class="access-confirm" id="remove-member-confirm">
+                            <p>"The user loses this organization's access and roles; the account stays."</p>
+                            <button type="button" class="button danger-outline" id="confirm-remove-member"
+                                on:click=move |_| {
+                                    confirming_removal.set(false);
+                                    if let Some(organization_id) = chosen.get_untracked() {
+                                        remove.dispatch_local(organization_id);
+                                    }
+                                }>
+                                "Remove"
+                            </button>
+                            <button type="button" class="button secondary" id="cancel-remove-member"
+                                on:click=move |_| confirming_removal.set(false)>
+                                "Cancel"
+                            </button>
+                        </div>
+                    </Show>
+                    <Outcome error_id="member-roles-error" notice_id="member-roles-saved" result=roles_result />
+                </form>
+            })}
+            {has_joinable.then(|| view! {
+                <form class="form" id="add-to-organization-form" on:submit=move |event: SubmitEvent| {
+                    event.prevent_default();
+                    if let Some(organization_id) = joining.get_untracked() {
+                        join.dispatch_local((organization_id, join_roles.get_untracked()));
+                    }
+                }>
+                    <h3 class="subheading">"Add to another organization"</h3>
+                    <label for="add-to-organization">"Organization"</label>
+                    <select id="add-to-organization" on:change=move |event| joining.set(Some(event_target_value(&event)))>
+                        {joinable.iter().map(|(id, name)| view! { <option value=id.clone()>{name.clone()}</option> }).collect_view()}
+                    </select>
+                    <RoleChoices roles=join_roles id_prefix="add-role" />
+                    <div class="form-actions">
+                        <BusyButton id="add-to-organization-submit" label="Add" running_label="Adding…" running=join.pending() />
+                    </div>
+                    <Outcome error_id="add-member-error" notice_id="member-added" result=join_result />
+                </form>
+            })}
+        </div>
+    }
+}

@@ -16,7 +16,9 @@ use crate::components::data_table::{Column, DataTable};
 use crate::components::error_box::ErrorBox;
 use crate::components::pager::{CursorStack, Pager};
 use crate::components::shell::use_viewer;
-use crate::components::user_editing::{ChangeEmailPanel, DeleteUserPanel, EditProfilePanel};
+use crate::components::user_editing::{
+    ChangeEmailPanel, DeleteUserPanel, EditProfilePanel, ManagedMembership, MembershipManager,
+};
 use crate::format;
 
 #[component]
@@ -109,6 +111,44 @@ fn UserDetails(
     });
     let editing = (profile.clone(), profile.id.clone(), profile.email.clone());
     let deleting = (profile.id.clone(), profile.email.clone());
+    // The memberships the viewer manages, and the organizations they manage the user is not in.
+    let memberships_now: Vec<(String, String, Vec<crate::api::types::OrgRole>)> = profile
+        .memberships
+        .iter()
+        .map(|membership| {
+            (
+                membership.organization.id.clone(),
+                membership.organization.name.clone(),
+                membership.roles.clone(),
+            )
+        })
+        .collect();
+    let manager_user_id = profile.id.clone();
+    let membership_manager = move || {
+        let viewer = use_viewer();
+        viewer.with(|loaded| {
+            let Some(Ok(me)) = loaded else { return None };
+            let managed: Vec<ManagedMembership> = memberships_now
+                .iter()
+                .filter(|(organization_id, _, _)| me.can_manage_members_of(organization_id))
+                .map(|(organization_id, name, roles)| ManagedMembership {
+                    organization_id: organization_id.clone(),
+                    organization_name: name.clone(),
+                    roles: roles.clone(),
+                })
+                .collect();
+            let joinable: Vec<(String, String)> = me
+                .memberships
+                .iter()
+                .filter(|own| own.can_manage_members())
+                .filter(|own| !memberships_now.iter().any(|(organization_id, _, _)| *organization_id == own.organization_id))
+                .map(|own| (own.organization_id.clone(), own.organization_name.clone()))
+                .collect();
+            (!managed.is_empty() || !joinable.is_empty()).then(|| {
+                view! { <MembershipManager user_id=manager_user_id.clone() managed=managed joinable=joinable reload=reload /> }
+            })
+        })
+    };
     let heading = profile.name.clone().unwrap_or_else(|| profile.email.clone());
     let blocked = if profile.blocked {
         match profile.blocked_reason.as_deref() {
@@ -203,6 +243,7 @@ fn UserDetails(
             <h2>"Memberships"</h2>
             <MembershipsTable memberships=profile.memberships />
         </div>
+        {membership_manager}
         <Show when=move || can_edit.get()>
             <div class="columns">
                 <EditProfilePanel profile=editing.0.clone() reload=reload />
