@@ -1194,6 +1194,25 @@ async fn an_org_admin_edits_changes_the_address_of_and_deletes_a_member() {
         wait_for_text(&client, "user-email", |text| text == "grace.hopper@acme.test").await?;
         let changed = server.as_(&root, read, json!({ "id": member })).await;
 
+        // App metadata, as JSON: the patch previewed, then saved.
+        replace_text(&client, "app-metadata-editor", r#"{"plan": "gold", "seats": 5}"#).await?;
+        wait_for_text(&client, "app-metadata-editor-preview", |text| {
+            text.contains("Will send")
+        })
+        .await?;
+        click(&client, "save-app-metadata-editor").await?;
+        wait_for_text(&client, "app-metadata-editor-preview", |text| {
+            text.contains("No change")
+        })
+        .await?;
+        let metadata = server
+            .as_(
+                &root,
+                "query($id: ID!) { user(id: $id) { appMetadata } }",
+                json!({ "id": member }),
+            )
+            .await;
+
         // Roles in acme: AUDITOR too. Then into beta as a MEMBER, and out of it again.
         click(&client, "member-role-AUDITOR").await?;
         click(&client, "save-member-roles").await?;
@@ -1220,10 +1239,14 @@ async fn an_org_admin_edits_changes_the_address_of_and_deletes_a_member() {
         replace_text(&client, "delete-user-email", "grace.hopper@acme.test").await?;
         click(&client, "delete-user").await?;
         client.wait().for_url(&format!("{}/orgs", server.url).parse()?).await?;
-        Ok::<_, anyhow::Error>((refused, changed, disabled_for_old_address, joined, left))
+        Ok::<_, anyhow::Error>((refused, changed, disabled_for_old_address, joined, left, metadata))
     })
     .await;
-    let (refused, changed, disabled_for_old_address, joined, left) = result.expect("the admin's journey");
+    let (refused, changed, disabled_for_old_address, joined, left, metadata) = result.expect("the admin's journey");
+    assert_eq!(
+        metadata.ok()["user"]["appMetadata"],
+        json!({ "plan": "gold", "seats": 5 })
+    );
     let memberships = |answer: &steward_tests::Gql| -> Vec<(String, Vec<String>)> {
         let mut found: Vec<(String, Vec<String>)> = answer.data["user"]["memberships"]
             .as_array()
@@ -1279,7 +1302,13 @@ async fn an_org_admin_edits_changes_the_address_of_and_deletes_a_member() {
         wait_for_text(&client, "user-email", |text| text == "lin@acme.test").await?;
         wait_for_text(&client, "activity-table", |text| text.contains("USER_CREATED")).await?;
         let mut present = Vec::new();
-        for id in ["edit-profile-form", "change-user-email-form", "delete-user-form"] {
+        for id in [
+            "edit-profile-form",
+            "change-user-email-form",
+            "delete-user-form",
+            "app-metadata-form",
+            "membership-manager",
+        ] {
             if client.find(Locator::Id(id)).await.is_ok() {
                 present.push(id);
             }

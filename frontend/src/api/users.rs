@@ -158,3 +158,29 @@ pub async fn add_member(
     .await?;
     Ok(())
 }
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/users.graphql",
+    response_derives = "Debug, Clone, PartialEq"
+)]
+pub struct UpdateUserMetadata;
+
+/// Merge-patches the user's metadata documents; answers both as stored (`appMetadata` is `None`
+/// where the caller may not read it).
+pub async fn update_user_metadata(
+    session: Session,
+    user_id: String,
+    user_metadata: Option<JSON>,
+    app_metadata: Option<JSON>,
+) -> Result<(JSON, Option<JSON>), ApiError> {
+    let variables = update_user_metadata::Variables {
+        id: user_id,
+        user_metadata,
+        app_metadata,
+    };
+    let data = execute::<UpdateUserMetadata>(session, variables).await?;
+    let user = data.update_user_metadata;
+    Ok((user.user_metadata, user.app_metadata))
+}

@@ -16,6 +16,7 @@ pub mod fields;
 pub mod invitations;
 pub mod member_form;
 pub mod members_table;
+pub mod metadata_editor;
 pub mod organization_form;
 pub mod organization_switcher;
 pub mod outcome;

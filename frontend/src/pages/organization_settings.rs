@@ -10,16 +10,16 @@ use steward_frontend::brand;
 use steward_frontend::password_policy::strength_word;
 
 use crate::api::organization_settings::{
-    delete_organization, load_org_metadata, load_org_settings, update_org_metadata, update_org_settings,
-    LoadedOrgSettings, OrgSettingsValues,
+    delete_organization, load_org_metadata, load_org_settings, update_org_settings, LoadedOrgSettings,
+    OrgSettingsValues,
 };
 use crate::api::{use_session, ApiError};
 use crate::components::error_box::{ErrorBox, FieldError};
 use crate::components::fields::{BusyButton, NumberField, TextField};
+use crate::components::metadata_editor::{MetadataEditor, MetadataTarget};
 use crate::components::outcome::{error_of, Outcome};
 use crate::components::shell::use_viewer;
 use crate::components::shell::{use_current_organization, OrganizationLabel};
-use steward_frontend::merge_patch;
 
 #[component]
 pub fn OrganizationSettingsPage() -> impl IntoView {
@@ -439,9 +439,6 @@ fn BrandPreview(draft: Draft) -> impl IntoView {
     }
 }
 
-/// The largest metadata document the server keeps, in bytes.
-const METADATA_LIMIT: usize = 16 * 1024;
-
 /// The organization's metadata as JSON, checked before it is sent, and sent as a merge patch of
 /// what changed.
 #[component]
@@ -457,79 +454,23 @@ fn OrgMetadataForm(organization_id: String) -> impl IntoView {
                 let organization_id = organization_id.clone();
                 Suspend::new(async move {
                     match loaded.await {
-                        Ok(Some(document)) => view! { <MetadataEditor organization_id=organization_id document=document /> }.into_any(),
+                        Ok(Some(document)) => view! {
+                            <MetadataEditor
+                                target=MetadataTarget::Organization(organization_id)
+                                document=document
+                                form_id="org-metadata-form"
+                                input_id="org-metadata"
+                                title="Metadata"
+                                label="The organization's metadata, as a JSON object (its ADMINs only)"
+                            />
+                        }
+                        .into_any(),
                         Ok(None) => ().into_any(),
                         Err(error) => view! { <ErrorBox id="org-metadata-load-error" error=Some(error) /> }.into_any(),
                     }
                 })
             }}
         </Transition>
-    }
-}
-
-#[component]
-fn MetadataEditor(organization_id: String, document: serde_json::Value) -> impl IntoView {
-    let session = use_session();
-    let text = RwSignal::new(serde_json::to_string_pretty(&document).unwrap_or_default());
-    // What the server holds: the preview follows it, so it says "No change" once saved.
-    let baseline = RwSignal::new(document);
-    // What the text holds now: a syntax error shown at once, or the patch that would be sent.
-    let parsed = Memo::new(move |_| merge_patch::parse_object(&text.get()));
-    let preview = move || match parsed.get() {
-        Err(message) => format!("Not valid yet: {message}"),
-        Ok(edited) => {
-            let size = edited.to_string().len();
-            let patch = baseline.with(|loaded| merge_patch::diff(loaded, &edited));
-            let change = if merge_patch::is_empty(&patch) {
-                "No change.".to_owned()
-            } else {
-                format!("Will send: {patch}")
-            };
-            format!("{size} of {METADATA_LIMIT} bytes. {change}")
-        }
-    };
-    let save = Action::new_local(move |edited: &String| {
-        let patch = merge_patch::parse_object(edited)
-            .map_err(|message| ApiError::invalid_field("metadata", message))
-            .map(|edited| baseline.with_untracked(|loaded| merge_patch::diff(loaded, &edited)));
-        let organization_id = organization_id.clone();
-        async move {
-            let patch = patch?;
-            if merge_patch::is_empty(&patch) {
-                return Ok::<_, ApiError>("Nothing to save: the metadata is unchanged.".to_owned());
-            }
-            let saved = update_org_metadata(session, organization_id, patch).await?;
-            let _ = text.try_set(serde_json::to_string_pretty(&saved).unwrap_or_default());
-            let _ = baseline.try_set(saved);
-            Ok("The organization's metadata has been saved.".to_owned())
-        }
-    });
-    let result = Signal::derive(move || save.value().get());
-    let error = error_of(result);
-    let submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        save.dispatch_local(text.get_untracked());
-    };
-    view! {
-        <form class="panel form" id="org-metadata-form" on:submit=submit>
-            <h2>"Metadata"</h2>
-            <label for="org-metadata">"The organization's metadata, as a JSON object (its ADMINs only)"</label>
-            <textarea
-                id="org-metadata"
-                class="json-editor"
-                rows="10"
-                spellcheck="false"
-                aria-describedby="org-metadata-preview"
-                prop:value=move || text.get()
-                on:input=move |event| text.set(event_target_value(&event))
-            ></textarea>
-            <FieldError error=error field="metadata" />
-            <p class="hint mono" id="org-metadata-preview" aria-live="polite">{preview}</p>
-            <div class="form-actions">
-                <BusyButton id="save-org-metadata" label="Save metadata" running_label="Saving…" running=save.pending() />
-            </div>
-            <Outcome error_id="org-metadata-error" notice_id="org-metadata-saved" result=result />
-        </form>
     }
 }
 

@@ -14,6 +14,7 @@ use crate::components::audit_table::AuditTable;
 use crate::components::credentials::{CredentialsController, CredentialsPanel};
 use crate::components::data_table::{Column, DataTable};
 use crate::components::error_box::ErrorBox;
+use crate::components::metadata_editor::{MetadataEditor, MetadataTarget};
 use crate::components::pager::{CursorStack, Pager};
 use crate::components::shell::use_viewer;
 use crate::components::user_editing::{
@@ -111,6 +112,8 @@ fn UserDetails(
     });
     let editing = (profile.clone(), profile.id.clone(), profile.email.clone());
     let deleting = (profile.id.clone(), profile.email.clone());
+    let metadata = (profile.user_metadata.clone(), profile.app_metadata.clone());
+    let metadata_user = profile.id.clone();
     // The memberships the viewer manages, and the organizations they manage the user is not in.
     let memberships_now: Vec<(String, String, Vec<crate::api::types::OrgRole>)> = profile
         .memberships
@@ -251,16 +254,43 @@ fn UserDetails(
             </div>
         </Show>
         <Activity user_id=profile.id.clone() />
-        <div class="columns">
-            <div class="panel">
-                <h2>"User metadata"</h2>
-                <pre class="json" id="user-metadata">{format::pretty_json(&profile.user_metadata)}</pre>
+        <Show
+            when=move || can_edit.get()
+            fallback={
+                let (user_metadata, app_metadata) = metadata.clone();
+                move || view! {
+                    <div class="columns">
+                        <div class="panel">
+                            <h2>"User metadata"</h2>
+                            <pre class="json" id="user-metadata">{format::pretty_json(&user_metadata)}</pre>
+                        </div>
+                        <div class="panel">
+                            <h2>"App metadata"</h2>
+                            <pre class="json" id="app-metadata">{app_metadata.as_ref().map(format::pretty_json).unwrap_or_default()}</pre>
+                        </div>
+                    </div>
+                }
+            }
+        >
+            <div class="columns">
+                <MetadataEditor
+                    target=MetadataTarget::UserMetadata(metadata_user.clone())
+                    document=metadata.0.clone()
+                    form_id="user-metadata-form"
+                    input_id="user-metadata-editor"
+                    title="User metadata"
+                    label="What the user may also edit themselves, as a JSON object"
+                />
+                <MetadataEditor
+                    target=MetadataTarget::AppMetadata(metadata_user.clone())
+                    document=metadata.1.clone().unwrap_or_else(|| serde_json::json!({}))
+                    form_id="app-metadata-form"
+                    input_id="app-metadata-editor"
+                    title="App metadata"
+                    label="Administrators only: the user cannot see or change it"
+                />
             </div>
-            <div class="panel">
-                <h2>"App metadata"</h2>
-                <pre class="json" id="app-metadata">{profile.app_metadata.as_ref().map(format::pretty_json).unwrap_or_default()}</pre>
-            </div>
-        </div>
+        </Show>
         <Show when=move || can_edit.get()>
             <DeleteUserPanel user_id=deleting.0.clone() email=deleting.1.clone() />
         </Show>
