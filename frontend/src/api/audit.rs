@@ -46,6 +46,25 @@ pub struct AuditEntry {
     pub details: serde_json::Value,
 }
 
+/// An `AuditEntry` from an event as a page or the live stream brings it: the two generated types
+/// have the same fields.
+macro_rules! entry {
+    ($node:expr) => {{
+        let node = $node;
+        AuditEntry {
+            id: node.id,
+            kind: node.type_,
+            at: node.at,
+            actor_user_id: node.actor_user_id,
+            actor_api_client_id: node.actor_api_client_id,
+            target_user_id: node.target_user_id,
+            ip: node.ip,
+            user_agent: node.user_agent,
+            details: node.details,
+        }
+    }};
+}
+
 /// What the audit page filters by.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuditFilter {
@@ -96,17 +115,7 @@ pub async fn load_audit(
             .into_iter()
             .map(|edge| {
                 let node = edge.node;
-                AuditEntry {
-                    id: node.id,
-                    kind: node.type_,
-                    at: node.at,
-                    actor_user_id: node.actor_user_id,
-                    actor_api_client_id: node.actor_api_client_id,
-                    target_user_id: node.target_user_id,
-                    ip: node.ip,
-                    user_agent: node.user_agent,
-                    details: node.details,
-                }
+                entry!(node)
             })
             .collect(),
     })
@@ -228,17 +237,7 @@ pub async fn follow(
                     let parsed = serde_json::from_value::<live_audit_events::ResponseData>(payload["data"].clone());
                     if let Ok(data) = parsed {
                         let node = data.audit_events;
-                        on_event(AuditEntry {
-                            id: node.id,
-                            kind: node.type_,
-                            at: node.at,
-                            actor_user_id: node.actor_user_id,
-                            actor_api_client_id: node.actor_api_client_id,
-                            target_user_id: node.target_user_id,
-                            ip: node.ip,
-                            user_agent: node.user_agent,
-                            details: node.details,
-                        });
+                        on_event(entry!(node));
                     }
                 }
                 Some("error") => {

@@ -118,7 +118,6 @@ fn OrganizationAudit(organization_id: String) -> impl IntoView {
         let organization_id = organization_id.clone();
         move |_| {
             let on = live_applies.get();
-            let kinds = filter.with(|filter| filter.types.clone());
             live_entries.set(Vec::new());
             connection.update_value(|live| {
                 live.take();
@@ -131,7 +130,11 @@ fn OrganizationAudit(organization_id: String) -> impl IntoView {
             let organization_id = organization_id.clone();
             leptos::task::spawn_local(async move {
                 let on_event = move |entry: AuditEntry| {
-                    if kinds.is_empty() || kinds.contains(&entry.kind) {
+                    // The type filter applies as events arrive: changing it keeps the connection.
+                    let wanted = filter
+                        .try_with_untracked(|filter| filter.types.is_empty() || filter.types.contains(&entry.kind))
+                        .unwrap_or(false);
+                    if wanted {
                         live_entries.update(|entries| entries.insert(0, entry));
                     }
                     live_state.set(LiveState::On);

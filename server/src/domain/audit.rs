@@ -240,7 +240,9 @@ pub async fn follow(
     let scope = caller.audit_reader(org)?;
     let position = chain_heads(&scope).await?;
     let commits = scope.database().commits();
+    drop(scope);
     let follow = Follow {
+        checked: Some(caller),
         credentials,
         org,
         filter: AuditFilter {
@@ -262,6 +264,9 @@ pub async fn follow(
 
 struct Follow {
     credentials: crate::domain::authz::Credentials,
+    /// The caller built at the last check that passed: the next read reads as them, and a caller
+    /// built after that read checks again before anything is delivered.
+    checked: Option<crate::domain::authz::Caller>,
     org: Option<OrgId>,
     filter: AuditFilter,
     /// The last place read in each chain.
@@ -305,7 +310,11 @@ impl Follow {
     async fn read(&mut self) -> Result<()> {
         use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
         loop {
-            let before = self.credentials.caller().await;
+            // The caller the last check passed with reads; a fresh one checks after the read.
+            let before = match self.checked.take() {
+                Some(caller) => caller,
+                None => self.credentials.caller().await,
+            };
             let scope = before.audit_reader(self.org)?;
             let heads = chain_heads(&scope).await?;
             let mut events = Vec::new();
@@ -338,12 +347,17 @@ impl Follow {
             // the read is seen here, so nothing committed after that change is delivered.
             let after = self.credentials.caller().await;
             let scope_after = after.audit_reader(self.org)?;
-            if scope_after.reach != scope.reach {
+            let same_reach = scope_after.reach == scope.reach;
+            if same_reach {
+                let mut shown: Vec<&mut audit_event::Model> = events.iter_mut().collect();
+                hide_foreign_actors(&scope_after, &mut shown).await?;
+            }
+            drop((scope, scope_after));
+            self.checked = Some(after);
+            if !same_reach {
                 // The viewer's organizations changed during the read: read again with the new.
                 continue;
             }
-            let mut shown: Vec<&mut audit_event::Model> = events.iter_mut().collect();
-            hide_foreign_actors(&scope_after, &mut shown).await?;
             events.sort_by(|a, b| (a.at, a.id.0).cmp(&(b.at, b.id.0)));
             self.position.extend(reached);
             self.pending.extend(events);

@@ -9,7 +9,7 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use chrono::{DateTime, Utc};
@@ -30,23 +30,10 @@ pub struct ExportQuery {
     until: Option<String>,
 }
 
-fn bad_request(why: String) -> Response {
-    (StatusCode::BAD_REQUEST, why).into_response()
-}
+const WHAT: &str = "an audit export";
 
 fn refusal(error: Error) -> Response {
-    let status = match error {
-        Error::Unauthenticated | Error::UserBlocked => StatusCode::UNAUTHORIZED,
-        Error::Forbidden(_) => StatusCode::FORBIDDEN,
-        Error::NotFound => StatusCode::NOT_FOUND,
-        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::BAD_REQUEST,
-    };
-    if let Error::Internal(cause) = &error {
-        tracing::error!(error = format!("{cause:#}"), "an audit export failed");
-        return (status, "internal error").into_response();
-    }
-    (status, error.to_string()).into_response()
+    super::downloads::refusal(error, WHAT)
 }
 
 fn instant(name: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, Response> {
@@ -54,7 +41,7 @@ fn instant(name: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, Res
         .map(|text| {
             DateTime::parse_from_rfc3339(text)
                 .map(|at| at.with_timezone(&Utc))
-                .map_err(|_| bad_request(format!("{name} must be an RFC 3339 time")))
+                .map_err(|_| super::downloads::bad_request(format!("{name} must be an RFC 3339 time")))
         })
         .transpose()
 }
@@ -89,7 +76,9 @@ pub async fn export(
     query: Result<Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Ok(Query(query)) = query else {
-        return bad_request("unknown or malformed query parameters: orgId, since and until are known".into());
+        return super::downloads::bad_request(
+            "unknown or malformed query parameters: orgId, since and until are known",
+        );
     };
     let org: Option<OrgId> = match query.org_id.as_deref().map(str::parse) {
         None => None,
@@ -117,30 +106,28 @@ pub async fn export(
         Ok(batch) => batch,
         Err(error) => return refusal(error),
     };
-    let batches = futures::stream::unfold(Some(first), move |batch| {
+    // Each step writes one batch and reads the next; a failed read cuts the download.
+    let batches = futures::stream::unfold(Some(Ok(first)), move |batch| {
         let caller = caller.clone();
         let filter = filter.clone();
         async move {
-            let batch = batch?;
+            let batch = match batch? {
+                Ok(batch) => batch,
+                Err(error) => return Some((Err(super::downloads::broken(error, WHAT)), None)),
+            };
             if batch.is_empty() {
                 return None;
             }
             let lines: String = batch.iter().map(line).collect();
             let next = if (batch.len() as u64) < audit::EXPORT_BATCH {
-                Some(Vec::new())
+                None
             } else {
                 let last = batch.last().map(|event| (event.at, event.id.0));
                 // The scope borrows the caller, so each batch takes it anew.
-                match caller.audit_reader(org) {
-                    Ok(scope) => match audit::export_batch(&scope, &filter, last).await {
-                        Ok(next) => Some(next),
-                        Err(error) => {
-                            tracing::error!(error = %error, "an audit export stopped");
-                            None
-                        }
-                    },
-                    Err(_) => None,
-                }
+                Some(match caller.audit_reader(org) {
+                    Ok(scope) => audit::export_batch(&scope, &filter, last).await,
+                    Err(error) => Err(error),
+                })
             };
             Some((Ok::<Bytes, std::io::Error>(Bytes::from(lines)), next))
         }
@@ -150,14 +137,7 @@ pub async fn export(
         None => "audit.ndjson".to_owned(),
     };
     (
-        [
-            (header::CONTENT_TYPE, "application/x-ndjson".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
+        super::downloads::attachment("application/x-ndjson", &filename),
         Body::from_stream(batches),
     )
         .into_response()

@@ -3,6 +3,7 @@
 
 mod audit_export;
 mod client_ip;
+mod downloads;
 
 pub use client_ip::TrustedProxies;
 mod graphiql;

@@ -12,7 +12,7 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use serde::Deserialize;
@@ -39,23 +39,14 @@ pub struct ExportQuery {
     password_hashes: Option<bool>,
 }
 
+const WHAT: &str = "a users export";
+
 fn bad_request(why: &str) -> Response {
-    (StatusCode::BAD_REQUEST, why.to_owned()).into_response()
+    super::downloads::bad_request(why)
 }
 
 fn refusal(error: Error) -> Response {
-    let status = match error {
-        Error::Unauthenticated | Error::UserBlocked => StatusCode::UNAUTHORIZED,
-        Error::Forbidden(_) => StatusCode::FORBIDDEN,
-        Error::NotFound => StatusCode::NOT_FOUND,
-        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::BAD_REQUEST,
-    };
-    if let Error::Internal(cause) = &error {
-        tracing::error!(error = format!("{cause:#}"), "a users export failed");
-        return (status, "internal error").into_response();
-    }
-    (status, error.to_string()).into_response()
+    super::downloads::refusal(error, WHAT)
 }
 
 /// The export the query asks for, or why it is not one.
@@ -138,7 +129,7 @@ pub async fn export(
             let (mut writer, (records, next)) = step?;
             let bytes = match writer.write(&records) {
                 Ok(bytes) => bytes,
-                Err(error) => return Some((Err(broken(error)), None)),
+                Err(error) => return Some((Err(super::downloads::broken(error, WHAT)), None)),
             };
             let following = match next {
                 None => None,
@@ -150,7 +141,7 @@ pub async fn export(
                     };
                     match read {
                         Ok(batch) => Some((writer, batch)),
-                        Err(error) => return Some((Err(broken(error)), None)),
+                        Err(error) => return Some((Err(super::downloads::broken(error, WHAT)), None)),
                     }
                 }
             };
@@ -162,24 +153,8 @@ pub async fn export(
         Format::Csv => ("text/csv; charset=utf-8", "csv"),
     };
     (
-        [
-            (header::CONTENT_TYPE, kind.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"users-{org}.{extension}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
+        super::downloads::attachment(kind, &format!("users-{org}.{extension}")),
         Body::from_stream(pages),
     )
         .into_response()
-}
-
-/// A failure mid-stream: the connection is cut, so the client sees an incomplete download
-/// rather than a short file that looks whole.
-fn broken(error: Error) -> std::io::Error {
-    if let Error::Internal(cause) = &error {
-        tracing::error!(error = format!("{cause:#}"), "a users export stopped");
-    }
-    std::io::Error::other("the export stopped")
 }
