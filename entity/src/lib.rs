@@ -12,6 +12,7 @@ pub mod login_failure;
 pub mod membership;
 pub mod one_time_token;
 pub mod organization;
+pub mod organization_domain;
 pub mod outbox_mail;
 pub mod password_history;
 pub mod refresh_token;

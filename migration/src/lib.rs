@@ -11,6 +11,7 @@ mod m20261127_000005_create_api_clients;
 mod m20261204_000006_create_address_login_failures;
 mod m20261204_000007_chain_audit_events;
 mod m20261204_000008_add_audit_chain_cuts;
+mod m20261204_000009_create_organization_domains;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000006_create_address_login_failures::Migration),
             Box::new(m20261204_000007_chain_audit_events::Migration),
             Box::new(m20261204_000008_add_audit_chain_cuts::Migration),
+            Box::new(m20261204_000009_create_organization_domains::Migration),
         ]
     }
 }

@@ -179,19 +179,46 @@ impl TestServer {
         self.sign_in(email, PASSWORD).await
     }
 
-    /// Creates an organization as `admin` and returns its id.
+    /// Creates an organization as `admin` and returns its id. It claims the email domain
+    /// `<slug>.test`, so that its admins may create accounts there.
     pub async fn create_org(&self, admin: &Session, slug: &str) -> String {
         let response = self
             .as_(
                 admin,
                 "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { id } }",
-                json!({ "input": { "slug": slug, "name": format!("Org {slug}") } }),
+                json!({ "input": { "slug": slug, "name": format!("Org {slug}"), "domains": [format!("{slug}.test")] } }),
             )
             .await;
         response.ok()["createOrganization"]["id"]
             .as_str()
             .expect("org id")
             .to_owned()
+    }
+
+    /// An access token for an API client, from the client-credentials grant at `/oauth/token`.
+    pub async fn client_token(&self, client_id: &str, secret: &str) -> String {
+        let response = self
+            .http
+            .post(format!("{}/oauth/token", self.url))
+            .basic_auth(client_id, Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .expect("token request");
+        let body: Value = response.json().await.expect("a JSON token response");
+        body["access_token"].as_str().expect("access_token").to_owned()
+    }
+
+    /// Makes `domains` the email domains `org_id` claims (as the superadmin `root`), so that its
+    /// admins may create accounts there.
+    pub async fn claim_domains(&self, root: &Session, org_id: &str, domains: &[&str]) {
+        self.as_(
+            root,
+            "mutation($id: ID!, $domains: [String!]!) { setOrganizationDomains(id: $id, domains: $domains) { id } }",
+            json!({ "id": org_id, "domains": domains }),
+        )
+        .await
+        .ok();
     }
 
     /// Creates a user in `org_id` with `roles` and a known password; returns the user's id.

@@ -12,7 +12,7 @@ use std::fmt::Debug;
 use crate::TestServer;
 use steward_entity::{
     address_login_failure, api_client, audit_event, credential, login_failure, membership, one_time_token,
-    organization, outbox_mail, password_history, refresh_token, session, signing_key, user,
+    organization, organization_domain, outbox_mail, password_history, refresh_token, session, signing_key, user,
 };
 
 /// The tables a failed sign-in may write to: its audit event and the lockout counters (of an
@@ -50,6 +50,7 @@ impl Snapshot {
         table!("users", user::Entity);
         table!("memberships", membership::Entity);
         table!("organizations", organization::Entity);
+        table!("organization_domains", organization_domain::Entity);
         table!("credentials", credential::Entity);
         table!("password_history", password_history::Entity);
         table!("refresh_tokens", refresh_token::Entity);

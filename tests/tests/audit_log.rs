@@ -272,7 +272,7 @@ async fn a_shared_member_s_history_reaches_an_org_from_when_they_joined(backend:
     let other_admin = server.member(&root, &other, "admin@other.test", &["ADMIN"]).await;
     // Sam belongs to the other organization alone, whose admin edits Sam's profile.
     let sam = server
-        .create_user(&other_admin, &other, "sam@example.com", &["MEMBER"])
+        .create_user(&other_admin, &other, "sam@other.test", &["MEMBER"])
         .await;
     let rename = "mutation($id: ID!) { updateUser(id: $id, input: { name: \"Sam Before\" }) { id } }";
     server.as_(&other_admin, rename, json!({ "id": sam })).await.ok();
@@ -281,7 +281,7 @@ async fn a_shared_member_s_history_reaches_an_org_from_when_they_joined(backend:
     server.as_(&root, add, json!({ "org": acme, "user": sam })).await.ok();
     server.clock.advance(chrono::Duration::minutes(1));
     // After joining: Sam's own sign-in and password change.
-    server.sign_in_new_user("sam@example.com").await;
+    server.sign_in_new_user("sam@other.test").await;
     // And an identity-wide event on Sam by someone acme does not know (written directly: no
     // path of the API lets another tenant's admin act on a shared member).
     server.clock.advance(chrono::Duration::minutes(1));

@@ -33,6 +33,8 @@ impl Tenants {
         let root = server.superadmin().await;
         let a = server.create_org(&root, "org-a").await;
         let b = server.create_org(&root, "org-b").await;
+        server.claim_domains(&root, &a, &["a.example"]).await;
+        server.claim_domains(&root, &b, &["b.example"]).await;
         let mut by_role = Vec::new();
         for role in ROLES {
             let email = format!("{}@a.example", role.to_lowercase().replace('_', "-"));

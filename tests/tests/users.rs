@@ -28,14 +28,14 @@ async fn member_count(server: &TestServer, session: &Session, org: &str) -> i64 
 async fn full_profile_user(server: &TestServer, admin: &Session, org: &str) -> String {
     let input = json!({
         "orgId": org,
-        "email": "ada@example.com",
+        "email": "ada@acme.test",
         "password": PASSWORD,
         "username": "ada",
         "name": "Ada Lovelace",
         "givenName": "Ada",
         "familyName": "Lovelace",
         "nickname": "Countess",
-        "picture": "https://example.com/ada.png",
+        "picture": "https://acme.test/ada.png",
         "phoneNumber": "+441234567890",
         "locale": "en-GB",
     });
@@ -49,11 +49,11 @@ async fn create_user_stores_the_email_trimmed_and_lower_cased(backend: Backend) 
     let server = TestServer::start(backend).await;
     let root = server.superadmin().await;
     let org = server.create_org(&root, "acme").await;
-    let input = json!({ "orgId": org, "email": "  Ada.Lovelace@Example.COM  ", "password": PASSWORD });
+    let input = json!({ "orgId": org, "email": "  Ada.Lovelace@Acme.TEST  ", "password": PASSWORD });
     let created = create(&server, &root, input).await;
-    assert_eq!(created.ok()["createUser"]["email"], "ada.lovelace@example.com");
+    assert_eq!(created.ok()["createUser"]["email"], "ada.lovelace@acme.test");
     assert_eq!(created.ok()["createUser"]["emailVerified"], false);
-    server.login("ADA.LOVELACE@example.com", PASSWORD).await.ok();
+    server.login("ADA.LOVELACE@acme.test", PASSWORD).await.ok();
 }
 
 async fn duplicate_email_is_a_conflict_in_any_organization(backend: Backend) {
@@ -61,11 +61,11 @@ async fn duplicate_email_is_a_conflict_in_any_organization(backend: Backend) {
     let root = server.superadmin().await;
     let a = server.create_org(&root, "a-org").await;
     let b = server.create_org(&root, "b-org").await;
-    create(&server, &root, json!({ "orgId": a, "email": "ada@example.com" }))
+    create(&server, &root, json!({ "orgId": a, "email": "ada@acme.test" }))
         .await
         .ok();
     for org in [&a, &b] {
-        create(&server, &root, json!({ "orgId": org, "email": " ADA@example.com" }))
+        create(&server, &root, json!({ "orgId": org, "email": " ADA@acme.test" }))
             .await
             .expect_code("CONFLICT");
     }
@@ -80,7 +80,7 @@ async fn bad_profile_fields_are_refused_with_their_names(backend: Backend) {
     let cases = [
         ("email", "not-an-email"),
         ("email", "ada@localhost"),
-        ("picture", "ftp://example.com/ada.png"),
+        ("picture", "ftp://acme.test/ada.png"),
         ("picture", "not a url"),
         ("locale", "x"),
         ("locale", "en GB!"),
@@ -88,7 +88,7 @@ async fn bad_profile_fields_are_refused_with_their_names(backend: Backend) {
         ("username", "has space"),
     ];
     for (field, value) in cases {
-        let mut input = json!({ "orgId": org, "email": "ada@example.com" });
+        let mut input = json!({ "orgId": org, "email": "ada@acme.test" });
         input[field] = json!(value);
         create(&server, &root, input).await.expect_invalid(field);
     }
@@ -109,27 +109,27 @@ async fn a_given_password_must_be_changed_at_first_sign_in(backend: Backend) {
     let with = create(
         &server,
         &root,
-        json!({ "orgId": org, "email": "with@example.com", "password": PASSWORD }),
+        json!({ "orgId": org, "email": "with@acme.test", "password": PASSWORD }),
     )
     .await;
     assert_eq!(with.ok()["createUser"]["passwordChangeRequired"], true);
     assert_eq!(
-        server.login("with@example.com", PASSWORD).await.ok()["login"]["passwordChangeRequired"],
+        server.login("with@acme.test", PASSWORD).await.ok()["login"]["passwordChangeRequired"],
         true
     );
 
-    let input = json!({ "orgId": org, "email": "without@example.com", "sendInvitation": false });
+    let input = json!({ "orgId": org, "email": "without@acme.test", "sendInvitation": false });
     let without = create(&server, &root, input).await;
     assert_eq!(without.ok()["createUser"]["passwordChangeRequired"], false);
     server
-        .login("without@example.com", PASSWORD)
+        .login("without@acme.test", PASSWORD)
         .await
         .expect_code("INVALID_CREDENTIALS");
 
     let weak = create(
         &server,
         &root,
-        json!({ "orgId": org, "email": "weak@example.com", "password": "short" }),
+        json!({ "orgId": org, "email": "weak@acme.test", "password": "short" }),
     )
     .await;
     weak.expect_code("PASSWORD_POLICY");
@@ -140,7 +140,7 @@ async fn update_user_changes_only_the_given_fields(backend: Backend) {
     let server = TestServer::start(backend).await;
     let root = server.superadmin().await;
     let org = server.create_org(&root, "acme").await;
-    let admin = server.member(&root, &org, "admin@example.com", &["ADMIN"]).await;
+    let admin = server.member(&root, &org, "admin@acme.test", &["ADMIN"]).await;
     let id = full_profile_user(&server, &admin, &org).await;
     let mut expected = profile(&server, &admin, &id).await;
 
@@ -165,7 +165,7 @@ async fn explicit_null_clears_an_optional_field(backend: Backend) {
     let server = TestServer::start(backend).await;
     let root = server.superadmin().await;
     let org = server.create_org(&root, "acme").await;
-    let admin = server.member(&root, &org, "admin@example.com", &["ADMIN"]).await;
+    let admin = server.member(&root, &org, "admin@acme.test", &["ADMIN"]).await;
     let id = full_profile_user(&server, &admin, &org).await;
     let mut expected = profile(&server, &admin, &id).await;
 
@@ -191,7 +191,7 @@ async fn a_new_email_is_unverified(backend: Backend) {
     let server = TestServer::start(backend).await;
     let root = server.superadmin().await;
     let org = server.create_org(&root, "acme").await;
-    let admin = server.member(&root, &org, "admin@example.com", &["ADMIN"]).await;
+    let admin = server.member(&root, &org, "admin@acme.test", &["ADMIN"]).await;
     let id = full_profile_user(&server, &admin, &org).await;
     server.set_email_verified(&id, true).await;
 
@@ -200,13 +200,13 @@ async fn a_new_email_is_unverified(backend: Backend) {
         .as_(
             &admin,
             UPDATE,
-            json!({ "id": id, "input": { "email": "ada@example.com" } }),
+            json!({ "id": id, "input": { "email": "ada@acme.test" } }),
         )
         .await
         .ok();
     assert_eq!(profile(&server, &admin, &id).await["emailVerified"], true);
 
-    let input = json!({ "email": " Augusta@Example.com " });
+    let input = json!({ "email": " Augusta@Acme.test " });
     server
         .as_(&admin, UPDATE, json!({ "id": id, "input": input }))
         .await
@@ -214,11 +214,11 @@ async fn a_new_email_is_unverified(backend: Backend) {
     let after = profile(&server, &admin, &id).await;
     assert_eq!(
         (&after["email"], &after["emailVerified"]),
-        (&json!("augusta@example.com"), &json!(false))
+        (&json!("augusta@acme.test"), &json!(false))
     );
-    server.login("augusta@example.com", PASSWORD).await.ok();
+    server.login("augusta@acme.test", PASSWORD).await.ok();
     server
-        .login("ada@example.com", PASSWORD)
+        .login("ada@acme.test", PASSWORD)
         .await
         .expect_code("INVALID_CREDENTIALS");
 
@@ -226,20 +226,20 @@ async fn a_new_email_is_unverified(backend: Backend) {
         .as_(
             &admin,
             UPDATE,
-            json!({ "id": id, "input": { "email": "admin@example.com" } }),
+            json!({ "id": id, "input": { "email": "admin@acme.test" } }),
         )
         .await;
     taken.expect_code("CONFLICT");
-    assert_eq!(profile(&server, &admin, &id).await["email"], "augusta@example.com");
+    assert_eq!(profile(&server, &admin, &id).await["email"], "augusta@acme.test");
 }
 
 async fn update_my_profile_edits_own_names_and_user_metadata(backend: Backend) {
     let server = TestServer::start(backend).await;
     let root = server.superadmin().await;
     let org = server.create_org(&root, "acme").await;
-    let input = json!({ "orgId": org, "email": "ada@example.com", "password": PASSWORD, "familyName": "Lovelace" });
+    let input = json!({ "orgId": org, "email": "ada@acme.test", "password": PASSWORD, "familyName": "Lovelace" });
     create(&server, &root, input).await.ok();
-    let me = server.sign_in_new_user("ada@example.com").await;
+    let me = server.sign_in_new_user("ada@acme.test").await;
     let update = "mutation($input: MyProfileInput!) { updateMyProfile(input: $input) { name givenName familyName userMetadata } }";
 
     let input =
@@ -268,12 +268,12 @@ async fn a_member_can_neither_read_nor_write_their_own_app_metadata(backend: Bac
     let root = server.superadmin().await;
     let org = server.create_org(&root, "acme").await;
     let input =
-        json!({ "orgId": org, "email": "ada@example.com", "password": PASSWORD, "appMetadata": { "plan": "pro" } });
+        json!({ "orgId": org, "email": "ada@acme.test", "password": PASSWORD, "appMetadata": { "plan": "pro" } });
     let id = create(&server, &root, input).await.ok()["createUser"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let me = server.sign_in_new_user("ada@example.com").await;
+    let me = server.sign_in_new_user("ada@acme.test").await;
 
     let own = server.as_(&me, "{ viewer { user { userMetadata } } }", json!({})).await;
     assert_eq!(own.ok()["viewer"]["user"]["userMetadata"], json!({}));
@@ -305,8 +305,8 @@ async fn deleted_user_is_gone_everywhere(backend: Backend) {
     let server = TestServer::start(backend).await;
     let root = server.superadmin().await;
     let org = server.create_org(&root, "acme").await;
-    let admin = server.member(&root, &org, "admin@example.com", &["ADMIN"]).await;
-    let member = server.member(&admin, &org, "member@example.com", &["MEMBER"]).await;
+    let admin = server.member(&root, &org, "admin@acme.test", &["ADMIN"]).await;
+    let member = server.member(&admin, &org, "member@acme.test", &["MEMBER"]).await;
     assert_eq!(member_count(&server, &admin, &org).await, 2);
 
     assert_eq!(
@@ -329,7 +329,7 @@ async fn deleted_user_is_gone_everywhere(backend: Backend) {
         .await
         .expect_code("UNAUTHENTICATED");
     server
-        .login("member@example.com", steward_tests::CHANGED_PASSWORD)
+        .login("member@acme.test", steward_tests::CHANGED_PASSWORD)
         .await
         .expect_code("INVALID_CREDENTIALS");
     server

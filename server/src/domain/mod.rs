@@ -85,6 +85,7 @@ pub mod authz;
 pub mod blocking;
 pub mod database;
 pub mod delivery;
+pub mod email_domains;
 pub mod hasher;
 pub mod invitations;
 pub mod lockouts;

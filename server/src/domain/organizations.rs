@@ -30,6 +30,8 @@ pub struct NewOrganization {
     pub branding: BrandingPatch,
     pub metadata: Option<Json>,
     pub settings: SettingsPatch,
+    /// Email domains the organization claims (see [`super::email_domains`]).
+    pub domains: Vec<String>,
 }
 
 #[derive(Default)]
@@ -96,6 +98,7 @@ pub async fn create(scope: &Superadmin<'_>, new: NewOrganization) -> Result<orga
     let mut settings = OrgSettings::default();
     settings.apply(&new.settings, &mut errors);
     let metadata = metadata::initial("metadata", new.metadata.as_ref());
+    let domains = super::email_domains::checked(&new.domains, &mut errors);
     let app = scope.app();
     let now = app.clock.now();
     let mut model = organization::Model {
@@ -122,13 +125,14 @@ pub async fn create(scope: &Superadmin<'_>, new: NewOrganization) -> Result<orga
         .insert(&*transaction)
         .await
         .map_err(|error| conflict_on_unique(error, "an organization with this slug already exists"))?;
+    super::email_domains::replace(&*transaction, organization.id, &domains, now).await?;
     audit::record(
         &*transaction,
         &scope.actor(),
         now,
         Event::new("ORGANIZATION_CREATED")
             .org(organization.id)
-            .details(json!({ "slug": organization.slug })),
+            .details(json!({ "slug": organization.slug, "domains": domains })),
     )
     .await?;
     transaction.commit().await?;

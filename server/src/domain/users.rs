@@ -214,6 +214,8 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
     errors.into_result()?;
     let (user_metadata, app_metadata) = (user_metadata?, app_metadata?);
     scope.check_grant(&new.roles)?;
+    let email = email.expect("checked above");
+    super::email_domains::check_claimed(scope, &[scope.org_id()], &email).await?;
     let app = scope.app();
     let organization = steward_entity::organization::Entity::find_by_id(scope.org_id())
         .one(app.database.reader())
@@ -229,11 +231,7 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
                 profile.nickname.as_deref(),
                 profile.username.as_deref(),
             ];
-            let personal = passwords::Personal::new(
-                email.as_deref().unwrap_or_default(),
-                names,
-                &[organization.name.clone()],
-            );
+            let personal = passwords::Personal::new(&email, names, &[organization.name.clone()]);
             passwords::check(&policy, password, &personal)?;
             let operation = scope.caller().password_operation()?;
             Some(app.hasher.hash(&operation, password).await?)
@@ -253,7 +251,7 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
         user_metadata,
         app_metadata,
         password_change_required: hash.is_some(),
-        ..blank(email.expect("checked above"), now)
+        ..blank(email, now)
     };
     refresh_derived(&mut model);
     // Every creation mails the address (an invitation or a verification link).
@@ -425,6 +423,22 @@ pub async fn update(scope: &IdentityManager<'_>, patch: ProfilePatch) -> Result<
     let patch = patch.checked(&mut errors);
     errors.into_result()?;
     let app = scope.app();
+    if let Some(email) = &patch.email {
+        let current = user::Entity::find_by_id(scope.user_id())
+            .one(app.database.reader())
+            .await?
+            .ok_or(Error::NotFound)?;
+        if *email != current.email {
+            let org_ids: Vec<_> = membership::Entity::find()
+                .filter(membership::Column::UserId.eq(scope.user_id()))
+                .all(app.database.reader())
+                .await?
+                .into_iter()
+                .map(|membership| membership.org_id)
+                .collect();
+            super::email_domains::check_claimed(scope, &org_ids, email).await?;
+        }
+    }
     let modified = modify_uncommitted(scope, scope.user_id(), "USER_UPDATED", |model| {
         let changed = patch.clone().apply(model);
         Ok(json!({ "changed": changed }))

@@ -28,6 +28,34 @@ pub fn email(raw: &str) -> Result<String, String> {
     }
 }
 
+/// An email domain an organization claims: lower case ASCII labels of `a-z`, `0-9` and `-` (an
+/// international domain in its `xn--` form), at least two, each 1 to 63 characters not starting or
+/// ending with `-`, at most 253 in all, no trailing dot.
+pub fn domain(raw: &str) -> Result<String, String> {
+    let domain = raw.trim().to_lowercase();
+    let labels: Vec<&str> = domain.split('.').collect();
+    let valid = domain.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|label| {
+            (1..=63).contains(&label.len())
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+    if valid {
+        Ok(domain)
+    } else {
+        Err("must be a domain name such as example.com (an international one in its xn-- form)".into())
+    }
+}
+
+/// The domain of an address already checked by [`email`].
+pub fn domain_of(email: &str) -> &str {
+    email.rsplit_once('@').map_or("", |(_, domain)| domain)
+}
+
 /// An organization slug: 3 to 63 of `a-z`, `0-9` and `-`, not starting or ending with `-`.
 pub fn slug(raw: &str) -> Result<String, String> {
     let slug = raw.trim();
@@ -117,6 +145,26 @@ pub fn phone(raw: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn domains_are_lower_cased_dotted_labels() {
+        assert_eq!(super::domain(" Acme.COM ").unwrap(), "acme.com");
+        assert_eq!(super::domain("xn--bcher-kva.example").unwrap(), "xn--bcher-kva.example");
+        for bad in [
+            "acme",
+            "acme.com.",
+            ".acme.com",
+            "-a.com",
+            "a-.com",
+            "a..com",
+            "ac me.com",
+            "bücher.de",
+            "a@b.com",
+        ] {
+            assert!(super::domain(bad).is_err(), "{bad}");
+        }
+        assert_eq!(super::domain_of("ada@acme.com"), "acme.com");
+    }
+
     #[test]
     fn emails_are_trimmed_and_lower_cased() {
         assert_eq!(super::email("  Ada@Example.COM ").unwrap(), "ada@example.com");

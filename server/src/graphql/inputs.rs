@@ -130,6 +130,9 @@ pub struct CreateOrganizationInput {
     pub branding: Option<BrandingInput>,
     pub metadata: Option<Json<serde_json::Value>>,
     pub settings: Option<OrgSettingsInput>,
+    /// Email domains the organization claims: its admins and API clients create accounts only
+    /// for addresses there. Each domain belongs to one organization at most.
+    pub domains: Option<Vec<String>>,
 }
 
 /// `metadata` is a merge patch.

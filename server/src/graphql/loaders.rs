@@ -6,7 +6,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use std::collections::HashMap;
 
 use crate::domain::authz::Lookups;
-use crate::domain::{members, organizations};
+use crate::domain::{email_domains, members, organizations};
 use steward_entity::{membership, organization, OrgId, UserId};
 
 /// `Organization.memberCount` for every organization in a response, in one query.
@@ -18,6 +18,18 @@ impl Loader<OrgId> for MemberCounts {
 
     async fn load(&self, org_ids: &[OrgId]) -> Result<HashMap<OrgId, u64>, Self::Error> {
         Ok(members::member_counts(&self.0, org_ids).await?)
+    }
+}
+
+/// `Organization.domains` for every organization in a response, in one query.
+pub struct Domains(Lookups);
+
+impl Loader<OrgId> for Domains {
+    type Value = Vec<String>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, org_ids: &[OrgId]) -> Result<HashMap<OrgId, Vec<String>>, Self::Error> {
+        Ok(email_domains::of_many(&self.0, org_ids).await?)
     }
 }
 
@@ -48,6 +60,7 @@ impl Loader<OrgId> for Organizations {
 /// The loaders for one request.
 pub struct Loaders {
     pub member_counts: DataLoader<MemberCounts>,
+    pub domains: DataLoader<Domains>,
     pub memberships: DataLoader<Memberships>,
     pub organizations: DataLoader<Organizations>,
 }
@@ -55,6 +68,7 @@ pub struct Loaders {
 pub fn for_request(lookups: Lookups) -> Loaders {
     Loaders {
         member_counts: DataLoader::new(MemberCounts(lookups.clone()), tokio::spawn),
+        domains: DataLoader::new(Domains(lookups.clone()), tokio::spawn),
         memberships: DataLoader::new(Memberships(lookups.clone()), tokio::spawn),
         organizations: DataLoader::new(Organizations(lookups), tokio::spawn),
     }

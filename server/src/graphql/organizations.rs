@@ -7,6 +7,7 @@ use super::cost;
 use super::ids::parse;
 use super::inputs::{CreateOrganizationInput, UpdateOrganizationInput};
 use super::types::{Organization, PublicOrganization};
+use crate::domain::email_domains;
 use crate::domain::organizations::{self, NewOrganization, OrganizationPatch};
 use crate::domain::pagination::PageRequest;
 use crate::error::Error;
@@ -98,6 +99,7 @@ impl OrganizationMutation {
                 .settings
                 .map(|settings| settings.into_domain())
                 .unwrap_or_default(),
+            domains: input.domains.unwrap_or_default(),
         };
         Ok(Organization(organizations::create(&scope, new).await?))
     }
@@ -123,6 +125,28 @@ impl OrganizationMutation {
             settings: input.settings.map(|settings| settings.into_domain()),
         };
         Ok(Organization(organizations::update(&scope, patch).await?))
+    }
+
+    /// Replaces the email domains an organization claims (an empty list releases them all). The
+    /// organization's admins and API clients then create accounts, and change addresses, only in
+    /// these domains, and invite everyone else: an address outside them is refused before it is
+    /// looked up, so the answer never tells whether it has an account in another organization.
+    /// A domain claimed by another organization answers `CONFLICT`.
+    ///
+    /// **Permissions**: superadmin.
+    async fn set_organization_domains(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        domains: Vec<String>,
+    ) -> GqlResult<Organization> {
+        let caller = super::acting::caller(ctx);
+        let scope = caller.superadmin()?;
+        let org_id = parse(&id)?;
+        email_domains::set(&scope, org_id, &domains).await?;
+        let viewer = caller.org_viewer(org_id)?;
+        let organization = organizations::get(&viewer).await?.ok_or(Error::NotFound)?;
+        Ok(Organization(organization))
     }
 
     /// Deletes an organization and its memberships; the users themselves stay.

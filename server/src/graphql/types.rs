@@ -287,6 +287,13 @@ impl Organization {
             session_lifetime_seconds: settings.session_lifetime_seconds,
         }))
     }
+    /// The email domains the organization claims, in order. Its admins and API clients create
+    /// accounts, and change addresses, only in these; they invite everyone else. Set by a
+    /// superadmin (`setOrganizationDomains`).
+    async fn domains(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
+        let domains = &super::acting::loaders(ctx).domains;
+        Ok(domains.load_one(self.0.id).await?.unwrap_or_default())
+    }
     /// Counted for every organization on a page in one query.
     async fn member_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
         let counts = &super::acting::loaders(ctx).member_counts;

@@ -72,6 +72,11 @@ impl UserMutation {
     /// Creates a user as a member of `orgId`. With `password` the user must change it at first
     /// sign-in. Fails with `CONFLICT` when the email address or username is taken.
     ///
+    /// An organization's admins and API clients create accounts only for addresses in the email
+    /// domains the organization claims (`Organization.domains`); any other address answers
+    /// `BAD_USER_INPUT` on `email`, whether or not it has an account elsewhere: invite it with
+    /// `inviteMember`. Superadmins create any address.
+    ///
     /// **Permissions**: ADMIN or USER_MANAGER of the organization (only an ADMIN may grant ADMIN
     /// or USER_MANAGER); superadmin.
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> GqlResult<User> {
@@ -99,7 +104,8 @@ impl UserMutation {
     }
 
     /// Changes profile fields; only what is given changes, null clears. A new email address is
-    /// unverified and is sent a verification link.
+    /// unverified and is sent a verification link; given by anyone but a superadmin, it must be in
+    /// a domain one of the user's organizations claims (as for `createUser`).
     ///
     /// **Permissions**: ADMIN or USER_MANAGER in every organization the user belongs to (only an
     /// ADMIN for a user who is an ADMIN); superadmin.

@@ -79,7 +79,8 @@ pub enum Effect {
     Reads,
     /// Changes what it targets: each allowed call gets a fresh target of its own.
     Writes,
-    /// Deletes its organization: each allowed call gets a fresh organization.
+    /// Deletes its organization, or changes what the rest of the matrix relies on (the email
+    /// domains it claims): each allowed call gets a fresh organization.
     Destroys,
     /// Ends the caller's own sessions: runs after everything else.
     EndsSessions,
@@ -218,6 +219,7 @@ pub const OPERATIONS: &[Operation] = &[
     // Organizations.
     op(Superadmin,     Nothing,         Writes,       "createOrganization(input: { slug: \"made-{n}\", name: \"Made {n}\" })"),
     op(ADMINISTER,     Orgs,            Writes,       "updateOrganization(id: $org, input: { metadata: { matrix: \"{n}\" } })"),
+    op(Superadmin,     Orgs,            Destroys,     "setOrganizationDomains(id: $org, domains: [\"claimed-{n}.test\"])"),
     op(Superadmin,     Orgs,            Destroys,     "deleteOrganization(id: $org)"),
     // Users and members.
     op(MANAGE_MEMBERS, Orgs,            Writes,       "createUser(input: { orgId: $org, email: \"made-{n}@example.com\", sendInvitation: false })"),
@@ -298,7 +300,7 @@ pub const FIELDS: &[Fields] = &[
     },
     Fields {
         type_name: "Organization",
-        open: &["id", "slug", "name", "branding", "memberCount", "createdAt"],
+        open: &["id", "slug", "name", "branding", "domains", "memberCount", "createdAt"],
         gated: &[
             ("metadata",    "metadata",           Withheld(FieldRight::OrgAdminData)),
             ("settings",    "settings",           Withheld(FieldRight::OrgAdminData)),

@@ -72,6 +72,10 @@ impl World {
         let builder = server.superadmin_named("builder@example.com").await;
         let home = server.create_org(&builder, HOME).await;
         let foreign = server.create_org(&builder, FOREIGN).await;
+        // The addresses the matrix creates are in a domain the home organization claims.
+        server
+            .claim_domains(&builder, &home, &["home.test", "example.com"])
+            .await;
         let mut world = Self {
             server,
             builder,

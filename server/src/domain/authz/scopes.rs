@@ -181,6 +181,11 @@ impl Caller {
         self.full_user().map(|user| user.superadmin).unwrap_or(false)
     }
 
+    /// A superadmin, or the operator at the command line: whoever sees every tenant anyway.
+    pub(in crate::domain) fn sees_every_tenant(&self) -> bool {
+        self.operator || self.is_superadmin()
+    }
+
     /// Fails the way an org-level check fails: `FORBIDDEN` where the caller can see the org,
     /// `NOT_FOUND` where they cannot.
     fn org_denied(&self, org_id: OrgId, why: &'static str) -> Error {
