@@ -111,6 +111,7 @@ fn plausible(name: &str, ty: &str) -> Option<Value> {
         "Int" => json!(1),
         "Boolean" => json!(false),
         "JSON" | "UpdateOrganizationInput" => json!({}),
+        "BulkUserAction" => json!("BLOCK"),
         _ => panic!("no plausible value for ${name}: {ty}; teach this test one"),
     })
 }

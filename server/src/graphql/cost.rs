@@ -14,6 +14,9 @@ use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 /// introspection query a few hundred. A page of 200 nested in another costs over a million.
 pub const LIMIT: usize = 5_000;
 
+/// A bulk action (up to a thousand items, each a write): so much that a request holds one.
+pub const BULK: usize = LIMIT * 3 / 5;
+
 /// A field that runs a database query of its own, once per parent: a page with its count, or a
 /// per-row list that no batch loader serves.
 pub const QUERY: usize = 100;

@@ -5,6 +5,7 @@ mod access;
 mod acting;
 mod api_clients;
 mod audit;
+mod bulk;
 mod connection;
 pub mod cookies;
 mod cost;
@@ -51,6 +52,7 @@ pub struct Mutation(
     recovery::RecoveryMutation,
     verification::VerificationMutation,
     api_clients::ApiClientMutation,
+    bulk::BulkMutation,
 );
 
 pub type StewardSchema = Schema<Query, Mutation, audit::AuditSubscription>;

@@ -229,6 +229,9 @@ pub const OPERATIONS: &[Operation] = &[
     op(DELETION,       People,          Writes,       "deleteUser(id: $user)"),
     op(MANAGE_MEMBERS, Orgs,            Writes,       "inviteMember(orgId: $org, email: \"invited-{n}@example.com\")"),
     op(GRANT_PRIVILEGED, Orgs,          Writes,       "inviteMember(orgId: $org, email: \"invited-{n}@example.com\", roles: [ADMIN])"),
+    // Each item of a bulk action is authorized as its single mutation (the `bulk_actions` suite);
+    // here, who may start one.
+    op(MANAGE_MEMBERS, Orgs,            Reads,        "bulkUserAction(input: { orgId: $org, userIds: [], action: REVOKE_SESSIONS })"),
     op(MANAGE_MEMBERS, Invitations,     Writes,       "revokeInvitation(id: $invitation)"),
     op(MANAGE_MEMBERS, Invitations,     Writes,       "resendInvitation(id: $invitation)"),
     op(JOIN,           Joining,         Writes,       "addMember(orgId: $org, userId: $user)"),
