@@ -1319,3 +1319,151 @@ async fn an_org_admin_edits_changes_the_address_of_and_deletes_a_member() {
     .expect("the auditor's journey");
     assert!(controls.is_empty(), "an AUDITOR is offered {controls:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_acts_on_many_members_at_once_and_reads_each_outcome() {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let root = server.superadmin().await;
+    let acme = server.create_org(&root, "acme").await;
+    let globex = server.create_org(&root, "globex").await;
+    let admin = server.member(&root, &acme, "admin@acme.test", &["ADMIN"]).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(
+            server
+                .create_user(&root, &acme, &format!("m{n}@acme.test"), &["MEMBER"])
+                .await,
+        );
+    }
+    // Shared with globex: acme's admin may not block them (globex has a say).
+    let shared = server.create_user(&root, &acme, "shared@acme.test", &["MEMBER"]).await;
+    let add = "mutation($org: ID!, $id: ID!) { addMember(orgId: $org, userId: $id) { roles } }";
+    server
+        .as_(&root, add, json!({ "org": globex, "id": shared }))
+        .await
+        .ok();
+    let blocked = "query($id: ID!) { user(id: $id) { blocked } }";
+
+    let result = in_browser(async |client| {
+        client.set_window_size(1280, 1400).await?;
+        sign_in_through_portal(&client, &server, &admin.email, CHANGED_PASSWORD).await?;
+        client.goto(&format!("{}/orgs/{acme}", server.url)).await?;
+        wait_for_text(&client, "member-count", |text| !text.is_empty()).await?;
+        // Every MEMBER matching the filters, then one action for all of them.
+        client
+            .find(Locator::Id("filter-role"))
+            .await?
+            .select_by_value("MEMBER")
+            .await?;
+        wait_for_text(&client, "bulk-select-all", |text| {
+            text.contains("Select all 4 matching")
+        })
+        .await?;
+        click(&client, "bulk-select-all").await?;
+        wait_for_text(&client, "bulk-selected", |text| text.contains("4 members selected")).await?;
+        client
+            .find(Locator::Id("bulk-action"))
+            .await?
+            .select_by_value("BLOCK")
+            .await?;
+        click(&client, "bulk-apply").await?;
+        wait_for_text(&client, "bulk-confirm", |text| text.contains("Block — 4 members?")).await?;
+        click(&client, "bulk-confirm-apply").await?;
+        let summary = wait_for_text(&client, "bulk-summary", |text| text.contains("done for")).await?;
+        let failures = wait_for_text(&client, "bulk-failures", |text| !text.is_empty()).await?;
+        std::fs::write(
+            workspace_root().join("target/browser-bulk.png"),
+            client.screenshot().await?,
+        )?;
+        // One ticked row: unblocked on its own.
+        let checkbox = format!("tr[data-user-id='{}'] .select-member", ids[0]);
+        let tick = client.wait().for_element(Locator::Css(&checkbox)).await?;
+        client
+            .execute(
+                "arguments[0].scrollIntoView({ block: 'center' })",
+                vec![serde_json::to_value(&tick)?],
+            )
+            .await?;
+        tick.click().await?;
+        wait_for_text(&client, "bulk-selected", |text| text.contains("1 member selected")).await?;
+        client
+            .find(Locator::Id("bulk-action"))
+            .await?
+            .select_by_value("UNBLOCK")
+            .await?;
+        click(&client, "bulk-apply").await?;
+        click(&client, "bulk-confirm-apply").await?;
+        let unblocked = wait_for_text(&client, "bulk-summary", |text| text.starts_with("Unblock")).await?;
+        Ok::<_, anyhow::Error>((summary, failures, unblocked))
+    })
+    .await;
+    let (summary, failures, unblocked) = result.expect("the browser journey");
+    assert!(summary.contains("Block: done for 3 of 4"), "{summary}");
+    assert!(failures.contains("shared@acme.test"), "{failures}");
+    assert!(unblocked.contains("done for 1 of 1"), "{unblocked}");
+    let state = |id: String| {
+        let server = &server;
+        let root = &root;
+        async move { server.as_(root, blocked, json!({ "id": id })).await.ok()["user"]["blocked"].clone() }
+    };
+    assert_eq!(state(ids[0].clone()).await, json!(false));
+    assert_eq!(state(ids[1].clone()).await, json!(true));
+    assert_eq!(state(ids[2].clone()).await, json!(true));
+    assert_eq!(state(shared).await, json!(false));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_superadmin_claims_domains_and_an_admin_is_told_where_accounts_are_created() {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let root = server.superadmin().await;
+    let acme = server.create_org(&root, "acme").await;
+    let admin = server.member(&root, &acme, "admin@acme.test", &["ADMIN"]).await;
+    let read = "query($id: ID!) { organization(id: $id) { domains } }";
+
+    let result = in_browser(async |client| {
+        client.set_window_size(1280, 1600).await?;
+        sign_in_through_portal(&client, &server, &root.email, PASSWORD).await?;
+        client.goto(&format!("{}/orgs/{acme}/settings", server.url)).await?;
+        wait_for_text(&client, "org-domains-claimed", |text| text.contains("acme.test")).await?;
+        wait_for_text(&client, "save-org-domains", |text| text.contains("Save domains")).await?;
+        replace_text(&client, "org-domains", "acme.test\nACME.example").await?;
+        click(&client, "save-org-domains").await?;
+        let saved = wait_for_text(&client, "org-domains-saved", |text| !text.is_empty()).await?;
+        Ok::<_, anyhow::Error>(saved)
+    })
+    .await;
+    let saved = result.expect("the superadmin's journey");
+    // The admin's New user form says where accounts are created, and the server's refusal of an
+    // address elsewhere shows under the address.
+    let result = in_browser(async |client| {
+        client.set_window_size(1280, 1600).await?;
+        sign_in_through_portal(&client, &server, &admin.email, CHANGED_PASSWORD).await?;
+        client.goto(&format!("{}/orgs/{acme}", server.url)).await?;
+        wait_for_text(&client, "member-count", |text| !text.is_empty()).await?;
+        click(&client, "new-user").await?;
+        let hint = wait_for_text(&client, "new-user-domains", |text| text.contains("acme.example")).await?;
+        type_into(&client, "new-user-email", "someone@mail.test").await?;
+        click(&client, "create-user").await?;
+        let refusal = wait_for_text(&client, "new-user-form", |text| text.contains("invite anyone else")).await?;
+        std::fs::write(
+            workspace_root().join("target/browser-domains.png"),
+            client.screenshot().await?,
+        )?;
+        Ok::<_, anyhow::Error>((saved, hint, refusal))
+    })
+    .await;
+    let (saved, hint, refusal) = result.expect("the browser journey");
+    assert!(saved.contains("acme.example, acme.test"), "{saved}");
+    assert!(hint.contains("only for addresses at acme.example, acme.test"), "{hint}");
+    assert!(
+        refusal.contains("only for addresses at acme.example, acme.test"),
+        "{refusal}"
+    );
+    let domains = server.as_(&root, read, json!({ "id": acme })).await;
+    assert_eq!(
+        domains.ok()["organization"]["domains"],
+        json!(["acme.example", "acme.test"])
+    );
+}

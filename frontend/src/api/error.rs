@@ -159,10 +159,18 @@ impl ApiError {
     /// The server's message for `input` (matched on the last dotted segment too, so `email` finds
     /// `input.email`), for showing right under that input.
     pub fn field_message(&self, input: &str) -> Option<String> {
-        self.fields
+        let whole = self
+            .fields
             .iter()
             .find(|(field, _)| field == input || field.rsplit('.').next() == Some(input))
-            .map(|(_, message)| message.clone())
+            .map(|(_, message)| message.clone());
+        // A list's items are reported as `input.0`, `input.1`, …: told by their place in it.
+        whole.or_else(|| {
+            self.fields.iter().find_map(|(field, message)| {
+                let index: usize = field.strip_prefix(input)?.strip_prefix('.')?.parse().ok()?;
+                Some(format!("item {}: {message}", index + 1))
+            })
+        })
     }
 
     pub fn is(&self, code: &ErrorCode) -> bool {

@@ -6,6 +6,7 @@ pub mod access;
 pub mod api_clients;
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod client;
 pub mod credentials;
 pub mod error;

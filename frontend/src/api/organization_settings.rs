@@ -198,3 +198,48 @@ pub async fn delete_organization(session: Session, organization_id: String) -> R
     execute::<DeleteOrganization>(session, delete_organization::Variables { id: organization_id }).await?;
     Ok(())
 }
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/organization_settings.graphql",
+    response_derives = "Debug, Clone, PartialEq"
+)]
+pub struct OrganizationDomains;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/organization_settings.graphql",
+    response_derives = "Debug, Clone, PartialEq"
+)]
+pub struct SetOrganizationDomains;
+
+/// The domains typed in a text box, separated by commas, spaces or lines.
+pub fn domain_list(text: &str) -> Vec<String> {
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|domain| !domain.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The email domains the organization claims; `None` when it is out of reach.
+pub async fn load_org_domains(session: Session, organization_id: String) -> Result<Option<Vec<String>>, ApiError> {
+    let variables = organization_domains::Variables { id: organization_id };
+    let data = execute::<OrganizationDomains>(session, variables).await?;
+    Ok(data.organization.map(|organization| organization.domains))
+}
+
+/// Superadmins only: replaces the claimed domains; answers with the list as stored (normalised).
+pub async fn set_org_domains(
+    session: Session,
+    organization_id: String,
+    domains: Vec<String>,
+) -> Result<Vec<String>, ApiError> {
+    let variables = set_organization_domains::Variables {
+        id: organization_id,
+        domains,
+    };
+    let data = execute::<SetOrganizationDomains>(session, variables).await?;
+    Ok(data.set_organization_domains.domains)
+}

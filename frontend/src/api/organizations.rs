@@ -44,8 +44,9 @@ pub async fn create_organization(
     session: Session,
     slug: String,
     name: String,
+    domains: Vec<String>,
 ) -> Result<CreatedOrganization, ApiError> {
-    let variables = create_organization::Variables { slug, name };
+    let variables = create_organization::Variables { slug, name, domains };
     Ok(execute::<CreateOrganization>(session, variables)
         .await?
         .create_organization)

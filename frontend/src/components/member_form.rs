@@ -1,13 +1,17 @@
-//! The "New user" form: creates a user as a member of the organization on screen.
+//! The "New user" form: creates a user as a member of the organization on screen. It says in which
+//! email domains the viewer may create accounts (the organization's claimed domains, or any for a
+//! superadmin), and points to invitations for every other address.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use crate::api::members::{create_member, NewMember};
+use crate::api::organization_settings::load_org_domains;
 use crate::api::types::OrgRole;
 use crate::api::{use_session, ApiError};
 use crate::components::error_box::{ErrorBox, FieldError};
 use crate::components::role_choices::RoleChoices;
+use crate::components::shell::use_viewer;
 
 #[component]
 pub fn NewMemberForm(
@@ -22,6 +26,31 @@ pub fn NewMemberForm(
     let password = RwSignal::new(String::new());
     let send_invitation = RwSignal::new(true);
     let roles = RwSignal::new(vec![OrgRole::Member]);
+    let viewer = use_viewer();
+    let is_superadmin =
+        Memo::new(move |_| viewer.with(|loaded| matches!(loaded, Some(Ok(profile)) if profile.is_superadmin)));
+    let domains = LocalResource::new({
+        let organization_id = organization_id.clone();
+        move || load_org_domains(session, organization_id.clone())
+    });
+    let domain_hint = move || {
+        if is_superadmin.get() {
+            return Some("As a superadmin you may create an account for any address.".to_owned());
+        }
+        let claimed = domains.with(|loaded| match loaded {
+            Some(Ok(Some(domains))) => Some(domains.clone()),
+            _ => None,
+        })?;
+        Some(match claimed.as_slice() {
+            [] => "This organization claims no email domain, so its admins invite people rather than \
+                   create their accounts: use Invitations below."
+                .to_owned(),
+            domains => format!(
+                "Accounts are created here only for addresses at {}. Invite anyone else (Invitations, below).",
+                domains.join(", ")
+            ),
+        })
+    };
 
     let create = Action::new_local(move |member: &NewMember| {
         let member = member.clone();
@@ -55,6 +84,7 @@ pub fn NewMemberForm(
             <label for="new-user-email">"Email"</label>
             <input type="email" id="new-user-email" required autocomplete="off" bind:value=email />
             <FieldError error=error field="email" />
+            <p class="hint" id="new-user-domains">{domain_hint}</p>
             <label for="new-user-name">"Name (optional)"</label>
             <input type="text" id="new-user-name" autocomplete="off" bind:value=name />
             <FieldError error=error field="name" />

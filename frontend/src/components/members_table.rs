@@ -4,13 +4,20 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::api::bulk::Picked;
 use crate::api::members::MemberEdge;
 use crate::api::types::MembershipStatus;
 use crate::components::data_table::{Column, DataTable};
 use crate::format;
 
 #[component]
-pub fn MembersTable(rows: Vec<MemberEdge>) -> impl IntoView {
+pub fn MembersTable(
+    rows: Vec<MemberEdge>,
+    /// With it, each row starts with a checkbox that adds the member to (or takes them out of)
+    /// this selection, for bulk actions.
+    #[prop(optional)]
+    selected: Option<RwSignal<Vec<Picked>>>,
+) -> impl IntoView {
     if rows.is_empty() {
         return view! {
             <p class="empty" id="members-empty">
@@ -23,7 +30,10 @@ pub fn MembersTable(rows: Vec<MemberEdge>) -> impl IntoView {
         <div class="table-scroll">
             <DataTable
                 id="members-table"
-                columns=vec![
+                columns=selected
+                    .map(|_| Column::new("Select"))
+                    .into_iter()
+                    .chain([
                     Column::new("Email"),
                     Column::new("Name"),
                     Column::new("Roles"),
@@ -31,18 +41,50 @@ pub fn MembersTable(rows: Vec<MemberEdge>) -> impl IntoView {
                     Column::new("Verified"),
                     Column::new("Blocked"),
                     Column::new("Last login"),
-                ]
+                ])
+                    .collect()
             >
-                {rows.into_iter().map(member_row).collect_view()}
+                {rows.into_iter().map(|row| member_row(row, selected)).collect_view()}
             </DataTable>
         </div>
     }
     .into_any()
 }
 
-fn member_row(edge: MemberEdge) -> impl IntoView {
+fn member_row(edge: MemberEdge, selected: Option<RwSignal<Vec<Picked>>>) -> impl IntoView {
     let member = edge.node;
     let user = member.user;
+    let checkbox = selected.map(|selected| {
+        let picked = Picked {
+            id: user.id.clone(),
+            email: user.email.clone(),
+        };
+        let label = format!("Select {}", user.email);
+        let is_selected = {
+            let id = picked.id.clone();
+            move || selected.with(|chosen| chosen.iter().any(|member| member.id == id))
+        };
+        view! {
+            <td class="select-cell">
+                <input
+                    type="checkbox"
+                    class="select-member"
+                    aria-label=label
+                    prop:checked=is_selected
+                    on:change=move |event| {
+                        let tick = event_target_checked(&event);
+                        let picked = picked.clone();
+                        selected.update(|chosen| {
+                            chosen.retain(|member| member.id != picked.id);
+                            if tick {
+                                chosen.push(picked);
+                            }
+                        });
+                    }
+                />
+            </td>
+        }
+    });
     let status_class = match member.status {
         MembershipStatus::Active => "pill positive",
         _ => "pill warning",
@@ -50,6 +92,7 @@ fn member_row(edge: MemberEdge) -> impl IntoView {
     let display_name = user.name.clone().or(user.username.clone());
     view! {
         <tr data-user-id=user.id.clone()>
+            {checkbox}
             <td>
                 <A href=format!("/users/{}", user.id) attr:class="member-email">
                     {user.email}

@@ -7,6 +7,7 @@ pub mod access;
 pub mod action_controller;
 pub mod api_clients;
 pub mod audit_table;
+pub mod bulk_bar;
 pub mod confirm;
 pub mod copy_field;
 pub mod credentials;

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
+use crate::api::organization_settings::domain_list;
 use crate::api::organizations::create_organization;
 use crate::api::{use_session, ApiError};
 use crate::components::error_box::{ErrorBox, FieldError};
@@ -15,12 +16,13 @@ pub fn NewOrganizationForm(on_cancel: Callback<()>) -> impl IntoView {
     let navigate = use_navigate();
     let slug = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
+    let domains = RwSignal::new(String::new());
 
-    let create = Action::new_local(move |(slug, name): &(String, String)| {
-        let (slug, name) = (slug.clone(), name.clone());
+    let create = Action::new_local(move |(slug, name, domains): &(String, String, Vec<String>)| {
+        let (slug, name, domains) = (slug.clone(), name.clone(), domains.clone());
         let navigate = navigate.clone();
         async move {
-            let created = create_organization(session, slug, name).await?;
+            let created = create_organization(session, slug, name, domains).await?;
             navigate(&format!("/orgs/{}", created.id), NavigateOptions::default());
             Ok::<(), ApiError>(())
         }
@@ -32,6 +34,7 @@ pub fn NewOrganizationForm(on_cancel: Callback<()>) -> impl IntoView {
         create.dispatch_local((
             slug.get_untracked().trim().to_owned(),
             name.get_untracked().trim().to_owned(),
+            domain_list(&domains.get_untracked()),
         ));
     };
 
@@ -55,6 +58,20 @@ pub fn NewOrganizationForm(on_cancel: Callback<()>) -> impl IntoView {
             <p class="hint">
                 "3 to 63 characters: lower-case letters, digits and dashes. "
                 "People use it to sign in to this organization; it cannot be changed later."
+            </p>
+            <label for="new-org-domains">"Email domains (optional)"</label>
+            <input
+                type="text"
+                id="new-org-domains"
+                autocomplete="off"
+                placeholder="example.com, example.de"
+                bind:value=domains
+            />
+            <FieldError error=error field="domains" />
+            <p class="hint">
+                "Its admins create accounts only for addresses in these domains and invite everyone else, "
+                "so they never learn who has an account in another organization. Claim only domains the "
+                "organization owns; each belongs to one organization."
             </p>
             <div class="form-actions">
                 <button

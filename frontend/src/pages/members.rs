@@ -6,10 +6,12 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
+use crate::api::bulk::{MatchingFilter, Picked};
 use crate::api::members::{load_members, OrganizationWithMembers, UserFilter, UserOrder};
 use crate::api::types::{MembershipStatus, OrderDirection, OrgRole, UserOrderField};
 use crate::api::use_session;
 use crate::components::api_clients::ApiClientsPanel;
+use crate::components::bulk_bar::BulkBar;
 use crate::components::error_box::ErrorBox;
 use crate::components::invitations::InvitationsPanel;
 use crate::components::member_form::NewMemberForm;
@@ -41,6 +43,20 @@ struct MemberQuery {
 impl MemberQuery {
     fn filter(&self) -> UserFilter {
         UserFilter {
+            query: (!self.text.is_empty()).then(|| self.text.clone()),
+            email_verified: self.email_verified,
+            blocked: self.blocked,
+            role: self.role,
+            status: self.status,
+            created_after: None,
+            created_before: None,
+            metadata: None,
+        }
+    }
+
+    /// The same filter, as the "select all matching" query takes it.
+    fn matching_filter(&self) -> MatchingFilter {
+        MatchingFilter {
             query: (!self.text.is_empty()).then(|| self.text.clone()),
             email_verified: self.email_verified,
             blocked: self.blocked,
@@ -96,6 +112,8 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
     let cursors = RwSignal::new(CursorStack::default());
     let show_form = RwSignal::new(false);
     let notice = RwSignal::new(None::<String>);
+    // The members chosen for a bulk action; kept across pages and filter changes.
+    let selected = RwSignal::new(Vec::<Picked>::new());
 
     let members = LocalResource::new({
         let organization_id = organization_id.clone();
@@ -168,6 +186,26 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
     let settings_href = format!("/orgs/{organization_id}/settings");
     let audit_href = format!("/orgs/{organization_id}/audit");
     let organization_id_for_form = organization_id.clone();
+    let organization_id_for_bulk = organization_id.clone();
+    let page_members = Signal::derive(move || {
+        members.with(|loaded| match loaded {
+            Some(Ok(Some(organization))) => organization
+                .members
+                .as_ref()
+                .map(|members| {
+                    members
+                        .edges
+                        .iter()
+                        .map(|edge| Picked {
+                            id: edge.node.user.id.clone(),
+                            email: edge.node.user.email.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        })
+    });
     let organization_id_for_invitations = organization_id.clone();
     view! {
         <section class="page">
@@ -225,12 +263,29 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
                 />
             </Show>
             <MemberFilters query=query refine=refine />
+            <Show when=move || can_manage.get()>
+                <BulkBar
+                    organization_id=organization_id_for_bulk.clone()
+                    selected=selected
+                    page=page_members
+                    total=total
+                    filter=Callback::new(move |_| query.with_untracked(MemberQuery::matching_filter))
+                    on_done=Callback::new(move |_| members.refetch())
+                />
+            </Show>
             <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
-                {move || Suspend::new(async move {
+                {move || {
+                    // Read here, where it is tracked: the viewer may load after the members.
+                    let manage = can_manage.get();
+                    Suspend::new(async move {
                     match members.await {
                         Ok(Some(organization)) => {
                             let rows = organization.members.map(|members| members.edges).unwrap_or_default();
-                            view! { <MembersTable rows=rows /> }.into_any()
+                            if manage {
+                                view! { <MembersTable rows=rows selected=selected /> }.into_any()
+                            } else {
+                                view! { <MembersTable rows=rows /> }.into_any()
+                            }
                         }
                         Ok(None) => {
                             view! {
@@ -244,7 +299,8 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
                             view! { <ErrorBox id="members-error" error=Some(error) /> }.into_any()
                         }
                     }
-                })}
+                    })
+                }}
             </Transition>
             <Pager
                 cursors=cursors

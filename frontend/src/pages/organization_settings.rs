@@ -1,6 +1,7 @@
 //! `/orgs/:orgId/settings`: an organization's name, branding, password policy and sign-in rules,
-//! for its ADMINs and superadmins, in one form that sends only what changed; its metadata; and,
-//! for superadmins, deleting it behind a typed confirmation.
+//! for its ADMINs and superadmins, in one form that sends only what changed; its metadata; the email
+//! domains it claims (set by superadmins); and, for superadmins, deleting it behind a typed
+//! confirmation.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -10,8 +11,8 @@ use steward_frontend::brand;
 use steward_frontend::password_policy::strength_word;
 
 use crate::api::organization_settings::{
-    delete_organization, load_org_metadata, load_org_settings, update_org_settings, LoadedOrgSettings,
-    OrgSettingsValues,
+    delete_organization, domain_list, load_org_domains, load_org_metadata, load_org_settings, set_org_domains,
+    update_org_settings, LoadedOrgSettings, OrgSettingsValues,
 };
 use crate::api::{use_session, ApiError};
 use crate::components::error_box::{ErrorBox, FieldError};
@@ -91,6 +92,7 @@ fn OrganizationSettings(organization_id: String) -> impl IntoView {
                                         on_saved=Callback::new(move |saved: String| name.set(Some(saved)))
                                     />
                                     <OrgMetadataForm organization_id=organization_id.clone() />
+                                    <DomainsPanel organization_id=organization_id.clone() />
                                     <DeleteOrganizationPanel organization_id=organization_id slug=slug />
                                 }
                                     .into_any()
@@ -471,6 +473,85 @@ fn OrgMetadataForm(organization_id: String) -> impl IntoView {
                 })
             }}
         </Transition>
+    }
+}
+
+/// The email domains the organization claims: read by its ADMINs, set by superadmins.
+#[component]
+fn DomainsPanel(organization_id: String) -> impl IntoView {
+    let session = use_session();
+    let viewer = use_viewer();
+    let is_superadmin =
+        Memo::new(move |_| viewer.with(|loaded| matches!(loaded, Some(Ok(profile)) if profile.is_superadmin)));
+    let loaded = LocalResource::new({
+        let organization_id = organization_id.clone();
+        move || load_org_domains(session, organization_id.clone())
+    });
+    let text = RwSignal::new(String::new());
+    let claimed = RwSignal::new(None::<Vec<String>>);
+    Effect::new(move |_| {
+        loaded.with(|loaded| {
+            if let Some(Ok(Some(domains))) = loaded {
+                text.set(domains.join("\n"));
+                claimed.set(Some(domains.clone()));
+            }
+        })
+    });
+    let save = Action::new_local(move |domains: &Vec<String>| {
+        let (organization_id, domains) = (organization_id.clone(), domains.clone());
+        async move {
+            let stored = set_org_domains(session, organization_id, domains).await?;
+            text.set(stored.join("\n"));
+            let sentence = match stored.len() {
+                0 => "The organization claims no domain now: its admins invite everyone.".to_owned(),
+                _ => format!("The organization now claims {}.", stored.join(", ")),
+            };
+            claimed.set(Some(stored));
+            Ok::<_, ApiError>(sentence)
+        }
+    });
+    let result = Signal::derive(move || save.value().get());
+    let error = error_of(result);
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        save.dispatch_local(domain_list(&text.get_untracked()));
+    };
+    let listed = move || match claimed.get() {
+        None => "…".to_owned(),
+        Some(domains) if domains.is_empty() => "none".to_owned(),
+        Some(domains) => domains.join(", "),
+    };
+    view! {
+        <form class="panel form" id="org-domains-form" on:submit=submit>
+            <h2>"Email domains"</h2>
+            <p class="hint">
+                "The organization's admins and API clients create accounts, and change addresses, only in "
+                "these domains; they invite everyone else. That way an admin never learns whether an "
+                "address has an account in another organization."
+            </p>
+            <p id="org-domains-claimed">"Claimed: " <span class="mono">{listed}</span></p>
+            <Show when=move || is_superadmin.get()>
+                <label for="org-domains">"Domains, one per line (superadmins only)"</label>
+                <textarea
+                    id="org-domains"
+                    rows="3"
+                    autocomplete="off"
+                    prop:value=move || text.get()
+                    on:input=move |event| text.set(event_target_value(&event))
+                ></textarea>
+                <FieldError error=error field="domains" />
+                <p class="hint">"Claim only domains the organization owns; each belongs to one organization."</p>
+                <div class="form-actions">
+                    <BusyButton
+                        id="save-org-domains"
+                        label="Save domains".to_owned()
+                        running_label="Saving…"
+                        running=save.pending()
+                    />
+                </div>
+                <Outcome error_id="org-domains-error" notice_id="org-domains-saved" result=result />
+            </Show>
+        </form>
     }
 }
 
