@@ -1467,3 +1467,147 @@ async fn a_superadmin_claims_domains_and_an_admin_is_told_where_accounts_are_cre
         json!(["acme.example", "acme.test"])
     );
 }
+
+/// Runs axe-core (the npm package, from `node_modules`) on the page as it is now, against WCAG
+/// 2.1 A and AA, and returns each violation as `rule (impact): help — where`.
+async fn accessibility_violations(client: &Client) -> anyhow::Result<Vec<String>> {
+    let axe = std::fs::read_to_string(workspace_root().join("node_modules/axe-core/axe.min.js"))?;
+    client
+        .execute(&format!("{axe}\nreturn typeof window.axe;"), vec![])
+        .await?;
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.axe
+               .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+               .then(result => done(result.violations.map(violation =>
+                 `${violation.id} (${violation.impact}): ${violation.help} — ` +
+                 violation.nodes.slice(0, 3).map(node => node.target.join(' ')).join(', '))))
+               .catch(error => done([`axe failed: ${error}`]));",
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(found)?)
+}
+
+/// Every page an admin and a superadmin use, checked by axe-core once it has loaded: no WCAG 2.1
+/// A or AA violation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portal_s_pages_have_no_wcag_violations() {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let root = server.superadmin().await;
+    let acme = server.create_org(&root, "acme").await;
+    let admin = server.member(&root, &acme, "admin@acme.test", &["ADMIN"]).await;
+    let ada = server.create_user(&root, &acme, "ada@acme.test", &["MEMBER"]).await;
+
+    let result = in_browser(async |client| {
+        client.set_window_size(1280, 1000).await?;
+        let mut found = Vec::new();
+        client.goto(&format!("{}/login", server.url)).await?;
+        client.wait().for_element(Locator::Id("sign-in")).await?;
+        found.push(("sign-in page", accessibility_violations(&client).await?));
+        sign_in_through_portal(&client, &server, &admin.email, CHANGED_PASSWORD).await?;
+        let pages = [
+            ("members page", format!("/orgs/{acme}"), "member-count"),
+            ("user page", format!("/users/{ada}"), "user-profile"),
+            ("settings page", format!("/orgs/{acme}/settings"), "org-domains-claimed"),
+            ("audit page", format!("/orgs/{acme}/audit"), "audit-table"),
+            ("my profile", "/me".to_owned(), "me-email"),
+        ];
+        for (name, path, ready) in pages {
+            client.goto(&format!("{}{path}", server.url)).await?;
+            wait_for_text(&client, ready, |text| !text.is_empty()).await?;
+            found.push((name, accessibility_violations(&client).await?));
+        }
+        // The check itself sees a violation: an image with no text alternative.
+        client
+            .execute(
+                "const image = document.createElement('img'); image.src = '/favicon.ico'; document.body.appendChild(image);",
+                vec![],
+            )
+            .await?;
+        let planted = accessibility_violations(&client).await?;
+        Ok::<_, anyhow::Error>((found, planted))
+    })
+    .await;
+    let (found, planted) = result.expect("the browser journey");
+    assert!(
+        planted.iter().any(|violation| violation.starts_with("image-alt")),
+        "{planted:#?}"
+    );
+    let violations: Vec<String> = found
+        .into_iter()
+        .flat_map(|(page, violations)| {
+            violations
+                .into_iter()
+                .map(move |violation| format!("{page}: {violation}"))
+        })
+        .collect();
+    assert!(violations.is_empty(), "{violations:#?}");
+}
+
+/// On a 375 px wide phone screen, no page scrolls sideways (wide tables scroll inside their own
+/// box, and everything else wraps), and the header still leads everywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portal_fits_a_375_pixel_screen() {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let root = server.superadmin().await;
+    let acme = server.create_org(&root, "acme").await;
+    let admin = server.member(&root, &acme, "admin@acme.test", &["ADMIN"]).await;
+    let ada = server.create_user(&root, &acme, "ada@acme.test", &["MEMBER"]).await;
+
+    let result = in_browser(async |client| {
+        client.set_window_size(375, 812).await?;
+        let mut widths = Vec::new();
+        // The page's width, the screen's, and the first elements that stick out (outside the boxes
+        // that scroll on their own), to say what to fix.
+        let measure = "const width = document.documentElement.clientWidth;
+            const out = [...document.querySelectorAll('body *')]
+              .filter(e => e.getBoundingClientRect().right > width + 1 && !(e.closest('.table-scroll, .table-box') && e.closest('.table-scroll, .table-box').getBoundingClientRect().right <= width + 1))
+              .concat([...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().left + e.scrollWidth > width + 1 && getComputedStyle(e).overflowX === 'visible' && !e.closest('.table-scroll, .table-box')))
+              .slice(0, 8)
+              .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                   (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/ +/).join('.') : '') +
+                   ' ' + Math.round(e.getBoundingClientRect().right));
+            return [document.documentElement.scrollWidth, width, out];";
+        client.goto(&format!("{}/login", server.url)).await?;
+        client.wait().for_element(Locator::Id("sign-in")).await?;
+        widths.push(("sign-in page", client.execute(measure, vec![]).await?));
+        sign_in_through_portal(&client, &server, &admin.email, CHANGED_PASSWORD).await?;
+        let mut navigation = Vec::new();
+        for link in ["my-profile-link", "sign-out"] {
+            navigation.push(client.find(Locator::Id(link)).await?.is_displayed().await?);
+        }
+        let pages = [
+            ("members page", format!("/orgs/{acme}"), "member-count"),
+            ("user page", format!("/users/{ada}"), "user-profile"),
+            ("settings page", format!("/orgs/{acme}/settings"), "org-domains-claimed"),
+            ("audit page", format!("/orgs/{acme}/audit"), "audit-table"),
+            ("my profile", "/me".to_owned(), "me-email"),
+        ];
+        for (name, path, ready) in pages {
+            client.goto(&format!("{}{path}", server.url)).await?;
+            wait_for_text(&client, ready, |text| !text.is_empty()).await?;
+            widths.push((name, client.execute(measure, vec![]).await?));
+            let file = format!("target/browser-375-{}.png", name.replace(' ', "-"));
+            std::fs::write(workspace_root().join(file), client.screenshot().await?)?;
+        }
+        Ok::<_, anyhow::Error>((widths, navigation))
+    })
+    .await;
+    let (widths, navigation) = result.expect("the browser journey");
+    assert_eq!(navigation, vec![true, true], "My profile and Sign out are shown");
+    let too_wide: Vec<String> = widths
+        .iter()
+        .filter(|(_, sizes)| sizes[0].as_i64() > sizes[1].as_i64())
+        .map(|(page, sizes)| {
+            format!(
+                "{page}: content {} px in a {} px screen: {}",
+                sizes[0], sizes[1], sizes[2]
+            )
+        })
+        .collect();
+    assert!(too_wide.is_empty(), "{too_wide:#?}");
+}

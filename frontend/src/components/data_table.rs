@@ -1,5 +1,6 @@
 //! The portal's list tables: a `data-table` with one row of column headings, optionally a last
-//! column for each row's buttons, and the rows themselves given as children.
+//! column for each row's buttons, and the rows themselves given as children. Each scrolls
+//! sideways inside its own box, so that a narrow screen scrolls the table, not the page.
 
 use leptos::prelude::*;
 
@@ -38,6 +39,7 @@ pub fn DataTable(
     children: Children,
 ) -> impl IntoView {
     view! {
+        <div class="table-box">
         <table class="data-table" id=id>
             <thead>
                 <tr>
@@ -57,5 +59,6 @@ pub fn DataTable(
             </thead>
             <tbody>{children()}</tbody>
         </table>
+        </div>
     }
 }
