@@ -1611,3 +1611,38 @@ async fn the_portal_fits_a_375_pixel_screen() {
         .collect();
     assert!(too_wide.is_empty(), "{too_wide:#?}");
 }
+
+/// On a user's page, the organization's admin edits that membership's own metadata as JSON; the
+/// patch goes to the server and the user's identity-wide documents are untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_edits_a_membership_s_metadata_on_the_user_page() {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let root = server.superadmin().await;
+    let acme = server.create_org(&root, "acme").await;
+    let admin = server.member(&root, &acme, "admin@acme.test", &["ADMIN"]).await;
+    let ada = server.create_user(&root, &acme, "ada@acme.test", &["MEMBER"]).await;
+    let set = "mutation($org: ID!, $id: ID!) { updateMembershipMetadata(orgId: $org, userId: $id, metadata: { team: \"blue\", desk: 4 }) { roles } }";
+    server.as_(&root, set, json!({ "org": acme, "id": ada })).await.ok();
+    let read = "query($org: ID!, $id: ID!) { organization(id: $org) { member(userId: $id) { metadata user { userMetadata } } } }";
+
+    let result = in_browser(async |client| {
+        client.set_window_size(1280, 1600).await?;
+        sign_in_through_portal(&client, &server, &admin.email, CHANGED_PASSWORD).await?;
+        client.goto(&format!("{}/users/{ada}", server.url)).await?;
+        let editor = format!("membership-metadata-{acme}");
+        wait_for_text(&client, &format!("{editor}-preview"), |text| text.contains("No change")).await?;
+        replace_text(&client, &editor, r#"{"team": "green", "desk": 4}"#).await?;
+        let preview = wait_for_text(&client, &format!("{editor}-preview"), |text| text.contains("Will send")).await?;
+        click(&client, &format!("save-{editor}")).await?;
+        wait_for_text(&client, &format!("{editor}-saved"), |text| !text.is_empty()).await?;
+        Ok::<_, anyhow::Error>(preview)
+    })
+    .await;
+    let preview = result.expect("the browser journey");
+    assert!(preview.contains(r#""team":"green""#), "{preview}");
+    let member = server.as_(&root, read, json!({ "org": acme, "id": ada })).await;
+    let member = &member.ok()["organization"]["member"];
+    assert_eq!(member["metadata"], json!({ "team": "green", "desk": 4 }));
+    assert_eq!(member["user"]["userMetadata"], json!({}));
+}

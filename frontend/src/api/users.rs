@@ -184,3 +184,56 @@ pub async fn update_user_metadata(
     let user = data.update_user_metadata;
     Ok((user.user_metadata, user.app_metadata))
 }
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/users.graphql",
+    response_derives = "Debug, Clone, PartialEq"
+)]
+pub struct MembershipMetadata;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "src/api/queries/users.graphql",
+    response_derives = "Debug, Clone, PartialEq"
+)]
+pub struct UpdateMembershipMetadata;
+
+/// One membership's metadata (`{}` when it has none); `None` when the user is not a member there
+/// or the organization is out of reach.
+pub async fn load_membership_metadata(
+    session: Session,
+    organization_id: String,
+    user_id: String,
+) -> Result<Option<JSON>, ApiError> {
+    let variables = membership_metadata::Variables {
+        org_id: organization_id,
+        user_id,
+    };
+    let data = execute::<MembershipMetadata>(session, variables).await?;
+    Ok(data
+        .organization
+        .and_then(|organization| organization.member)
+        .map(|member| member.metadata.unwrap_or_else(|| serde_json::json!({}))))
+}
+
+/// Merge-patches one membership's metadata; answers it as stored.
+pub async fn update_membership_metadata(
+    session: Session,
+    organization_id: String,
+    user_id: String,
+    patch: JSON,
+) -> Result<JSON, ApiError> {
+    let variables = update_membership_metadata::Variables {
+        org_id: organization_id,
+        user_id,
+        metadata: patch,
+    };
+    let data = execute::<UpdateMembershipMetadata>(session, variables).await?;
+    Ok(data
+        .update_membership_metadata
+        .metadata
+        .unwrap_or_else(|| serde_json::json!({})))
+}

@@ -23,6 +23,8 @@ pub enum MetadataTarget {
     UserMetadata(String),
     /// A user's `appMetadata` (administrators only).
     AppMetadata(String),
+    /// The metadata of one membership: the organization's id, then the user's.
+    Membership(String, String),
 }
 
 impl MetadataTarget {
@@ -32,6 +34,7 @@ impl MetadataTarget {
             MetadataTarget::Organization(_) => "metadata",
             MetadataTarget::UserMetadata(_) => "userMetadata",
             MetadataTarget::AppMetadata(_) => "appMetadata",
+            MetadataTarget::Membership(..) => "metadata",
         }
     }
 }
@@ -49,6 +52,9 @@ async fn save(
             .await?
             .1
             .unwrap_or_else(|| serde_json::json!({}))),
+        MetadataTarget::Membership(org_id, user_id) => {
+            crate::api::users::update_membership_metadata(session, org_id, user_id, patch).await
+        }
     }
 }
 
@@ -56,10 +62,10 @@ async fn save(
 pub fn MetadataEditor(
     target: MetadataTarget,
     document: serde_json::Value,
-    form_id: &'static str,
-    input_id: &'static str,
-    title: &'static str,
-    label: &'static str,
+    #[prop(into)] form_id: String,
+    #[prop(into)] input_id: String,
+    #[prop(into)] title: String,
+    #[prop(into)] label: String,
 ) -> impl IntoView {
     let session = use_session();
     let text = RwSignal::new(serde_json::to_string_pretty(&document).unwrap_or_default());
@@ -109,7 +115,7 @@ pub fn MetadataEditor(
     view! {
         <form class="panel form metadata-form" id=form_id on:submit=submit>
             <h2>{title}</h2>
-            <label for=input_id>{label}</label>
+            <label for=input_id.clone()>{label}</label>
             <textarea
                 id=input_id
                 class="json-editor"

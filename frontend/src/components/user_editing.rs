@@ -8,8 +8,9 @@ use leptos::prelude::*;
 
 use crate::api::users::{change_user_email, delete_user, update_user_profile, AdminProfileFields, UserProfile};
 use crate::api::{use_session, ApiError};
-use crate::components::error_box::FieldError;
+use crate::components::error_box::{ErrorBox, FieldError};
 use crate::components::fields::{BusyButton, TextField};
+use crate::components::metadata_editor::{MetadataEditor, MetadataTarget};
 use crate::components::outcome::{error_of, Outcome};
 
 /// One input per field: (element id, label, server field name, input type).
@@ -325,5 +326,50 @@ pub fn MembershipManager(
                 </form>
             })}
         </div>
+    }
+}
+
+/// The metadata of each membership the viewer manages: each organization's own data about the
+/// member, edited as JSON like the user's documents.
+#[component]
+pub fn MembershipMetadataEditors(user_id: String, managed: Vec<ManagedMembership>) -> impl IntoView {
+    managed
+        .into_iter()
+        .map(|membership| view! { <MembershipMetadataEditor user_id=user_id.clone() membership=membership /> })
+        .collect_view()
+}
+
+#[component]
+fn MembershipMetadataEditor(user_id: String, membership: ManagedMembership) -> impl IntoView {
+    let session = use_session();
+    let organization_id = membership.organization_id.clone();
+    let loaded = LocalResource::new({
+        let (organization_id, user_id) = (organization_id.clone(), user_id.clone());
+        move || crate::api::users::load_membership_metadata(session, organization_id.clone(), user_id.clone())
+    });
+    let name = membership.organization_name.clone();
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading membership metadata…"</p> }>
+            {move || {
+                let (organization_id, user_id, name) = (organization_id.clone(), user_id.clone(), name.clone());
+                Suspend::new(async move {
+                    match loaded.await {
+                        Ok(Some(document)) => view! {
+                            <MetadataEditor
+                                target=MetadataTarget::Membership(organization_id.clone(), user_id)
+                                document=document
+                                form_id=format!("membership-metadata-form-{organization_id}")
+                                input_id=format!("membership-metadata-{organization_id}")
+                                title=format!("Membership metadata in {name}")
+                                label="This organization's own data about the member, as a JSON object"
+                            />
+                        }
+                        .into_any(),
+                        Ok(None) => ().into_any(),
+                        Err(error) => view! { <ErrorBox id="membership-metadata-load-error" error=Some(error) /> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
     }
 }

@@ -19,6 +19,7 @@ use crate::components::pager::{CursorStack, Pager};
 use crate::components::shell::use_viewer;
 use crate::components::user_editing::{
     ChangeEmailPanel, DeleteUserPanel, EditProfilePanel, ManagedMembership, MembershipManager,
+    MembershipMetadataEditors,
 };
 use crate::format;
 
@@ -148,7 +149,10 @@ fn UserDetails(
                 .map(|own| (own.organization_id.clone(), own.organization_name.clone()))
                 .collect();
             (!managed.is_empty() || !joinable.is_empty()).then(|| {
-                view! { <MembershipManager user_id=manager_user_id.clone() managed=managed joinable=joinable reload=reload /> }
+                view! {
+                    <MembershipManager user_id=manager_user_id.clone() managed=managed.clone() joinable=joinable reload=reload />
+                    <MembershipMetadataEditors user_id=manager_user_id.clone() managed=managed />
+                }
             })
         })
     };

@@ -245,6 +245,19 @@ pub async fn list(
     user_search::member_page(scope.database(), scope.org_id, filter, order, page).await
 }
 
+/// One member of the organization, with their user; `None` when the user is not its member.
+pub async fn get(scope: &OrgReader<'_>, user_id: UserId) -> Result<Option<(membership::Model, user::Model)>> {
+    let connection = scope.database().reader();
+    let Some(membership) = membership::Entity::find_by_id((scope.org_id, user_id))
+        .one(connection)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let user = user::Entity::find_by_id(user_id).one(connection).await?;
+    Ok(user.map(|user| (membership, user)))
+}
+
 pub async fn count(scope: &OrgReader<'_>, filter: &UserFilter) -> Result<u64> {
     user_search::member_count(scope.database(), scope.org_id, filter).await
 }

@@ -329,6 +329,22 @@ impl Organization {
             |(membership, user)| Membership::listed(membership, user),
         )))
     }
+    /// One member of the organization, by user id (their roles, status and this membership's
+    /// metadata); null when the user is not its member.
+    ///
+    /// **Permissions**: as `members`.
+    async fn member(&self, ctx: &Context<'_>, user_id: ID) -> GqlResult<Option<Membership>> {
+        let caller = caller(ctx);
+        let scope = match caller.org_reader(self.0.id) {
+            Ok(scope) => scope,
+            Err(refusal) => return Ok(withheld(ctx, refusal)),
+        };
+        let Ok(user_id) = super::ids::parse(&user_id) else {
+            return Ok(None);
+        };
+        let found = members::get(&scope, user_id).await?;
+        Ok(found.map(|(membership, user)| Membership::listed(membership, user)))
+    }
     /// Invitations that can still be accepted, newest first; empty for callers who cannot
     /// manage the organization's members.
     #[graphql(complexity = "cost::queried_list(cost::INVITATIONS, child_complexity)")]

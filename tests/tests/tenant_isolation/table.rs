@@ -308,6 +308,7 @@ pub const FIELDS: &[Fields] = &[
             ("metadata",    "metadata",           Withheld(FieldRight::OrgAdminData)),
             ("settings",    "settings",           Withheld(FieldRight::OrgAdminData)),
             ("members",     "members(first: 200)", Withheld(FieldRight::OrgMembers)),
+            ("member",      "member(userId: \"01900000-0000-7000-8000-000000000000\")", Withheld(FieldRight::OrgMembers)),
             ("invitations", "invitations",        Trimmed),
         ],
     },
