@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use super::enums::{role_set, OrgRole};
 use super::ids::parse;
 use crate::domain::authz::Caller;
-use crate::domain::{blocking, members, recovery, users, verification};
+use crate::domain::{blocking, members, organizations, recovery, users, verification};
 use crate::error::{Error, Result};
 use crate::policy::client_scopes::USERS_DELETE;
 use steward_entity::{OrgId, UserId};
@@ -95,6 +95,13 @@ impl BulkMutation {
         let caller = super::acting::caller(ctx);
         let org_id: OrgId = parse(&input.org_id)?;
         caller.org_manager(org_id)?;
+        // A superadmin manages every organization, even one that does not exist. (An API client
+        // may lack `org:read`; its own organization exists.)
+        if let Ok(viewer) = caller.org_viewer(org_id) {
+            if organizations::get(&viewer).await?.is_none() {
+                return Err(Error::NotFound.into());
+            }
+        }
         if input.user_ids.len() > MAX_ITEMS {
             return Err(Error::invalid("userIds", format!("at most {MAX_ITEMS} users at a time")).into());
         }

@@ -82,8 +82,10 @@ pub struct Case {
 }
 
 /// The variables a call may use, and their types.
-pub const VARIABLES: [(&str, &str); 8] = [
+pub const VARIABLES: [(&str, &str); 9] = [
     ("org", "ID!"),
+    // A member of the organization a field is read on (for `Organization.member`).
+    ("member", "ID!"),
     ("user", "ID!"),
     ("session", "ID!"),
     ("client", "ID!"),
@@ -262,7 +264,7 @@ fn field_cases(schema: &Schema, coverage: &mut Coverage) -> Vec<Case> {
                     _ => format!("memberships {{ organization {{ id }} {call} {selection} }}"),
                 };
                 let root_field = format!("{} {{ {inner} }}", carrier.call);
-                let document = format!("query{} {{ {root_field} }}", declarations(carrier.call));
+                let document = format!("query{} {{ {root_field} }}", declarations(&root_field));
                 for caller in CALLERS {
                     for target in &carrier.targets {
                         let target = *target;

@@ -374,14 +374,27 @@ impl World {
             variables.insert(name.into(), json!(value));
         };
         match target {
-            Target::Nothing => {}
+            Target::Nothing => {
+                if let Some(me) = credentials.user_id.as_deref() {
+                    set("member", me);
+                }
+            }
             Target::Org(org) => {
                 set("org", self.org_id(org));
                 set("slug", self.slug(org));
+                let member = match org {
+                    Org::Foreign => Person::ForeignMember,
+                    _ => Person::OwnMember,
+                };
+                set("member", self.person_id(member));
             }
-            Target::Person(Person::Myself) => set("user", credentials.user_id.as_deref()?),
+            Target::Person(Person::Myself) => {
+                set("user", credentials.user_id.as_deref()?);
+                set("member", credentials.user_id.as_deref()?);
+            }
             Target::Person(person) => {
                 set("user", self.person_id(person));
+                set("member", self.person_id(person));
                 set("session", &self.sessions[&person]);
             }
             Target::Member(org, person) => {
