@@ -1646,3 +1646,81 @@ async fn an_admin_edits_a_membership_s_metadata_on_the_user_page() {
     assert_eq!(member["metadata"], json!({ "team": "green", "desk": 4 }));
     assert_eq!(member["user"]["userMetadata"], json!({}));
 }
+
+/// Seeds `count` organizations straight into the database, `org-00000` ("Company 00000") on.
+async fn seed_organizations(server: &TestServer, count: usize) {
+    use sea_orm::EntityTrait;
+    use steward_entity::{organization, OrgId};
+    let now = chrono::Utc::now();
+    let models: Vec<organization::ActiveModel> = (0..count)
+        .map(|n| {
+            let (slug, name) = (format!("org-{n:05}"), format!("Company {n:05}"));
+            organization::ActiveModel::from(organization::Model {
+                id: OrgId::new(),
+                search_text: format!("{slug}\n{}", name.to_lowercase()),
+                slug,
+                name,
+                display_name: None,
+                logo_url: None,
+                primary_color: None,
+                metadata: json!({}),
+                settings: json!({}),
+                revision: 0,
+                created_at: now,
+                updated_at: now,
+            })
+        })
+        .collect();
+    for chunk in models.chunks(500) {
+        organization::Entity::insert_many(chunk.to_vec())
+            .exec(server.database())
+            .await
+            .expect("seed organizations");
+    }
+}
+
+/// With 10 000 organizations, a superadmin finds one by search on the organizations page and in
+/// the header's switcher, and pages through the list. The times it took are printed (a benchmark's
+/// business to judge, not a test's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_superadmin_finds_one_organization_among_ten_thousand() {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let root = server.superadmin().await;
+    seed_organizations(&server, 10_000).await;
+
+    let result = in_browser(async |client| {
+        client.set_window_size(1280, 1000).await?;
+        sign_in_through_portal(&client, &server, &root.email, PASSWORD).await?;
+        client.goto(&format!("{}/orgs", server.url)).await?;
+        let count = wait_for_text(&client, "organization-count", |text| text.contains("10")).await?;
+        let started = std::time::Instant::now();
+        type_into(&client, "org-search", "org-07431").await?;
+        let found = wait_for_text(&client, "organizations-table", |text| {
+            text.contains("Company 07431") && !text.contains("Company 00000")
+        })
+        .await?;
+        let page_search = started.elapsed();
+        click(&client, "org-switcher").await?;
+        let started = std::time::Instant::now();
+        type_into(&client, "org-switcher-search", "company 09998").await?;
+        let switched = wait_for_text(&client, "org-switcher-list", |text| {
+            text.contains("Company 09998") && !text.contains("Company 00000")
+        })
+        .await?;
+        let switcher_search = started.elapsed();
+        Ok::<_, anyhow::Error>((count, found, switched, page_search, switcher_search))
+    })
+    .await;
+    let (count, found, switched, page_search, switcher_search) = result.expect("the browser journey");
+    println!(
+        "10 000 organizations: a search on the organizations page showed its result in {page_search:?}, \
+         in the switcher in {switcher_search:?} (each including the search box's pause before it asks)"
+    );
+    assert!(
+        count.contains("10 000") || count.contains("10000") || count.contains("10,000"),
+        "{count}"
+    );
+    assert!(found.contains("org-07431"), "{found}");
+    assert!(switched.contains("org-09998"), "{switched}");
+}
