@@ -1724,3 +1724,78 @@ async fn a_superadmin_finds_one_organization_among_ten_thousand() {
     assert!(found.contains("org-07431"), "{found}");
     assert!(switched.contains("org-09998"), "{switched}");
 }
+
+/// The keyboard alone: sign in with Tab and Enter, reach My profile from the header, and open the
+/// organization switcher and close it with Escape, focus staying where a keyboard user expects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portal_works_from_the_keyboard() {
+    use fantoccini::key::Key;
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let root = server.superadmin().await;
+    server.create_org(&root, "acme").await;
+    let focused =
+        "return document.activeElement && (document.activeElement.id || document.activeElement.textContent.trim());";
+
+    let result = in_browser(async |client| {
+        client.set_window_size(1280, 900).await?;
+        client.goto(&format!("{}/login", server.url)).await?;
+        let email = client.wait().for_element(Locator::Id("email")).await?;
+        email.click().await?;
+        email.send_keys(&root.email).await?;
+        // Tab to the password, type it, and Enter submits the form.
+        email.send_keys(&Key::Tab.to_string()).await?;
+        let on_password = client.execute(focused, vec![]).await?;
+        client
+            .find(Locator::Id("password"))
+            .await?
+            .send_keys(&format!("{PASSWORD}{}", Key::Enter))
+            .await?;
+        client.wait().for_element(Locator::Id("my-profile-link")).await?;
+        // Tab from the top of the page until the header's My profile link has the focus.
+        client
+            .execute(
+                "document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);",
+                vec![],
+            )
+            .await?;
+        let body = client.find(Locator::Css("body")).await?;
+        let mut reached = false;
+        for _ in 0..15 {
+            body.send_keys(&Key::Tab.to_string()).await?;
+            if client.execute(focused, vec![]).await? == json!("my-profile-link") {
+                reached = true;
+                break;
+            }
+        }
+        let profile = client.find(Locator::Id("my-profile-link")).await?;
+        profile.send_keys(&Key::Enter.to_string()).await?;
+        let on_profile = wait_for_text(&client, "me-email", |text| !text.is_empty()).await?;
+        // The switcher opens from the keyboard and Escape closes it.
+        let switcher = client.find(Locator::Id("org-switcher")).await?;
+        switcher.send_keys(&Key::Enter.to_string()).await?;
+        client.wait().for_element(Locator::Id("org-switcher-search")).await?;
+        let search = client.find(Locator::Id("org-switcher-search")).await?;
+        search.click().await?;
+        search.send_keys(&Key::Escape.to_string()).await?;
+        let mut closed = false;
+        for _ in 0..30 {
+            if client.find(Locator::Id("org-switcher-panel")).await.is_err() {
+                closed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok::<_, anyhow::Error>((on_password, reached, on_profile, closed))
+    })
+    .await;
+    let (on_password, reached, on_profile, closed) = result.expect("the browser journey");
+    assert_eq!(
+        on_password,
+        json!("password"),
+        "Tab from the email goes to the password"
+    );
+    assert!(reached, "Tab reaches My profile in the header");
+    assert_eq!(on_profile, root.email);
+    assert!(closed, "Escape closes the switcher");
+}
