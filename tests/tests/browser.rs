@@ -561,12 +561,7 @@ async fn an_org_admin_manages_api_clients_in_the_portal() {
         })
         .await?;
         let client_id = wait_for_text(&client, "api-client-id", |text| text.starts_with("stw_")).await?;
-        let secret = client
-            .find(Locator::Id("api-client-secret"))
-            .await?
-            .prop("value")
-            .await?
-            .unwrap_or_default();
+        let secret = value_of(&client, "api-client-secret").await?;
         let example = wait_for_text(&client, "api-client-curl", |text| !text.is_empty()).await?;
         let table = wait_for_text(&client, "api-clients-table", |text| text.contains("Billing sync")).await?;
         // An element's screenshot shows only what is in the window: the panel's top goes first.
@@ -596,13 +591,7 @@ async fn an_org_admin_manages_api_clients_in_the_portal() {
         click(&client, &format!("rotate-api-client-{id}")).await?;
         click(&client, &format!("confirm-rotate-api-client-{id}")).await?;
         wait_for_text(&client, "api-client-changed", |text| text.contains("new secret")).await?;
-        let new_secret = client
-            .wait()
-            .for_element(Locator::Id("api-client-secret"))
-            .await?
-            .prop("value")
-            .await?
-            .unwrap_or_default();
+        let new_secret = value_of(&client, "api-client-secret").await?;
         let old_token_refused = server.gql(Some(&token), users, json!({ "org": org })).await;
         let old_secret_status = token_request(&server, &client_id, &secret).await.0;
         let (_, body) = token_request(&server, &client_id, &new_secret).await;
@@ -717,8 +706,7 @@ async fn an_admin_uses_the_password_tools_and_invites_a_member() {
         sign_in_through_portal(&client, &server, &admin.email, PASSWORD).await?;
         client.goto(&format!("{}/users/{ada}", server.url)).await?;
         click(&client, "create-ticket").await?;
-        let ticket = client.wait().for_element(Locator::Id("ticket-url")).await?;
-        let ticket_url = ticket.prop("value").await?.unwrap_or_default();
+        let ticket_url = value_of(&client, "ticket-url").await?;
 
         type_into(&client, "set-password", set_password).await?;
         click(&client, "set-password-submit").await?;
@@ -836,6 +824,22 @@ async fn an_admin_uses_the_password_tools_and_invites_a_member() {
     assert_eq!(memberships.ok()["viewer"]["memberships"].as_array().unwrap().len(), 2);
 }
 
+/// The value of the input `id` once it holds one, looked up afresh each time (the page may render
+/// anew between the lookup and the read).
+async fn value_of(client: &Client, id: &str) -> anyhow::Result<String> {
+    for _ in 0..100 {
+        if let Ok(element) = client.find(Locator::Id(id)).await {
+            if let Ok(Some(value)) = element.prop("value").await {
+                if !value.is_empty() {
+                    return Ok(value);
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("#{id} never held a value")
+}
+
 /// Replaces what an input holds with `text`, as a person selecting it all and typing would.
 async fn replace_text(client: &Client, id: &str, text: &str) -> anyhow::Result<()> {
     let element = client.wait().for_element(Locator::Id(id)).await?;
@@ -873,13 +877,7 @@ async fn superadmin_edits_an_organizations_settings_in_the_portal() {
         client.goto(&format!("{}/orgs/{org}", server.url)).await?;
         click(&client, "org-settings-link").await?;
         client.wait().for_element(Locator::Id("org-settings-form")).await?;
-        let loaded_min_length = client
-            .wait()
-            .for_element(Locator::Id("policy-min-length"))
-            .await?
-            .prop("value")
-            .await?
-            .unwrap_or_default();
+        let loaded_min_length = value_of(&client, "policy-min-length").await?;
 
         type_into(&client, "org-display-name", "Acme Cloud").await?;
         replace_text(&client, "org-primary-color", "#0b7a75").await?;
