@@ -14,24 +14,9 @@ use steward_tests::{Backend, TestServer};
 const MEMBERS: usize = 1_000;
 const TARGET_SECONDS: f64 = 5.0;
 
-fn backend() -> Backend {
-    let args: Vec<String> = std::env::args().collect();
-    match args
-        .iter()
-        .position(|arg| arg == "--backend")
-        .and_then(|index| args.get(index + 1))
-        .map(String::as_str)
-    {
-        None | Some("sqlite") => Backend::Sqlite,
-        Some("postgres") => Backend::Postgres,
-        Some("mariadb") => Backend::MariaDb,
-        Some(other) => panic!("unknown backend {other}"),
-    }
-}
-
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let backend = backend();
+    let backend = Backend::from_args();
     let server = TestServer::start_with(backend, |config| {
         config.admin_mails_per_actor_per_hour = 1_000_000;
         config.admin_mails_per_recipient_per_hour = 1_000_000;

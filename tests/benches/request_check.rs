@@ -13,21 +13,6 @@ use steward_tests::{Backend, TestServer};
 
 const SAMPLES: usize = 2000;
 
-fn backend() -> Backend {
-    let args: Vec<String> = std::env::args().collect();
-    match args
-        .iter()
-        .position(|arg| arg == "--backend")
-        .and_then(|index| args.get(index + 1))
-        .map(String::as_str)
-    {
-        None | Some("sqlite") => Backend::Sqlite,
-        Some("postgres") => Backend::Postgres,
-        Some("mariadb") => Backend::MariaDb,
-        Some(other) => panic!("unknown backend {other}"),
-    }
-}
-
 async fn timings(server: &TestServer, token: Option<&str>) -> Vec<Duration> {
     let mut timings = Vec::with_capacity(SAMPLES);
     for sample in 0..SAMPLES + 100 {
@@ -49,7 +34,7 @@ fn at(sorted: &[Duration], fraction: f64) -> f64 {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let backend = backend();
+    let backend = Backend::from_args();
     let server = TestServer::start(backend).await;
     let root = server.superadmin().await;
     // A user in a few organizations, so the membership read has something to read.

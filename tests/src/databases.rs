@@ -9,6 +9,24 @@ pub enum Backend {
     MariaDb,
 }
 
+impl Backend {
+    /// The backend a benchmark's `--backend sqlite|postgres|mariadb` names (SQLite without one).
+    pub fn from_args() -> Self {
+        let args: Vec<String> = std::env::args().collect();
+        match args
+            .iter()
+            .position(|arg| arg == "--backend")
+            .and_then(|index| args.get(index + 1))
+            .map(String::as_str)
+        {
+            None | Some("sqlite") => Backend::Sqlite,
+            Some("postgres") => Backend::Postgres,
+            Some("mariadb") => Backend::MariaDb,
+            Some(other) => panic!("unknown backend {other}"),
+        }
+    }
+}
+
 /// A database made for one test, dropped with it.
 pub struct FreshDatabase {
     pub url: String,

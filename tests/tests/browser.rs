@@ -1466,6 +1466,30 @@ async fn a_superadmin_claims_domains_and_an_admin_is_told_where_accounts_are_cre
     );
 }
 
+/// A server with `acme`, its ADMIN (signed in with [`CHANGED_PASSWORD`]) and a MEMBER `ada`:
+/// the superadmin's session, acme's id, the admin's session and ada's id.
+async fn acme_with_admin_and_ada() -> (TestServer, Session, String, Session, String) {
+    assert_portal_built();
+    let server = TestServer::start(Backend::Sqlite).await;
+    let root = server.superadmin().await;
+    let acme = server.create_org(&root, "acme").await;
+    let admin = server.member(&root, &acme, "admin@acme.test", &["ADMIN"]).await;
+    let ada = server.create_user(&root, &acme, "ada@acme.test", &["MEMBER"]).await;
+    (server, root, acme, admin, ada)
+}
+
+/// The pages an organization's ADMIN works in: a name, the path, and an element that shows text
+/// once the page has loaded.
+fn admin_pages(acme: &str, ada: &str) -> [(&'static str, String, &'static str); 5] {
+    [
+        ("members page", format!("/orgs/{acme}"), "member-count"),
+        ("user page", format!("/users/{ada}"), "user-profile"),
+        ("settings page", format!("/orgs/{acme}/settings"), "org-domains-claimed"),
+        ("audit page", format!("/orgs/{acme}/audit"), "audit-table"),
+        ("my profile", "/me".to_owned(), "me-email"),
+    ]
+}
+
 /// Runs axe-core (the npm package, from `node_modules`) on the page as it is now, against WCAG
 /// 2.1 A and AA, and returns each violation as `rule (impact): help — where`.
 async fn accessibility_violations(client: &Client) -> anyhow::Result<Vec<String>> {
@@ -1492,12 +1516,7 @@ async fn accessibility_violations(client: &Client) -> anyhow::Result<Vec<String>
 /// A or AA violation.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_portal_s_pages_have_no_wcag_violations() {
-    assert_portal_built();
-    let server = TestServer::start(Backend::Sqlite).await;
-    let root = server.superadmin().await;
-    let acme = server.create_org(&root, "acme").await;
-    let admin = server.member(&root, &acme, "admin@acme.test", &["ADMIN"]).await;
-    let ada = server.create_user(&root, &acme, "ada@acme.test", &["MEMBER"]).await;
+    let (server, _root, acme, admin, ada) = acme_with_admin_and_ada().await;
 
     let result = in_browser(async |client| {
         client.set_window_size(1280, 1000).await?;
@@ -1506,14 +1525,7 @@ async fn the_portal_s_pages_have_no_wcag_violations() {
         client.wait().for_element(Locator::Id("sign-in")).await?;
         found.push(("sign-in page", accessibility_violations(&client).await?));
         sign_in_through_portal(&client, &server, &admin.email, CHANGED_PASSWORD).await?;
-        let pages = [
-            ("members page", format!("/orgs/{acme}"), "member-count"),
-            ("user page", format!("/users/{ada}"), "user-profile"),
-            ("settings page", format!("/orgs/{acme}/settings"), "org-domains-claimed"),
-            ("audit page", format!("/orgs/{acme}/audit"), "audit-table"),
-            ("my profile", "/me".to_owned(), "me-email"),
-        ];
-        for (name, path, ready) in pages {
+        for (name, path, ready) in admin_pages(&acme, &ada) {
             client.goto(&format!("{}{path}", server.url)).await?;
             wait_for_text(&client, ready, |text| !text.is_empty()).await?;
             found.push((name, accessibility_violations(&client).await?));
@@ -1549,12 +1561,7 @@ async fn the_portal_s_pages_have_no_wcag_violations() {
 /// box, and everything else wraps), and the header still leads everywhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_portal_fits_a_375_pixel_screen() {
-    assert_portal_built();
-    let server = TestServer::start(Backend::Sqlite).await;
-    let root = server.superadmin().await;
-    let acme = server.create_org(&root, "acme").await;
-    let admin = server.member(&root, &acme, "admin@acme.test", &["ADMIN"]).await;
-    let ada = server.create_user(&root, &acme, "ada@acme.test", &["MEMBER"]).await;
+    let (server, _root, acme, admin, ada) = acme_with_admin_and_ada().await;
 
     let result = in_browser(async |client| {
         client.set_window_size(375, 812).await?;
@@ -1578,14 +1585,7 @@ async fn the_portal_fits_a_375_pixel_screen() {
         for link in ["my-profile-link", "sign-out"] {
             navigation.push(client.find(Locator::Id(link)).await?.is_displayed().await?);
         }
-        let pages = [
-            ("members page", format!("/orgs/{acme}"), "member-count"),
-            ("user page", format!("/users/{ada}"), "user-profile"),
-            ("settings page", format!("/orgs/{acme}/settings"), "org-domains-claimed"),
-            ("audit page", format!("/orgs/{acme}/audit"), "audit-table"),
-            ("my profile", "/me".to_owned(), "me-email"),
-        ];
-        for (name, path, ready) in pages {
+        for (name, path, ready) in admin_pages(&acme, &ada) {
             client.goto(&format!("{}{path}", server.url)).await?;
             wait_for_text(&client, ready, |text| !text.is_empty()).await?;
             widths.push((name, client.execute(measure, vec![]).await?));
@@ -1614,12 +1614,7 @@ async fn the_portal_fits_a_375_pixel_screen() {
 /// patch goes to the server and the user's identity-wide documents are untouched.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_edits_a_membership_s_metadata_on_the_user_page() {
-    assert_portal_built();
-    let server = TestServer::start(Backend::Sqlite).await;
-    let root = server.superadmin().await;
-    let acme = server.create_org(&root, "acme").await;
-    let admin = server.member(&root, &acme, "admin@acme.test", &["ADMIN"]).await;
-    let ada = server.create_user(&root, &acme, "ada@acme.test", &["MEMBER"]).await;
+    let (server, root, acme, admin, ada) = acme_with_admin_and_ada().await;
     let set = "mutation($org: ID!, $id: ID!) { updateMembershipMetadata(orgId: $org, userId: $id, metadata: { team: \"blue\", desk: 4 }) { roles } }";
     server.as_(&root, set, json!({ "org": acme, "id": ada })).await.ok();
     let read = "query($org: ID!, $id: ID!) { organization(id: $org) { member(userId: $id) { metadata user { userMetadata } } } }";
