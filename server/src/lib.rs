@@ -69,6 +69,7 @@ impl AppState {
             hasher,
             limits,
             mailer,
+            background: domain::background::Background::default(),
         };
         let pruner = state.clone();
         tokio::spawn(async move {

@@ -237,12 +237,28 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let mail_worker = steward_server::domain::delivery::spawn_until(state.clone(), stopping);
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(address = %bind, public_url = %state.config.public_url, "Steward is listening");
+    let background = state.background.clone();
     let app = steward_server::app(state);
-    // On SIGTERM (or Ctrl-C): stop accepting, let the requests in flight finish, then let the
-    // mail worker finish the message it is sending, and exit.
+    // On SIGTERM (or Ctrl-C): stop accepting, let the requests in flight and the work they
+    // started finish, then let the mail worker finish the message it is sending, and exit.
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    if background.running() > 0 {
+        tracing::info!(
+            tasks = background.running(),
+            "waiting for the work requests started to finish"
+        );
+        if tokio::time::timeout(std::time::Duration::from_secs(30), background.idle())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                tasks = background.running(),
+                "work requests started did not finish within 30 s"
+            );
+        }
+    }
     tracing::info!("no request is in flight; stopping the mail worker");
     let _ = stop_mail.send(true);
     if tokio::time::timeout(std::time::Duration::from_secs(60), mail_worker)

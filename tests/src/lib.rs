@@ -122,6 +122,25 @@ impl TestServer {
         &self.database
     }
 
+    /// Returns once the work this instance's requests started in the background has finished and
+    /// its mail worker has since passed over the outbox: what a test then finds missing (a mail,
+    /// a row) was not merely late. Not for an instance whose mail worker was stopped.
+    pub async fn settle(&self) {
+        let settled = async {
+            self.state.background.idle().await;
+            self.state.mailer.delivered().await;
+        };
+        if tokio::time::timeout(std::time::Duration::from_secs(30), settled)
+            .await
+            .is_err()
+        {
+            panic!(
+                "the server did not settle within 30 s ({} background tasks running)",
+                self.state.background.running()
+            );
+        }
+    }
+
     /// Stops this instance's mail worker (queued mail stays queued), so that the statements a
     /// test counts on the database are the requests' own.
     pub async fn stop_mail_worker(&mut self) {

@@ -52,6 +52,7 @@ async fn run(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
             tracing::info!("the mail worker stopped");
             return;
         }
+        let ring = app.mailer.pass_begins();
         let now = app.clock.now();
         if last_purge.is_none_or(|at| now - at >= Duration::hours(1)) {
             last_purge = Some(now);
@@ -70,6 +71,7 @@ async fn run(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
             };
             tracing::warn!(error, "the mail worker could not read the outbox; it tries again");
         }
+        app.mailer.pass_ended(ring);
         tokio::select! {
             _ = app.mailer.rung() => {}
             _ = tokio::time::sleep(poll) => {}

@@ -82,6 +82,7 @@ pub mod api_clients;
 pub mod audit;
 pub mod audit_chain;
 pub mod authz;
+pub mod background;
 pub mod blocking;
 pub mod database;
 pub mod delivery;

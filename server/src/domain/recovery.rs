@@ -31,7 +31,7 @@ pub async fn request_reset(scope: &Public<'_>, email: &str, org_slug: Option<&st
         return Ok(());
     }
     let org_slug = org_slug.map(|slug| slug.trim().to_lowercase());
-    tokio::spawn(async move {
+    app.background.clone().spawn(async move {
         if let Err(error) = mail_requested_reset(&app, &actor, &email, org_slug.as_deref()).await {
             tracing::error!(%error, "a requested password reset could not be queued");
         }

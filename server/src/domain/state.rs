@@ -1,5 +1,5 @@
 //! What every request shares: configuration, the database, the clock, keys, the hasher,
-//! rate limits and the mailer.
+//! rate limits, the mailer and the background tasks.
 //! Passed down as data, never a global.
 
 use std::sync::Arc;
@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::authz::keys::KeyStore;
+use crate::domain::background::Background;
 use crate::domain::database::Database;
 use crate::domain::hasher::PasswordHasher;
 use crate::limits::Limits;
@@ -21,4 +22,5 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub limits: Limits,
     pub mailer: Mailer,
+    pub background: Background,
 }

@@ -12,7 +12,7 @@ mod transport;
 
 use lettre::message::Mailbox;
 use std::sync::Arc;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 
 pub use messages::{Brand, Message};
 pub use render::Rendered;
@@ -29,6 +29,10 @@ struct Inner {
     transport: Option<transport::Smtp>,
     templates: render::Templates,
     doorbell: Notify,
+    /// How often the doorbell was rung.
+    rings: watch::Sender<u64>,
+    /// The highest ring count seen at the start of a pass of the worker that has ended.
+    passes: watch::Sender<u64>,
 }
 
 impl Mailer {
@@ -46,6 +50,8 @@ impl Mailer {
                 transport,
                 templates: render::Templates::load()?,
                 doorbell: Notify::new(),
+                rings: watch::channel(0).0,
+                passes: watch::channel(0).0,
             }),
         })
     }
@@ -57,7 +63,33 @@ impl Mailer {
 
     /// Tells the worker that mail was committed, so it need not wait for its next poll.
     pub fn wake(&self) {
+        self.inner.rings.send_modify(|rings| *rings += 1);
         self.inner.doorbell.notify_one();
+    }
+
+    /// Wakes the worker and returns once a pass of it that began after this call has ended: every
+    /// message due by then has been sent, refused or put off. It waits for ever if no worker runs.
+    pub async fn delivered(&self) {
+        self.wake();
+        let ring = *self.inner.rings.borrow();
+        let mut passes = self.inner.passes.subscribe();
+        // The sender lives in `self`, so the channel cannot close while this waits.
+        let _ = passes.wait_for(|passed| *passed >= ring).await;
+    }
+
+    /// What the worker notes as a pass begins, to hand to [`Mailer::pass_ended`].
+    pub(crate) fn pass_begins(&self) -> u64 {
+        *self.inner.rings.borrow()
+    }
+
+    pub(crate) fn pass_ended(&self, began_at_ring: u64) {
+        self.inner.passes.send_if_modified(|passed| {
+            let later = began_at_ring > *passed;
+            if later {
+                *passed = began_at_ring;
+            }
+            later
+        });
     }
 
     /// Whether an SMTP server is configured.
