@@ -10,6 +10,7 @@ pub mod credential;
 pub mod ids;
 pub mod login_failure;
 pub mod membership;
+pub mod metadata_schema;
 pub mod one_time_token;
 pub mod organization;
 pub mod organization_domain;

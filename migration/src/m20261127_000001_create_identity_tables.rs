@@ -169,7 +169,7 @@ fn text(column: impl IntoIden) -> ColumnDef {
     ColumnDef::new(column).text().not_null().to_owned()
 }
 
-fn json(column: impl IntoIden) -> ColumnDef {
+pub(crate) fn json(column: impl IntoIden) -> ColumnDef {
     ColumnDef::new(column).json_binary().not_null().to_owned()
 }
 

@@ -62,6 +62,14 @@ impl Error {
         }
     }
 
+    /// The per-field messages of a `BAD_USER_INPUT`.
+    pub fn fields(&self) -> Option<&BTreeMap<String, String>> {
+        match self {
+            Error::Invalid { fields } => Some(fields),
+            _ => None,
+        }
+    }
+
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         Error::Internal(error.into())
     }

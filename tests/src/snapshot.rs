@@ -11,8 +11,9 @@ use std::fmt::Debug;
 
 use crate::TestServer;
 use steward_entity::{
-    address_login_failure, api_client, audit_event, credential, login_failure, membership, one_time_token,
-    organization, organization_domain, outbox_mail, password_history, refresh_token, session, signing_key, user,
+    address_login_failure, api_client, audit_event, credential, login_failure, membership, metadata_schema,
+    one_time_token, organization, organization_domain, outbox_mail, password_history, refresh_token, session,
+    signing_key, user,
 };
 
 /// The tables a failed sign-in may write to: its audit event and the lockout counters (of an
@@ -51,6 +52,7 @@ impl Snapshot {
         table!("memberships", membership::Entity);
         table!("organizations", organization::Entity);
         table!("organization_domains", organization_domain::Entity);
+        table!("metadata_schemas", metadata_schema::Entity);
         table!("credentials", credential::Entity);
         table!("password_history", password_history::Entity);
         table!("refresh_tokens", refresh_token::Entity);

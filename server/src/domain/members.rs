@@ -188,6 +188,13 @@ pub async fn update_metadata(scope: &MemberManager<'_>, patch: serde_json::Value
             .await?
             .ok_or(Error::NotFound)?;
         let merged = metadata::merge("metadata", &current.metadata, &patch)?;
+        {
+            use super::metadata_schemas::{self as schemas, Target};
+            let target = Target::MembershipMetadata;
+            let governing = schemas::governing(&*transaction, target, &[scope.org_id]).await?;
+            let party = schemas::Party::of(scope.caller());
+            schemas::require_write(target, &governing, &party, scope.user_id, &current.metadata, &merged)?;
+        }
         let result = membership::Entity::update_many()
             .col_expr(
                 membership::Column::Metadata,

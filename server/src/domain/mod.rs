@@ -92,6 +92,7 @@ pub mod invitations;
 pub mod lockouts;
 pub mod members;
 pub mod metadata;
+pub mod metadata_schemas;
 pub mod organizations;
 pub mod outbox;
 pub mod pagination;

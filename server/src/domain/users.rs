@@ -257,6 +257,20 @@ pub async fn create(scope: &OrgManager<'_>, new: NewUser) -> Result<user::Model>
     // Every creation mails the address (an invitation or a verification link).
     super::outbox::spend_admin_budget(scope, &model.email).await?;
     let transaction = app.database.write().await?;
+    {
+        use super::metadata_schemas::{self as schemas, Target};
+        let party = schemas::Party::of(scope.caller());
+        let mut errors = FieldErrors::default();
+        let empty = Json::Object(Default::default());
+        for (target, document) in [
+            (Target::UserMetadata, &model.user_metadata),
+            (Target::AppMetadata, &model.app_metadata),
+        ] {
+            let governing = schemas::governing(&*transaction, target, &[scope.org_id()]).await?;
+            schemas::check_write(&mut errors, target, &governing, &party, model.id, &empty, document);
+        }
+        errors.into_result()?;
+    }
     let user = user::ActiveModel::from(model.clone())
         .reset_all()
         .insert(&*transaction)
@@ -368,6 +382,7 @@ async fn modify_uncommitted(
             .ok_or(Error::NotFound)?;
         let mut next = current.clone();
         let details = change(&mut next)?;
+        check_metadata_rules(&*transaction, scope, &current, &next).await?;
         if next == current {
             return Ok(Modified {
                 transaction: None,
@@ -406,6 +421,34 @@ async fn modify_uncommitted(
         });
     }
     Err(Error::Conflict("the user is being changed by others; try again".into()))
+}
+
+/// Holds changed `userMetadata` and `appMetadata` to the schemas of the platform and of every
+/// organization of the user, and to the caller's per-key rights in them.
+async fn check_metadata_rules(
+    connection: &impl ConnectionTrait,
+    scope: &dyn Scope,
+    current: &user::Model,
+    next: &user::Model,
+) -> Result<()> {
+    use super::metadata_schemas::{self as schemas, Target};
+    let documents = [
+        (Target::UserMetadata, &current.user_metadata, &next.user_metadata),
+        (Target::AppMetadata, &current.app_metadata, &next.app_metadata),
+    ];
+    if documents.iter().all(|(_, before, after)| before == after) {
+        return Ok(());
+    }
+    let orgs = schemas::orgs_of(connection, current.id).await?;
+    let party = schemas::Party::of(scope.caller());
+    let mut errors = FieldErrors::default();
+    for (target, before, after) in documents {
+        if before != after {
+            let governing = schemas::governing(connection, target, &orgs).await?;
+            schemas::check_write(&mut errors, target, &governing, &party, current.id, before, after);
+        }
+    }
+    errors.into_result()
 }
 
 /// Marks the address verified or not, by an administrator.

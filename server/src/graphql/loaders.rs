@@ -6,8 +6,8 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use std::collections::HashMap;
 
 use crate::domain::authz::Lookups;
-use crate::domain::{email_domains, members, organizations};
-use steward_entity::{membership, organization, OrgId, UserId};
+use crate::domain::{email_domains, members, metadata_schemas, organizations};
+use steward_entity::{membership, metadata_schema, organization, OrgId, UserId};
 
 /// `Organization.memberCount` for every organization in a response, in one query.
 pub struct MemberCounts(Lookups);
@@ -57,12 +57,28 @@ impl Loader<OrgId> for Organizations {
     }
 }
 
+/// The metadata schemas that bear on what the caller reads of each user's documents, in two
+/// queries for a page of users.
+pub struct MetadataRules(pub(crate) Lookups);
+
+impl Loader<UserId> for MetadataRules {
+    type Value = Vec<metadata_schema::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, user_ids: &[UserId]) -> Result<HashMap<UserId, Self::Value>, Self::Error> {
+        Ok(metadata_schemas::of_users(&self.0, user_ids).await?)
+    }
+}
+
 /// The loaders for one request.
 pub struct Loaders {
     pub member_counts: DataLoader<MemberCounts>,
     pub domains: DataLoader<Domains>,
     pub memberships: DataLoader<Memberships>,
     pub organizations: DataLoader<Organizations>,
+    pub metadata_rules: DataLoader<MetadataRules>,
+    /// What the loaders read with, for the fields that filter what they load.
+    pub lookups: Lookups,
 }
 
 pub fn for_request(lookups: Lookups) -> Loaders {
@@ -70,6 +86,8 @@ pub fn for_request(lookups: Lookups) -> Loaders {
         member_counts: DataLoader::new(MemberCounts(lookups.clone()), tokio::spawn),
         domains: DataLoader::new(Domains(lookups.clone()), tokio::spawn),
         memberships: DataLoader::new(Memberships(lookups.clone()), tokio::spawn),
-        organizations: DataLoader::new(Organizations(lookups), tokio::spawn),
+        organizations: DataLoader::new(Organizations(lookups.clone()), tokio::spawn),
+        metadata_rules: DataLoader::new(MetadataRules(lookups.clone()), tokio::spawn),
+        lookups,
     }
 }

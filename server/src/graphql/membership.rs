@@ -114,7 +114,15 @@ impl Membership {
         if let Err(refusal) = super::acting::caller(ctx).org_reader(self.membership.org_id) {
             return Ok(super::errors::withheld(ctx, refusal));
         }
-        Ok(Some(Json(self.membership.metadata.clone())))
+        let document = super::types::as_read(
+            ctx,
+            crate::domain::metadata_schemas::Target::MembershipMetadata,
+            Some(self.membership.org_id),
+            self.membership.user_id,
+            &self.membership.metadata,
+        )
+        .await?;
+        Ok(Some(Json(document)))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.membership.created_at

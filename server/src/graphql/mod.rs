@@ -20,6 +20,7 @@ mod invitations;
 pub mod loaders;
 mod members;
 mod membership;
+mod metadata_schemas;
 mod organizations;
 mod outbox;
 mod recovery;
@@ -39,6 +40,7 @@ pub struct Query(
     recovery::RecoveryQuery,
     outbox::OutboxQuery,
     api_clients::ApiClientQuery,
+    metadata_schemas::MetadataSchemaQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -53,6 +55,7 @@ pub struct Mutation(
     verification::VerificationMutation,
     api_clients::ApiClientMutation,
     bulk::BulkMutation,
+    metadata_schemas::MetadataSchemaMutation,
 );
 
 pub type StewardSchema = Schema<Query, Mutation, audit::AuditSubscription>;

@@ -12,11 +12,12 @@ use super::ids::to_id;
 use super::inputs::{UserFilterInput, UserOrderInput};
 use super::membership::Membership;
 use crate::domain::members;
+use crate::domain::metadata_schemas::{self, Target};
 use crate::domain::pagination::PageRequest;
 use crate::domain::user_search::UserOrder;
 use crate::error::Error;
 use crate::policy::settings::OrgSettings as Settings;
-use steward_entity::{membership, organization, session, user, UserId};
+use steward_entity::{membership, organization, session, user, OrgId, UserId};
 
 type GqlResult<T> = async_graphql::Result<T>;
 
@@ -63,9 +64,11 @@ impl User {
     async fn locale(&self) -> Option<&str> {
         self.0.locale.as_deref()
     }
-    /// The user may edit it; admins see it.
-    async fn user_metadata(&self) -> Json<serde_json::Value> {
-        Json(self.0.user_metadata.clone())
+    /// The user may edit it; admins see it. Keys a metadata schema withholds from the caller
+    /// (`x-steward-read`) are left out.
+    async fn user_metadata(&self, ctx: &Context<'_>) -> GqlResult<Json<serde_json::Value>> {
+        let document = as_read(ctx, Target::UserMetadata, None, self.0.id, &self.0.user_metadata).await?;
+        Ok(Json(document))
     }
     /// Admins and apps only; never writable by the user.
     ///
@@ -86,7 +89,8 @@ impl User {
                 return Ok(withheld(ctx, Error::Forbidden("appMetadata is for admins and apps")));
             }
         }
-        Ok(Some(Json(self.0.app_metadata.clone())))
+        let document = as_read(ctx, Target::AppMetadata, None, self.0.id, &self.0.app_metadata).await?;
+        Ok(Some(Json(document)))
     }
     async fn blocked(&self) -> bool {
         self.0.blocked
@@ -526,4 +530,24 @@ impl AuditEvent {
     async fn details(&self) -> Json<serde_json::Value> {
         Json(self.0.details.clone())
     }
+}
+
+/// A metadata document without the keys a schema withholds from the caller.
+pub(super) async fn as_read(
+    ctx: &Context<'_>,
+    target: Target,
+    org_id: Option<OrgId>,
+    subject: UserId,
+    document: &serde_json::Value,
+) -> GqlResult<serde_json::Value> {
+    let loaders = super::acting::loaders(ctx);
+    let schemas = loaders.metadata_rules.load_one(subject).await?.unwrap_or_default();
+    Ok(metadata_schemas::as_read_by(
+        &loaders.lookups,
+        &schemas,
+        target,
+        org_id,
+        subject,
+        document,
+    ))
 }

@@ -196,6 +196,10 @@ pub const OPERATIONS: &[Operation] = &[
     op(Superadmin,     Nothing,         Reads,        "mailDelivery"),
     op(Superadmin,     Nothing,         Reads,        "mails(first: 200)"),
     op(ADMINISTER,     Orgs,            Reads,        "apiClients(orgId: $org)"),
+    op(READ_MEMBERS,   Orgs,            Reads,        "metadataSchema(orgId: $org, target: USER_METADATA)"),
+    op(SignedIn,       Nothing,         Reads,        "metadataSchema(target: APP_METADATA)"),
+    op(ADMINISTER,     Orgs,            Reads,        "checkMetadataSchema(orgId: $org, target: USER_METADATA, schema: {})"),
+    op(Superadmin,     Nothing,         Reads,        "checkMetadataSchema(target: MEMBERSHIP_METADATA, schema: {})"),
     // Sign-in and the flows run from a mailed link, the same for every caller. The answers of
     // real sign-ins are the sign-in cases.
     op(Anyone,         Bogus,           Reads,        "login(email: \"nobody-{n}@nowhere.test\", password: \"Not-the-password-{n}\")")
@@ -221,6 +225,10 @@ pub const OPERATIONS: &[Operation] = &[
     op(ADMINISTER,     Orgs,            Writes,       "updateOrganization(id: $org, input: { metadata: { matrix: \"{n}\" } })"),
     op(Superadmin,     Orgs,            Destroys,     "setOrganizationDomains(id: $org, domains: [\"claimed-{n}.test\"])"),
     op(Superadmin,     Orgs,            Destroys,     "deleteOrganization(id: $org)"),
+    // Metadata schemas: a dry run writes nothing; a confirmed one is applied.
+    op(ADMINISTER,     Orgs,            Reads,        "setMetadataSchema(orgId: $org, target: USER_METADATA, schema: { description: \"matrix-{n}\" })"),
+    op(ADMINISTER,     Orgs,            Writes,       "setMetadataSchema(orgId: $org, target: APP_METADATA, schema: { description: \"matrix-{n}\" }, confirm: true)"),
+    op(Superadmin,     Nothing,         Writes,       "setMetadataSchema(target: MEMBERSHIP_METADATA, schema: { description: \"matrix-{n}\" }, confirm: true)"),
     // Users and members.
     op(MANAGE_MEMBERS, Orgs,            Writes,       "createUser(input: { orgId: $org, email: \"made-{n}@example.com\", sendInvitation: false })"),
     op(GRANT_PRIVILEGED, Orgs,          Writes,       "createUser(input: { orgId: $org, email: \"made-{n}@example.com\", roles: [ADMIN], sendInvitation: false })"),
@@ -332,6 +340,9 @@ pub const FIELDS: &[Fields] = &[
     open("Mail",                 &["id", "kind", "to", "subject", "status", "attempts", "lastError", "createdAt", "sentAt",
                                    "nextAttemptAt", "link", "textBody", "organizationId", "userId"]),
     open("MailDelivery",         &["sending", "from"]),
+    open("MetadataSchemaFailure", &["userId", "email", "violations"]),
+    open("MetadataSchemaReport", &["applied", "checkedCount", "failingCount", "failing", "hasMore"]),
+    open("MetadataSchemaViolation", &["path", "message"]),
     open("OrgSettings",          &["passwordPolicy", "lockout", "requireVerifiedEmail", "sessionLifetimeSeconds"]),
     open("PageInfo",             &["hasNextPage", "endCursor"]),
     open("PasswordPolicy",       &["minLength", "minStrength", "historySize", "rejectPersonalInfo"]),

@@ -76,6 +76,18 @@ impl World {
         server
             .claim_domains(&builder, &home, &["home.test", "example.com"])
             .await;
+        // Schemas to read back: each organization's and the platform's. They accept everything.
+        let set = "mutation($org: ID, $target: MetadataTarget!, $schema: JSON) {
+            setMetadataSchema(orgId: $org, target: $target, schema: $schema, confirm: true) { applied } }";
+        for (org, target) in [
+            (Some(&home), "USER_METADATA"),
+            (Some(&foreign), "USER_METADATA"),
+            (None, "APP_METADATA"),
+        ] {
+            let schema = json!({ "description": format!("standing schema of {org:?}") });
+            let variables = json!({ "org": org, "target": target, "schema": schema });
+            server.as_(&builder, set, variables).await.ok();
+        }
         let mut world = Self {
             server,
             builder,

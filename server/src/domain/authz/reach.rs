@@ -155,15 +155,27 @@ pub struct Lookups {
     pub(super) memberships: Reach,
     /// Organizations the caller may see.
     pub(super) organizations: Reach,
+    /// The caller, as metadata schemas' read rights see them.
+    party: std::sync::Arc<crate::domain::metadata_schemas::Party>,
 }
 
 impl Lookups {
-    pub(super) fn new(database: Database, memberships: Reach, organizations: Reach) -> Self {
+    pub(super) fn new(
+        database: Database,
+        memberships: Reach,
+        organizations: Reach,
+        party: std::sync::Arc<crate::domain::metadata_schemas::Party>,
+    ) -> Self {
         Self {
             database,
             memberships,
             organizations,
+            party,
         }
+    }
+
+    pub(in crate::domain) fn party(&self) -> &crate::domain::metadata_schemas::Party {
+        &self.party
     }
 
     pub(in crate::domain) fn database(&self) -> &Database {

@@ -415,7 +415,8 @@ impl Caller {
             (None, Ok(me)) => Reach::nothing().with_own(me.user_id, me.bound_org),
             (None, Err(_)) => Reach::nothing(),
         };
-        super::Lookups::new(self.state.database.clone(), memberships, organizations)
+        let party = std::sync::Arc::new(crate::domain::metadata_schemas::Party::of(self));
+        super::Lookups::new(self.state.database.clone(), memberships, organizations, party)
     }
 
     /// The organizations whose settings and metadata the caller may read.
