@@ -134,6 +134,66 @@ async fn a_file_with_any_bad_record_imports_nothing(backend: Backend) {
     );
 }
 
+async fn imported_metadata_answers_to_the_schemas(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let root = server.superadmin().await;
+    let org = server.create_org(&root, "acme").await;
+    let globex = server.create_org(&root, "globex").await;
+    // grace belongs to globex too, whose schema takes two departments only.
+    let grace = server.create_user(&root, &globex, "grace@acme.test", &["MEMBER"]).await;
+    let add = "mutation($org: ID!, $id: ID!) { addMember(orgId: $org, userId: $id) { roles } }";
+    server.as_(&root, add, json!({ "org": org, "id": grace })).await.ok();
+    let set = "mutation($org: ID, $target: MetadataTarget!, $schema: JSON) {
+        setMetadataSchema(orgId: $org, target: $target, schema: $schema, confirm: true) { applied } }";
+    let acme_schema = json!({ "properties": { "age": { "type": "integer" } } });
+    let globex_schema = json!({ "properties": { "department": { "enum": ["sales", "ops"] } } });
+    let platform_schema = json!({ "properties": { "plan": { "enum": ["free", "pro"] } } });
+    for (org, target, schema) in [
+        (Some(&org), "USER_METADATA", acme_schema),
+        (Some(&globex), "USER_METADATA", globex_schema),
+        (None, "APP_METADATA", platform_schema),
+    ] {
+        let variables = json!({ "org": org, "target": target, "schema": schema });
+        server.as_(&root, set, variables).await.ok();
+    }
+    let input = [
+        json!({ "email": "ada@acme.test", "user_metadata": { "age": 36 }, "app_metadata": { "plan": "pro" } }),
+        json!({ "email": "bob@acme.test", "user_metadata": { "age": "old" } }),
+        json!({ "email": "eve@acme.test", "app_metadata": { "plan": "gold" } }),
+        json!({ "email": "grace@acme.test", "user_metadata": { "department": "research" } }),
+    ]
+    .map(|record| record.to_string())
+    .join("\n");
+    let options = ImportOptions {
+        dry_run: false,
+        upsert: true,
+        update_shared: true,
+    };
+    let report = import_with(&server, &input, Format::Ndjson, options).await;
+    let lines: Vec<usize> = report.errors.iter().map(|(line, _)| *line).collect();
+    assert_eq!(lines, [2, 3, 4], "{:#?}", report.errors);
+    assert!(report.errors[0].1.contains("userMetadata/age"), "{:?}", report.errors);
+    assert!(report.errors[1].1.contains("appMetadata/plan"), "{:?}", report.errors);
+    assert!(
+        report.errors[2].1.contains("userMetadata/department"),
+        "{:?}",
+        report.errors
+    );
+    assert_eq!(
+        member_emails(&server, &root, &org).await,
+        ["grace@acme.test"],
+        "nothing was imported"
+    );
+    let input = [
+        json!({ "email": "ada@acme.test", "user_metadata": { "age": 36 }, "app_metadata": { "plan": "pro" } }),
+        json!({ "email": "grace@acme.test", "user_metadata": { "department": "ops", "age": 40 } }),
+    ]
+    .map(|record| record.to_string())
+    .join("\n");
+    let report = import_with(&server, &input, Format::Ndjson, options).await;
+    assert!(report.errors.is_empty(), "{:#?}", report.errors);
+}
+
 async fn taken_usernames_are_reported_before_anything_is_written(backend: Backend) {
     let server = TestServer::start(backend).await;
     let root = server.superadmin().await;
@@ -257,6 +317,7 @@ async fn an_export_imports_again_as_ndjson_and_csv(backend: Backend) {
 backend_tests!(
     an_auth0_export_imports_with_its_passwords,
     a_file_with_any_bad_record_imports_nothing,
+    imported_metadata_answers_to_the_schemas,
     taken_usernames_are_reported_before_anything_is_written,
     upsert_updates_existing_accounts_and_merges_metadata,
     an_export_imports_again_as_ndjson_and_csv,

@@ -179,6 +179,12 @@ pub async fn governing(connection: &impl ConnectionTrait, target: Target, orgs: 
         .collect()
 }
 
+/// Whether any schema is stored at all.
+pub async fn any_stored(connection: &impl ConnectionTrait) -> Result<bool> {
+    use sea_orm::PaginatorTrait;
+    Ok(metadata_schema::Entity::find().count(connection).await? > 0)
+}
+
 /// The organizations a user belongs to, whose schemas govern their identity-wide metadata.
 pub async fn orgs_of(connection: &impl ConnectionTrait, user_id: UserId) -> Result<Vec<OrgId>> {
     use sea_orm::QuerySelect;

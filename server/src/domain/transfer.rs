@@ -396,6 +396,7 @@ pub async fn import(
         }
     }
     check_usernames(database, &checked, &mut report).await?;
+    check_metadata_schemas(database, org.id, &checked, &existing, &mut report).await?;
     report.errors.sort();
     report.updated = checked
         .iter()
@@ -459,6 +460,63 @@ pub async fn import(
     }
     transaction.commit().await?;
     Ok(report)
+}
+
+/// Holds each record's resulting `user_metadata` and `app_metadata` to the metadata schemas: the
+/// platform's and the organization's imported into, and for an existing account those of its other
+/// organizations too. The operator is held to no per-key rights, but to every schema.
+async fn check_metadata_schemas(
+    connection: &impl sea_orm::ConnectionTrait,
+    org_id: OrgId,
+    checked: &[Checked],
+    existing: &HashMap<String, user::Model>,
+    report: &mut ImportReport,
+) -> Result<()> {
+    use super::metadata_schemas::{self as schemas, Party, Target};
+    let targets = [Target::UserMetadata, Target::AppMetadata];
+    let mut for_new = Vec::new();
+    for target in targets {
+        for_new.push(schemas::governing(connection, target, &[org_id]).await?);
+    }
+    if for_new.iter().all(Vec::is_empty) && !schemas::any_stored(connection).await? {
+        return Ok(());
+    }
+    let everything = Party::everything();
+    let empty = Value::Object(Default::default());
+    for record in checked {
+        let current = existing.get(&record.email);
+        let mut errors = crate::error::FieldErrors::default();
+        for (index, target) in targets.into_iter().enumerate() {
+            let patch = match target {
+                Target::UserMetadata => &record.user_metadata,
+                _ => &record.app_metadata,
+            };
+            let Some(patch) = patch else { continue };
+            let before = match (current, target) {
+                (Some(user), Target::UserMetadata) => &user.user_metadata,
+                (Some(user), _) => &user.app_metadata,
+                (None, _) => &empty,
+            };
+            let Ok(after) = metadata::merge(target.field(), before, patch) else {
+                continue;
+            };
+            let governing = match current {
+                None => None,
+                Some(user) => {
+                    let mut orgs = schemas::orgs_of(connection, user.id).await?;
+                    orgs.push(org_id);
+                    Some(schemas::governing(connection, target, &orgs).await?)
+                }
+            };
+            let governing = governing.as_deref().unwrap_or(&for_new[index]);
+            let subject = current.map_or_else(UserId::new, |user| user.id);
+            schemas::check_write(&mut errors, target, governing, &everything, subject, before, &after);
+        }
+        if let Err(error) = errors.into_result() {
+            report.errors.push((record.line, describe(error)));
+        }
+    }
+    Ok(())
 }
 
 /// Whether the user belongs to an organization other than `org_id`.
