@@ -318,6 +318,20 @@ async fn per_key_rights_decide_who_writes_and_who_reads_each_key(backend: Backen
     let mine = server.as_(&acme.ada, MINE, json!({})).await;
     assert_eq!(mine.ok()["viewer"]["user"]["userMetadata"], without_salary);
 
+    // The portal's form: the schemas, and which keys this caller may not change.
+    let form = "query($id: ID!) { user(id: $id) { metadataForm(target: USER_METADATA) { schemas readOnly } } }";
+    for (session, expected) in [
+        (&acme.admin, json!([])),
+        (&acme.manager, json!(["/salary"])),
+        (&acme.auditor, json!(["/department", "/salary"])),
+        (&acme.ada, json!(["/department", "/salary"])),
+    ] {
+        let answer = server.as_(session, form, json!({ "id": acme.ada.user_id })).await;
+        let form = &answer.ok()["user"]["metadataForm"];
+        assert_eq!(form["schemas"].as_array().map(Vec::len), Some(1), "{form:#}");
+        assert_eq!(form["readOnly"], expected, "for {}", session.email);
+    }
+
     // An API client writes the keys its scopes are named for, and no others.
     let create = "mutation($org: ID!) { createApiClient(orgId: $org, name: \"billing\", scopes: [\"metadata:write\", \"users:read\"]) { clientSecret client { clientId } } }";
     let made = server.as_(&acme.admin, create, json!({ "org": acme.org })).await;

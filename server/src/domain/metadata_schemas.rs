@@ -460,7 +460,7 @@ pub async fn of_users(
     use sea_orm::QuerySelect;
     let connection = lookups.database().reader();
     let mut found: HashMap<UserId, Vec<metadata_schema::Model>> = HashMap::new();
-    if lookups.party().everything || user_ids.is_empty() {
+    if user_ids.is_empty() {
         return Ok(found);
     }
     let memberships: Vec<(UserId, OrgId)> = membership::Entity::find()
@@ -518,6 +518,58 @@ pub fn as_read_by(
         .filter(|row| row.org_id.is_none() || org_id.is_none() || row.org_id == org_id)
         .map(|row| (row.org_id, &row.schema));
     readable(applying, lookups.party(), subject, document)
+}
+
+/// What the portal needs to render a form for one of a user's documents: the schemas the caller
+/// may see (the platform's first), and the properties in them the caller may not change.
+pub struct Form {
+    pub schemas: Vec<Value>,
+    /// JSON Pointers of properties the caller may not write (nothing under one is listed).
+    pub read_only: Vec<String>,
+}
+
+/// [`Form`] for `target` of user `subject`, from the rows [`of_users`] loaded; `visible` says which
+/// organizations' schemas the caller may see (the rights of the others hold all the same).
+pub fn form(
+    lookups: &super::authz::Lookups,
+    schemas: &[metadata_schema::Model],
+    target: Target,
+    subject: UserId,
+    visible: impl Fn(OrgId) -> bool,
+) -> Form {
+    let applying: Vec<&metadata_schema::Model> = schemas.iter().filter(|row| row.target == target.as_str()).collect();
+    let rules = || applying.iter().map(|row| (row.org_id, &row.schema));
+    let party = lookups.party();
+    let shown: Vec<&metadata_schema::Model> = applying
+        .iter()
+        .copied()
+        .filter(|row| row.org_id.is_none_or(&visible))
+        .collect();
+    let mut read_only = Vec::new();
+    fn walk<'s>(node: &Value, path: &mut Vec<String>, may: &dyn Fn(&[String]) -> bool, out: &mut Vec<String>) {
+        let Some(Value::Object(properties)) = node.get("properties") else {
+            return;
+        };
+        for (key, child) in properties {
+            path.push(key.clone());
+            if may(path) {
+                walk(child, path, may, out);
+            } else {
+                out.push(pointer(path));
+            }
+            path.pop();
+        }
+    }
+    let may = |path: &[String]| party.may(WRITE, rules(), path, subject);
+    for row in &shown {
+        walk(&row.schema, &mut Vec::new(), &may, &mut read_only);
+    }
+    read_only.sort();
+    read_only.dedup();
+    Form {
+        schemas: shown.iter().map(|row| row.schema.clone()).collect(),
+        read_only,
+    }
 }
 
 /// What a schema would make of the documents it is to govern.

@@ -34,6 +34,16 @@ impl From<MetadataTarget> for Target {
     }
 }
 
+/// What a form for a metadata document needs.
+#[derive(SimpleObject)]
+pub struct MetadataForm {
+    /// The schemas the caller may see that the document answers to, the platform's first. A
+    /// property in several is described by each; the document must satisfy all of them.
+    pub schemas: Vec<Json<serde_json::Value>>,
+    /// JSON Pointers of the properties the caller may not change (`x-steward-write`).
+    pub read_only: Vec<String>,
+}
+
 /// Where a document fails a schema.
 #[derive(SimpleObject)]
 pub struct MetadataSchemaViolation {

@@ -70,6 +70,41 @@ impl User {
         let document = as_read(ctx, Target::UserMetadata, None, self.0.id, &self.0.user_metadata).await?;
         Ok(Json(document))
     }
+    /// What a form for one of this user's metadata documents needs: the metadata schemas the
+    /// caller may see (the platform's first, then those of the user's organizations whose members
+    /// the caller reads, or all of the user's own for the user themself), and the properties the
+    /// caller may not change. For `MEMBERSHIP_METADATA`, name the organization.
+    async fn metadata_form(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "Some(super::metadata_schemas::MetadataTarget::UserMetadata)")] target: Option<
+            super::metadata_schemas::MetadataTarget,
+        >,
+        org_id: Option<ID>,
+    ) -> GqlResult<super::metadata_schemas::MetadataForm> {
+        let target = target.unwrap_or(super::metadata_schemas::MetadataTarget::UserMetadata);
+        let caller = caller(ctx);
+        let loaders = super::acting::loaders(ctx);
+        let rows = loaders.metadata_rules.load_one(self.0.id).await?.unwrap_or_default();
+        let only: Option<OrgId> = org_id.and_then(|id| id.parse().ok());
+        let target = Target::from(target);
+        let rows: Vec<_> = rows
+            .into_iter()
+            .filter(|row| match (target, only) {
+                (Target::MembershipMetadata, Some(org_id)) => row.org_id.is_none_or(|org| org == org_id),
+                (Target::MembershipMetadata, None) => row.org_id.is_none(),
+                _ => true,
+            })
+            .collect();
+        let myself = caller.user().is_ok_and(|me| me.user_id == self.0.id);
+        let form = metadata_schemas::form(&loaders.lookups, &rows, target, self.0.id, |org_id| {
+            myself || caller.can_read_org(org_id)
+        });
+        Ok(super::metadata_schemas::MetadataForm {
+            schemas: form.schemas.into_iter().map(Json).collect(),
+            read_only: form.read_only,
+        })
+    }
     /// Admins and apps only; never writable by the user.
     ///
     /// **Permissions**: ADMIN, USER_MANAGER or AUDITOR in an organization the user belongs to,

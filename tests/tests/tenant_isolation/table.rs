@@ -301,7 +301,7 @@ pub const FIELDS: &[Fields] = &[
         type_name: "User",
         open: &["id", "email", "emailVerified", "username", "name", "givenName", "familyName", "nickname", "picture",
             "phoneNumber", "locale", "userMetadata", "blocked", "blockedReason", "passwordChangeRequired", "lastLoginAt",
-            "loginsCount", "createdAt", "updatedAt", "pendingEmail", "isSuperadmin", "lockouts"],
+            "loginsCount", "createdAt", "updatedAt", "pendingEmail", "isSuperadmin", "lockouts", "metadataForm"],
         gated: &[
             ("appMetadata", "appMetadata",            Withheld(FieldRight::UserAppData)),
             ("sessions",    "sessions",               Withheld(FieldRight::Sessions)),
@@ -340,6 +340,7 @@ pub const FIELDS: &[Fields] = &[
     open("Mail",                 &["id", "kind", "to", "subject", "status", "attempts", "lastError", "createdAt", "sentAt",
                                    "nextAttemptAt", "link", "textBody", "organizationId", "userId"]),
     open("MailDelivery",         &["sending", "from"]),
+    open("MetadataForm",         &["schemas", "readOnly"]),
     open("MetadataSchemaFailure", &["userId", "email", "violations"]),
     open("MetadataSchemaReport", &["applied", "checkedCount", "failingCount", "failing", "hasMore"]),
     open("MetadataSchemaViolation", &["path", "message"]),
