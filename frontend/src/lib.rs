@@ -6,3 +6,4 @@ pub mod api_scopes;
 pub mod brand;
 pub mod merge_patch;
 pub mod password_policy;
+pub mod schema_form;

@@ -1792,3 +1792,74 @@ async fn the_portal_works_from_the_keyboard() {
     assert_eq!(on_profile, root.email);
     assert!(closed, "Escape closes the switcher");
 }
+
+/// An ADMIN tries a metadata schema on the existing documents, applies it, and edits a member's
+/// `userMetadata` through the form generated from it: a choice, a number the server refuses (its
+/// message under the input), a key the admin may not write shown disabled. The page has no WCAG
+/// violation with the form on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_applies_a_metadata_schema_and_edits_a_member_through_its_form() {
+    let (server, root, acme, admin, ada) = acme_with_admin_and_ada().await;
+    let set = "mutation($id: ID!) { updateUserMetadata(id: $id, userMetadata: { age: -3, theme: \"dark\" }) { id } }";
+    server.as_(&root, set, json!({ "id": ada })).await.ok();
+    let schema = json!({ "properties": {
+        "department": { "enum": ["sales", "ops"], "description": "Where they work" },
+        "age": { "type": "integer", "minimum": 0 },
+        "started": { "type": "string", "format": "date" },
+        "remote": { "type": "boolean" },
+        "salary": { "type": "integer", "x-steward-write": ["scope:metadata:write"] }
+    } });
+    let read = "query($id: ID!) { user(id: $id) { userMetadata } }";
+
+    let result = in_browser(async |client| {
+        client.set_window_size(1280, 1600).await?;
+        sign_in_through_portal(&client, &server, &admin.email, CHANGED_PASSWORD).await?;
+        client.goto(&format!("{}/orgs/{acme}/settings", server.url)).await?;
+        wait_for_text(&client, "metadata-schema-state", |text| text.contains("No schema yet")).await?;
+        replace_text(&client, "metadata-schema", &schema.to_string()).await?;
+        click(&client, "check-metadata-schema").await?;
+        let tried = wait_for_text(&client, "metadata-schema-outcome", |text| !text.is_empty()).await?;
+        let failing = wait_for_text(&client, "metadata-schema-failing", |text| !text.is_empty()).await?;
+        click(&client, "apply-metadata-schema").await?;
+        let applied = wait_for_text(&client, "metadata-schema-outcome", |text| text.contains("applied")).await?;
+
+        client.goto(&format!("{}/users/{ada}", server.url)).await?;
+        let field = |key: &str| format!("user-metadata-editor-field-{key}");
+        client
+            .wait()
+            .for_element(Locator::Id(&field("department")))
+            .await?
+            .select_by_value("1")
+            .await?;
+        replace_text(&client, &field("age"), "-1").await?;
+        let salary_enabled = client.find(Locator::Id(&field("salary"))).await?.is_enabled().await?;
+        click(&client, "save-user-metadata-editor").await?;
+        let refused = wait_for_text(&client, "user-metadata-form", |text| text.contains("minimum")).await?;
+        replace_text(&client, &field("age"), "36").await?;
+        click(&client, &field("remote")).await?;
+        click(&client, "save-user-metadata-editor").await?;
+        wait_for_text(&client, "user-metadata-editor-saved", |text| !text.is_empty()).await?;
+        let violations = accessibility_violations(&client).await?;
+        std::fs::write(
+            workspace_root().join("target/browser-metadata-form.png"),
+            client.screenshot().await?,
+        )?;
+        Ok::<_, anyhow::Error>((tried, failing, applied, salary_enabled, refused, violations))
+    })
+    .await;
+    let (tried, failing, applied, salary_enabled, refused, violations) = result.expect("the browser journey");
+    assert!(tried.contains("1 of 2 documents would fail"), "{tried}");
+    assert!(
+        failing.contains("ada@acme.test") && failing.contains("/age"),
+        "{failing}"
+    );
+    assert!(applied.contains("applied"), "{applied}");
+    assert!(!salary_enabled, "the admin may not write the salary");
+    assert!(refused.contains("minimum"), "{refused}");
+    assert!(violations.is_empty(), "{violations:#?}");
+    let stored = server.as_(&root, read, json!({ "id": ada })).await;
+    assert_eq!(
+        stored.ok()["user"]["userMetadata"],
+        json!({ "department": "ops", "age": 36, "remote": true, "theme": "dark" })
+    );
+}

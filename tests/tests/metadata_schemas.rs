@@ -318,6 +318,25 @@ async fn per_key_rights_decide_who_writes_and_who_reads_each_key(backend: Backen
     let mine = server.as_(&acme.ada, MINE, json!({})).await;
     assert_eq!(mine.ok()["viewer"]["user"]["userMetadata"], without_salary);
 
+    // Nor can a filter tell the value of a key the reader may not read.
+    let filter = "query($org: ID!) { organization(id: $org) {
+        members(filter: { metadata: [{ path: \"userMetadata.salary\", equals: 100 }] }) { totalCount } } }";
+    let users = "{ users(filter: { metadata: [{ path: \"userMetadata.salary\", equals: 100 }] }) { totalCount } }";
+    for session in [&acme.auditor, &acme.manager] {
+        let refused = server.as_(session, filter, json!({ "org": acme.org })).await;
+        refused.expect_invalid("filter.metadata.path");
+        server
+            .as_(session, users, json!({}))
+            .await
+            .expect_invalid("filter.metadata.path");
+    }
+    let found = server.as_(&acme.admin, filter, json!({ "org": acme.org })).await;
+    assert_eq!(found.ok()["organization"]["members"]["totalCount"], 1);
+    let department = "query($org: ID!) { organization(id: $org) {
+        members(filter: { metadata: [{ path: \"userMetadata.department\", equals: \"ops\" }] }) { totalCount } } }";
+    let found = server.as_(&acme.auditor, department, json!({ "org": acme.org })).await;
+    assert_eq!(found.ok()["organization"]["members"]["totalCount"], 1);
+
     // The portal's form: the schemas, and which keys this caller may not change.
     let form = "query($id: ID!) { user(id: $id) { metadataForm(target: USER_METADATA) { schemas readOnly } } }";
     for (session, expected) in [
@@ -380,6 +399,42 @@ async fn membership_metadata_rights_hold_inside_the_organization(backend: Backen
     );
     let seen = server.as_(&acme.auditor, READ_MEMBERSHIP, variables).await;
     assert_eq!(seen.ok()["organization"]["member"]["metadata"], json!({ "desk": "4F" }));
+}
+
+async fn an_export_leaves_out_what_the_exporting_admin_may_not_read(backend: Backend) {
+    let acme = Acme::start(backend).await;
+    let server = &acme.server;
+    acme.apply(
+        "USER_METADATA",
+        json!({ "properties": { "diary": { "x-steward-read": ["SELF"], "x-steward-write": ["SELF"] } } }),
+    )
+    .await;
+    let patch = json!({ "patch": { "diary": "private", "theme": "dark" } });
+    server.as_(&acme.ada, UPDATE_MINE, patch).await.ok();
+    let export = |session: &Session| {
+        server
+            .http
+            .get(format!("{}/users/export?orgId={}", server.url, acme.org))
+            .bearer_auth(session.access_token.clone())
+            .send()
+    };
+    let ada_of = |body: String| -> Value {
+        body.lines()
+            .map(|line| serde_json::from_str::<Value>(line).unwrap())
+            .find(|record| record["email"] == "ada@acme.test")
+            .expect("ada is exported")
+    };
+    let by_admin = ada_of(export(&acme.admin).await.unwrap().text().await.unwrap());
+    assert_eq!(by_admin["user_metadata"], json!({ "theme": "dark" }));
+    let by_root = ada_of(export(&acme.root).await.unwrap().text().await.unwrap());
+    assert_eq!(by_root["user_metadata"], json!({ "diary": "private", "theme": "dark" }));
+    // The user reads their own diary; an admin reading the user does not.
+    let mine = server.as_(&acme.ada, MINE, json!({})).await;
+    assert_eq!(mine.ok()["viewer"]["user"]["userMetadata"]["diary"], "private");
+    assert_eq!(
+        acme.user_metadata(&acme.admin, &acme.ada).await,
+        json!({ "theme": "dark" })
+    );
 }
 
 async fn a_user_in_several_organizations_answers_to_every_schema_and_the_platform_s(backend: Backend) {
@@ -491,6 +546,7 @@ backend_tests!(
     every_write_path_is_held_to_the_schema_and_nothing_changes_on_refusal,
     per_key_rights_decide_who_writes_and_who_reads_each_key,
     membership_metadata_rights_hold_inside_the_organization,
+    an_export_leaves_out_what_the_exporting_admin_may_not_read,
     a_user_in_several_organizations_answers_to_every_schema_and_the_platform_s,
     only_a_valid_schema_is_accepted_and_only_from_the_organization_s_admin,
 );

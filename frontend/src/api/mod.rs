@@ -14,6 +14,7 @@ pub mod invitations;
 pub mod links;
 pub mod mail;
 pub mod members;
+pub mod metadata_schemas;
 pub mod organization_settings;
 pub mod organizations;
 pub mod profile;

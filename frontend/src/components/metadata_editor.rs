@@ -1,6 +1,7 @@
 //! A metadata document edited as JSON: checked as it is typed, its size shown against the
 //! server's 16 KiB, and only the change sent, as a merge patch (RFC 7396) that is previewed before
-//! it goes. Organization metadata, and a user's `userMetadata` and `appMetadata`.
+//! it goes. Organization metadata, and a user's `userMetadata` and `appMetadata`. Where metadata
+//! schemas describe the document, a form generated from them edits it too.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -11,6 +12,8 @@ use crate::api::users::update_user_metadata;
 use crate::api::{use_session, ApiError};
 use crate::components::error_box::FieldError;
 use crate::components::outcome::{error_of, Outcome};
+use crate::components::schema_form::SchemaForm;
+use steward_frontend::schema_form;
 
 /// The largest metadata document the server keeps, in bytes.
 const METADATA_LIMIT: usize = 16 * 1024;
@@ -28,6 +31,23 @@ pub enum MetadataTarget {
 }
 
 impl MetadataTarget {
+    /// Loads what a form for the document needs; `None` for a document no schema describes.
+    async fn form(
+        &self,
+        session: crate::api::client::Session,
+    ) -> Result<Option<crate::api::metadata_schemas::FormSchemas>, ApiError> {
+        use crate::api::metadata_schemas::{load_form, Kind};
+        let (user_id, kind, organization_id) = match self {
+            MetadataTarget::Organization(_) => return Ok(None),
+            MetadataTarget::UserMetadata(id) => (id.clone(), Kind::UserMetadata, None),
+            MetadataTarget::AppMetadata(id) => (id.clone(), Kind::AppMetadata, None),
+            MetadataTarget::Membership(org_id, user_id) => {
+                (user_id.clone(), Kind::MembershipMetadata, Some(org_id.clone()))
+            }
+        };
+        Ok(Some(load_form(session, user_id, kind, organization_id).await?))
+    }
+
     /// The field the server names in its errors.
     fn field(&self) -> &'static str {
         match self {
@@ -86,6 +106,13 @@ pub fn MetadataEditor(
         }
     };
     let field = target.field();
+    let form = LocalResource::new({
+        let target = target.clone();
+        move || {
+            let target = target.clone();
+            async move { target.form(session).await }
+        }
+    });
     let saving = Action::new_local(move |edited: &String| {
         let patch = merge_patch::parse_object(edited)
             .map_err(|message| ApiError::invalid_field(field, message))
@@ -108,6 +135,7 @@ pub fn MetadataEditor(
         event.prevent_default();
         saving.dispatch_local(text.get_untracked());
     };
+    let form_prefix = format!("{input_id}-field");
     let preview_id = format!("{input_id}-preview");
     let save_id = format!("save-{input_id}");
     let error_id = format!("{input_id}-error");
@@ -115,6 +143,24 @@ pub fn MetadataEditor(
     view! {
         <form class="panel form metadata-form" id=form_id on:submit=submit>
             <h2>{title}</h2>
+            {move || {
+                let fields = form.with(|loaded| match loaded {
+                    Some(Ok(Some(schemas))) => schema_form::fields(&schemas.schemas, &schemas.read_only),
+                    _ => Vec::new(),
+                });
+                (!fields.is_empty())
+                    .then(|| {
+                        view! {
+                            <SchemaForm
+                                fields=fields
+                                text=text
+                                error=error
+                                name=field
+                                id_prefix=form_prefix.clone()
+                            />
+                        }
+                    })
+            }}
             <label for=input_id.clone()>{label}</label>
             <textarea
                 id=input_id

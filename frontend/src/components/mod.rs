@@ -25,6 +25,7 @@ pub mod pager;
 pub mod password_fields;
 pub mod public_page;
 pub mod role_choices;
+pub mod schema_form;
 pub mod search_box;
 pub mod shell;
 pub mod user_editing;

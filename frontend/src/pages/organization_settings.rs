@@ -1,7 +1,7 @@
 //! `/orgs/:orgId/settings`: an organization's name, branding, password policy and sign-in rules,
 //! for its ADMINs and superadmins, in one form that sends only what changed; its metadata; the email
-//! domains it claims (set by superadmins); and, for superadmins, deleting it behind a typed
-//! confirmation.
+//! domains it claims (set by superadmins); its metadata schemas, tried on the existing documents
+//! before they are applied; and, for superadmins, deleting it behind a typed confirmation.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -93,6 +93,7 @@ fn OrganizationSettings(organization_id: String) -> impl IntoView {
                                     />
                                     <OrgMetadataForm organization_id=organization_id.clone() />
                                     <DomainsPanel organization_id=organization_id.clone() />
+                                    <MetadataSchemasPanel organization_id=organization_id.clone() />
                                     <DeleteOrganizationPanel organization_id=organization_id slug=slug />
                                 }
                                     .into_any()
@@ -614,5 +615,165 @@ fn DeleteOrganizationPanel(organization_id: String, slug: String) -> impl IntoVi
                 <Outcome error_id="delete-organization-error" notice_id="organization-deleted" result=result />
             </form>
         </Show>
+    }
+}
+
+/// The organization's metadata schemas: one kind of document at a time, edited as JSON, tried on
+/// the existing documents (how many would fail, and where) and then applied, or removed.
+#[component]
+fn MetadataSchemasPanel(organization_id: String) -> impl IntoView {
+    use crate::api::metadata_schemas::{load_schema, set_schema, Kind, SchemaReport};
+    let session = use_session();
+    let kind = RwSignal::new(Kind::UserMetadata);
+    let text = RwSignal::new(String::new());
+    let loaded = LocalResource::new({
+        let organization_id = organization_id.clone();
+        move || load_schema(session, organization_id.clone(), kind.get())
+    });
+    // The text last tried, with its report: applying needs a dry run of exactly this text.
+    let tried = RwSignal::new(None::<(String, SchemaReport)>);
+    Effect::new(move |_| {
+        loaded.with(|loaded| {
+            if let Some(Ok(schema)) = loaded {
+                text.set(
+                    schema
+                        .as_ref()
+                        .map(|schema| serde_json::to_string_pretty(schema).unwrap_or_default())
+                        .unwrap_or_default(),
+                );
+                tried.set(None);
+            }
+        })
+    });
+    let parse = move |text: &str| -> Result<Option<serde_json::Value>, ApiError> {
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_str(text)
+            .map(Some)
+            .map_err(|error| ApiError::invalid_field("schema", format!("not valid JSON: {error}")))
+    };
+    let run = Action::new_local(move |confirm: &bool| {
+        let (organization_id, confirm, source, kind) = (
+            organization_id.clone(),
+            *confirm,
+            text.get_untracked(),
+            kind.get_untracked(),
+        );
+        async move {
+            let schema = parse(&source)?;
+            let removing = schema.is_none();
+            let report = set_schema(session, organization_id, kind, schema, confirm).await?;
+            let sentence = if report.applied && removing {
+                format!("{} has no schema now.", kind.label())
+            } else if report.applied {
+                format!("The schema for {} is applied.", kind.label().to_lowercase())
+            } else if removing {
+                format!("Apply to remove the schema for {}.", kind.label().to_lowercase())
+            } else if report.failing_count == 0 {
+                format!(
+                    "All {} documents satisfy this schema. Apply it when ready.",
+                    report.checked
+                )
+            } else {
+                format!(
+                    "{} of {} documents would fail this schema. They are kept as they are, but each later change to one must make it pass.",
+                    report.failing_count, report.checked
+                )
+            };
+            tried.set((!report.applied).then(|| (source, report)));
+            Ok::<_, ApiError>(sentence)
+        }
+    });
+    let result = Signal::derive(move || run.value().get());
+    let error = error_of(result);
+    let checked_current = move || tried.with(|tried| tried.as_ref().is_some_and(|(source, _)| *source == text.get()));
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        run.dispatch_local(false);
+    };
+    let failures = move || {
+        tried.with(|tried| {
+            tried.as_ref().filter(|(_, report)| !report.failing.is_empty()).map(|(_, report)| {
+                let more = report.has_more.then(|| view! { <li class="muted">"… and more"</li> });
+                view! {
+                    <ul class="error-details" id="metadata-schema-failing">
+                        {report
+                            .failing
+                            .iter()
+                            .map(|failing| {
+                                let why = failing
+                                    .violations
+                                    .iter()
+                                    .map(|(path, message)| format!("{}: {message}", if path.is_empty() { "/" } else { path }))
+                                    .collect::<Vec<_>>()
+                                    .join("; ");
+                                view! { <li><strong>{failing.email.clone()}</strong> " — " {why}</li> }
+                            })
+                            .collect_view()}
+                        {more}
+                    </ul>
+                }
+            })
+        })
+    };
+    view! {
+        <form class="panel form" id="metadata-schemas-form" on:submit=submit>
+            <h2>"Metadata schemas"</h2>
+            <p class="hint">
+                "A JSON Schema (draft 2020-12) each kind of document must satisfy. A property may say who "
+                "reads and writes it: \"x-steward-read\" and \"x-steward-write\" list SELF, MEMBER, AUDITOR, "
+                "USER_MANAGER, ADMIN (a role admits the roles above it) or scope:<an API client scope>. "
+                "Where a schema exists, the user page edits the document through a form."
+            </p>
+            <label for="metadata-schema-kind">"Document"</label>
+            <select
+                id="metadata-schema-kind"
+                prop:value=move || kind.get().wire()
+                on:change=move |event| kind.set(Kind::from_wire(&event_target_value(&event)))
+            >
+                {Kind::ALL.map(|kind| view! { <option value=kind.wire()>{kind.label()}</option> }).collect_view()}
+            </select>
+            <p id="metadata-schema-state" aria-live="polite">
+                {move || loaded.with(|loaded| match loaded {
+                    None => "Loading…",
+                    Some(Ok(Some(_))) => "A schema is in force for these documents.",
+                    Some(Ok(None)) => "No schema yet: these documents may hold anything.",
+                    Some(Err(_)) => "The schema could not be loaded.",
+                })}
+            </p>
+            <label for="metadata-schema">"Schema, as JSON (empty for none)"</label>
+            <textarea
+                id="metadata-schema"
+                class="json-editor"
+                rows="12"
+                spellcheck="false"
+                prop:value=move || text.get()
+                on:input=move |event| text.set(event_target_value(&event))
+            ></textarea>
+            <FieldError error=error field="schema" />
+            <div class="form-actions">
+                <BusyButton
+                    id="check-metadata-schema"
+                    label="Try on existing documents".to_owned()
+                    running_label="Trying…"
+                    running=run.pending()
+                />
+                <button
+                    type="button"
+                    class="button"
+                    id="apply-metadata-schema"
+                    disabled=move || run.pending().get() || !checked_current()
+                    title="Try the schema first"
+                    on:click=move |_| {
+                        run.dispatch_local(true);
+                    }
+                >
+                    "Apply schema"
+                </button>
+            </div>
+            <Outcome error_id="metadata-schema-error" notice_id="metadata-schema-outcome" result=result />
+            {failures}
+        </form>
     }
 }

@@ -463,33 +463,45 @@ pub async fn of_users(
     if user_ids.is_empty() {
         return Ok(found);
     }
-    let memberships: Vec<(UserId, OrgId)> = membership::Entity::find()
-        .select_only()
-        .column(membership::Column::UserId)
+    // Two statements for any number of users: the schemas that concern any of them (the
+    // platform's, and those of any organization one of them is in), then who is in which.
+    let mut their_orgs = sea_orm::sea_query::Query::select();
+    their_orgs
         .column(membership::Column::OrgId)
-        .filter(membership::Column::UserId.is_in(user_ids.iter().copied()))
-        .into_tuple()
+        .from(membership::Entity)
+        .and_where(membership::Column::UserId.is_in(user_ids.iter().copied()));
+    let rows = metadata_schema::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(metadata_schema::Column::OrgId.is_null())
+                .add(metadata_schema::Column::OrgId.in_subquery(their_orgs)),
+        )
         .all(connection)
         .await?;
-    let platform = metadata_schema::Entity::find()
-        .filter(metadata_schema::Column::OrgId.is_null())
-        .all(connection)
-        .await?;
-    let mut orgs: Vec<OrgId> = memberships.iter().map(|(_, org_id)| *org_id).collect();
-    orgs.sort();
-    orgs.dedup();
+    if rows.is_empty() {
+        return Ok(found);
+    }
+    let mut platform = Vec::new();
     let mut by_org: HashMap<OrgId, Vec<metadata_schema::Model>> = HashMap::new();
-    for chunk in orgs.chunks(500) {
-        let rows = metadata_schema::Entity::find()
-            .filter(metadata_schema::Column::OrgId.is_in(chunk.iter().copied()))
-            .all(connection)
-            .await?;
-        for row in rows {
-            if let Some(org_id) = row.org_id {
-                by_org.entry(org_id).or_default().push(row);
-            }
+    for row in rows {
+        match row.org_id {
+            Some(org_id) => by_org.entry(org_id).or_default().push(row),
+            None => platform.push(row),
         }
     }
+    let memberships: Vec<(UserId, OrgId)> = if by_org.is_empty() {
+        Vec::new()
+    } else {
+        membership::Entity::find()
+            .select_only()
+            .column(membership::Column::UserId)
+            .column(membership::Column::OrgId)
+            .filter(membership::Column::UserId.is_in(user_ids.iter().copied()))
+            .filter(membership::Column::OrgId.is_in(by_org.keys().copied()))
+            .into_tuple()
+            .all(connection)
+            .await?
+    };
     for user_id in user_ids {
         found.insert(*user_id, platform.clone());
     }
@@ -518,6 +530,39 @@ pub fn as_read_by(
         .filter(|row| row.org_id.is_none() || org_id.is_none() || row.org_id == org_id)
         .map(|row| (row.org_id, &row.schema));
     readable(applying, lookups.party(), subject, document)
+}
+
+/// Refuses a filter on a metadata key that some schema withholds from the caller: which users
+/// match would tell the key's value. Every organization's schemas count, since a member listed
+/// here may belong to another organization whose schema withholds the key.
+pub(in crate::domain) async fn check_filter(caller: &Caller, filter: &[(String, Value)]) -> Result<()> {
+    if filter.is_empty() || caller.sees_every_tenant() {
+        return Ok(());
+    }
+    let party = Party::of(caller);
+    // No user is their own in a list: SELF admits nobody here.
+    let nobody = UserId(uuid::Uuid::nil());
+    for (path, _) in filter {
+        let mut keys = path.split('.');
+        let target = match keys.next() {
+            Some("userMetadata") => Target::UserMetadata,
+            Some("appMetadata") => Target::AppMetadata,
+            // The filter's own checks name a bad path.
+            _ => continue,
+        };
+        let keys: Vec<String> = keys.map(str::to_owned).collect();
+        let rows = metadata_schema::Entity::find()
+            .filter(metadata_schema::Column::Target.eq(target.as_str()))
+            .all(caller.app().database.reader())
+            .await?;
+        if !party.may(READ, rows.iter().map(|row| (row.org_id, &row.schema)), &keys, nobody) {
+            return Err(Error::invalid(
+                "filter.metadata.path",
+                "a metadata schema withholds this key from you, so you cannot filter on it",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// What the portal needs to render a form for one of a user's documents: the schemas the caller

@@ -852,10 +852,22 @@ pub async fn member_batch(
         true => page.items.last().map(|(cursor, _)| cursor.clone()),
         false => None,
     };
+    // Keys a metadata schema withholds from the exporting admin are left out, as on every read.
+    use super::metadata_schemas::{as_read_by, of_users, Target};
+    let lookups = scope.caller().lookups();
+    let ids: Vec<UserId> = page.items.iter().map(|(_, (_, found))| found.id).collect();
+    let schemas = of_users(&lookups, &ids).await?;
     let records = page
         .items
         .iter()
-        .map(|(_, (member, found))| record_of(member, found, hashes.remove(&found.id)))
+        .map(|(_, (member, found))| {
+            let mut record = record_of(member, found, hashes.remove(&found.id));
+            let rows = schemas.get(&found.id).map(Vec::as_slice).unwrap_or_default();
+            let readable = |target, document: &Value| as_read_by(&lookups, rows, target, None, found.id, document);
+            record.user_metadata = Some(readable(Target::UserMetadata, &found.user_metadata));
+            record.app_metadata = Some(readable(Target::AppMetadata, &found.app_metadata));
+            record
+        })
         .collect();
     Ok((records, next))
 }

@@ -368,6 +368,7 @@ pub async fn page(
     order: UserOrder,
     page: &PageRequest,
 ) -> Result<Page<user::Model>> {
+    super::metadata_schemas::check_filter(scope.caller(), &filter.metadata).await?;
     let database = scope.database();
     if let Some(org_id) = scope.reach.single() {
         return Ok(member_page(database, org_id, filter, order, page)
@@ -383,6 +384,7 @@ pub async fn page(
 
 /// How many users match, for `totalCount`; run only when a client asks for it.
 pub async fn count(scope: &Directory<'_>, filter: &UserFilter) -> Result<u64> {
+    super::metadata_schemas::check_filter(scope.caller(), &filter.metadata).await?;
     let database = scope.database();
     match scope.reach.single() {
         Some(org_id) => member_count(database, org_id, filter).await,
