@@ -1844,10 +1844,34 @@ async fn an_admin_applies_a_metadata_schema_and_edits_a_member_through_its_form(
             workspace_root().join("target/browser-metadata-form.png"),
             client.screenshot().await?,
         )?;
-        Ok::<_, anyhow::Error>((tried, failing, applied, salary_enabled, refused, violations))
+
+        // The members table filters on a described key with the input its type calls for.
+        client.goto(&format!("{}/orgs/{acme}", server.url)).await?;
+        wait_for_text(&client, "member-count", |text| text == "2 members").await?;
+        let key = client.wait().for_element(Locator::Id("filter-metadata-key")).await?;
+        key.select_by_value("userMetadata.department").await?;
+        client
+            .wait()
+            .for_element(Locator::Id("filter-metadata-value"))
+            .await?
+            .select_by_value("1")
+            .await?;
+        let by_department = wait_for_text(&client, "member-count", |text| text == "1 member").await?;
+        let key = client.find(Locator::Id("filter-metadata-key")).await?;
+        key.select_by_value("userMetadata.age").await?;
+        wait_for_text(&client, "member-count", |text| text == "2 members").await?;
+        replace_text(&client, "filter-metadata-value", "35").await?;
+        click(&client, "member-count").await?;
+        let by_wrong_age = wait_for_text(&client, "member-count", |text| text == "0 members").await?;
+        replace_text(&client, "filter-metadata-value", "36").await?;
+        click(&client, "member-count").await?;
+        let by_age = wait_for_text(&client, "member-count", |text| text == "1 member").await?;
+        let filtered = (by_department, by_wrong_age, by_age);
+        Ok::<_, anyhow::Error>((tried, failing, applied, salary_enabled, refused, violations, filtered))
     })
     .await;
-    let (tried, failing, applied, salary_enabled, refused, violations) = result.expect("the browser journey");
+    let (tried, failing, applied, salary_enabled, refused, violations, filtered) = result.expect("the browser journey");
+    assert_eq!(filtered, ("1 member".into(), "0 members".into(), "1 member".into()));
     assert!(tried.contains("1 of 2 documents would fail"), "{tried}");
     assert!(
         failing.contains("ada@acme.test") && failing.contains("/age"),

@@ -112,6 +112,7 @@ fn plausible(name: &str, ty: &str) -> Option<Value> {
         "Boolean" => json!(false),
         "JSON" | "UpdateOrganizationInput" => json!({}),
         "BulkUserAction" => json!("BLOCK"),
+        "MetadataTarget" => json!("USER_METADATA"),
         _ => panic!("no plausible value for ${name}: {ty}; teach this test one"),
     })
 }

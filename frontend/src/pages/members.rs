@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::bulk::{MatchingFilter, Picked};
-use crate::api::members::{load_members, OrganizationWithMembers, UserFilter, UserOrder};
+use crate::api::bulk::{MatchingFilter, MatchingMetadataFilter, Picked};
+use crate::api::members::{load_members, MetadataFilter, OrganizationWithMembers, UserFilter, UserOrder};
 use crate::api::types::{MembershipStatus, OrderDirection, OrgRole, UserOrderField};
 use crate::api::use_session;
 use crate::components::api_clients::ApiClientsPanel;
@@ -36,6 +36,8 @@ struct MemberQuery {
     status: Option<MembershipStatus>,
     email_verified: Option<bool>,
     blocked: Option<bool>,
+    /// A metadata key (`userMetadata.department`) and the value it must hold, typed by its schema.
+    metadata: Option<(String, serde_json::Value)>,
     order_field: UserOrderField,
     order_direction: OrderDirection,
 }
@@ -50,7 +52,10 @@ impl MemberQuery {
             status: self.status,
             created_after: None,
             created_before: None,
-            metadata: None,
+            metadata: self
+                .metadata
+                .clone()
+                .map(|(path, equals)| vec![MetadataFilter { path, equals }]),
         }
     }
 
@@ -64,7 +69,10 @@ impl MemberQuery {
             status: self.status,
             created_after: None,
             created_before: None,
-            metadata: None,
+            metadata: self
+                .metadata
+                .clone()
+                .map(|(path, equals)| vec![MatchingMetadataFilter { path, equals }]),
         }
     }
 
@@ -263,6 +271,7 @@ fn OrganizationMembers(organization_id: String) -> impl IntoView {
                 />
             </Show>
             <MemberFilters query=query refine=refine />
+            <MetadataFilterControl organization_id=organization_id.clone() refine=refine />
             <Show when=move || can_manage.get()>
                 <BulkBar
                     organization_id=organization_id_for_bulk.clone()
@@ -452,5 +461,151 @@ fn YesNoFilter(id: &'static str, label: &'static str, on_change: Callback<Option
                 <option value="false">"No"</option>
             </select>
         </label>
+    }
+}
+
+/// A filter on one metadata key the organization's schemas describe: the key is picked from them,
+/// and the value entered with the input its type calls for, so that a number is sent as a number
+/// and a yes/no as a boolean. Shown only where a schema describes some key.
+#[component]
+fn MetadataFilterControl(
+    organization_id: String,
+    refine: impl Fn(&dyn Fn(&mut MemberQuery)) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    use crate::api::metadata_schemas::{load_schema, Kind};
+    use steward_frontend::schema_form::{self, Control, Field};
+    let session = use_session();
+    let schemas = LocalResource::new(move || {
+        let organization_id = organization_id.clone();
+        async move {
+            let mut keys: Vec<(String, Control)> = Vec::new();
+            for (kind, document) in [(Kind::UserMetadata, "userMetadata"), (Kind::AppMetadata, "appMetadata")] {
+                let Ok(Some(schema)) = load_schema(session, organization_id.clone(), kind).await else {
+                    continue;
+                };
+                fn leaves(fields: Vec<Field>, document: &str, out: &mut Vec<(String, Control)>) {
+                    for field in fields {
+                        match field.control {
+                            Control::Object(children) => leaves(children, document, out),
+                            Control::Json => {}
+                            control => out.push((format!("{document}.{}", field.path.join(".")), control)),
+                        }
+                    }
+                }
+                leaves(schema_form::fields(&[schema], &[]), document, &mut keys);
+            }
+            keys
+        }
+    });
+    let chosen = RwSignal::new(String::new());
+    let value = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let keys = move || schemas.with(|loaded| loaded.clone().unwrap_or_default());
+    let control_of = move |path: &str| {
+        keys()
+            .into_iter()
+            .find(|(key, _)| key == path)
+            .map(|(_, control)| control)
+    };
+    let apply = move || {
+        let path = chosen.get_untracked();
+        let filter = match control_of(&path) {
+            None => Ok(None),
+            Some(control) => schema_form::entered(&control, &value.get_untracked())
+                .map(|typed| typed.map(|typed| (path.clone(), typed))),
+        };
+        match filter {
+            Ok(filter) => {
+                problem.set(None);
+                refine(&|query| query.metadata = filter.clone());
+            }
+            Err(message) => problem.set(Some(message)),
+        }
+    };
+    let value_input = move || {
+        let control = control_of(&chosen.get());
+        let on_change = move |event: leptos::ev::Event| {
+            value.set(event_target_value(&event));
+            apply();
+        };
+        match control {
+            None => ().into_any(),
+            Some(Control::Choice(choices)) => view! {
+                <select id="filter-metadata-value" aria-label="Value" on:change=on_change>
+                    <option value="">"Any"</option>
+                    {choices
+                        .iter()
+                        .enumerate()
+                        .map(|(index, choice)| {
+                            let label = choice.as_str().map_or_else(|| choice.to_string(), str::to_owned);
+                            view! { <option value=index.to_string()>{label}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            }
+            .into_any(),
+            Some(Control::Boolean) => view! {
+                <select id="filter-metadata-value" aria-label="Value" on:change=move |event| {
+                    let picked = event_target_value(&event);
+                    let typed = match picked.as_str() {
+                        "yes" => Some(serde_json::Value::Bool(true)),
+                        "no" => Some(serde_json::Value::Bool(false)),
+                        _ => None,
+                    };
+                    let path = chosen.get_untracked();
+                    refine(&|query| query.metadata = typed.clone().map(|typed| (path.clone(), typed)));
+                }>
+                    <option value="">"Any"</option>
+                    <option value="yes">"Yes"</option>
+                    <option value="no">"No"</option>
+                </select>
+            }
+            .into_any(),
+            Some(control) => {
+                let kind = match control {
+                    Control::Date => "date",
+                    Control::Integer | Control::Number => "number",
+                    _ => "text",
+                };
+                view! {
+                    <input
+                        type=kind
+                        step="any"
+                        id="filter-metadata-value"
+                        aria-label="Value"
+                        on:change=on_change
+                    />
+                }
+                .into_any()
+            }
+        }
+    };
+    move || {
+        (!keys().is_empty()).then(|| {
+            view! {
+                <div class="toolbar" id="metadata-filter">
+                    <label class="inline-field">
+                        "Metadata"
+                        <select
+                            id="filter-metadata-key"
+                            on:change=move |event| {
+                                chosen.set(event_target_value(&event));
+                                value.set(String::new());
+                                problem.set(None);
+                                refine(&|query| query.metadata = None);
+                            }
+                        >
+                            <option value="">"Any key"</option>
+                            {keys()
+                                .into_iter()
+                                .map(|(key, _)| view! { <option value=key.clone()>{key.clone()}</option> })
+                                .collect_view()}
+                        </select>
+                    </label>
+                    {value_input}
+                    {move || problem.get().map(|message| view! { <p class="field-error">{message}</p> })}
+                </div>
+            }
+        })
     }
 }

@@ -141,6 +141,16 @@ impl Database {
             None => None,
         };
         let transaction = self.connection.begin().await?;
+        if writer.is_some() {
+            // SQLite begins a transaction deferred: its first read takes a snapshot, and a write
+            // after it fails at once ("database is locked") if another process wrote meanwhile,
+            // whatever the busy timeout. A write that changes nothing, first, takes the write lock
+            // up front and waits for it (BEGIN IMMEDIATE, which the driver cannot send), so a
+            // transaction that reads before it writes is safe beside another instance too.
+            transaction
+                .execute_unprepared("UPDATE seaql_migrations SET version = version WHERE 0")
+                .await?;
+        }
         Ok(WriteTransaction {
             transaction,
             _writer: writer,
