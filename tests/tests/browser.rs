@@ -1860,12 +1860,13 @@ async fn an_admin_applies_a_metadata_schema_and_edits_a_member_through_its_form(
         let key = client.find(Locator::Id("filter-metadata-key")).await?;
         key.select_by_value("userMetadata.age").await?;
         wait_for_text(&client, "member-count", |text| text == "2 members").await?;
-        replace_text(&client, "filter-metadata-value", "35").await?;
-        click(&client, "member-count").await?;
-        let by_wrong_age = wait_for_text(&client, "member-count", |text| text == "0 members").await?;
-        replace_text(&client, "filter-metadata-value", "36").await?;
+        // Numbers by range: from 35 finds ada (36), to 35 too finds nobody.
+        replace_text(&client, "filter-metadata-from", "35").await?;
         click(&client, "member-count").await?;
         let by_age = wait_for_text(&client, "member-count", |text| text == "1 member").await?;
+        replace_text(&client, "filter-metadata-to", "35").await?;
+        click(&client, "member-count").await?;
+        let by_wrong_age = wait_for_text(&client, "member-count", |text| text == "0 members").await?;
         let filtered = (by_department, by_wrong_age, by_age);
         Ok::<_, anyhow::Error>((tried, failing, applied, salary_enabled, refused, violations, filtered))
     })

@@ -437,6 +437,81 @@ async fn an_export_leaves_out_what_the_exporting_admin_may_not_read(backend: Bac
     );
 }
 
+const MEMBERS: &str = "query($org: ID!, $filter: UserFilter) { organization(id: $org) {
+    members(filter: $filter, orderBy: { field: EMAIL, direction: ASC }) { edges { node { user { email } } } } } }";
+
+/// The emails of the members `filter` matches, in order.
+async fn members_matching(server: &TestServer, session: &Session, org: &str, filter: Value) -> Vec<String> {
+    let answer = server
+        .as_(session, MEMBERS, json!({ "org": org, "filter": filter }))
+        .await;
+    answer.ok()["organization"]["members"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"]["user"]["email"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn metadata_ranges_compare_numbers_and_dates_as_such(backend: Backend) {
+    let acme = Acme::start(backend).await;
+    let server = &acme.server;
+    let documents = [
+        (&acme.ada, json!({ "age": 9, "started": "2026-01-15", "score": 2.5 })),
+        (&acme.manager, json!({ "age": 10, "started": "2025-12-31" })),
+        (&acme.auditor, json!({ "age": "11", "started": 20260101 })),
+    ];
+    for (user, document) in documents {
+        acme.update(&acme.root, user, document).await.ok();
+    }
+    let org = acme.org.as_str();
+    let admin = &acme.admin;
+    let matching = |filter: Value| members_matching(server, admin, org, filter);
+    let range = |path: &str, at_least: Value, at_most: Value| json!({ "metadataRange": [{ "path": path, "atLeast": at_least, "atMost": at_most }] });
+    // Numbers as numbers (9 < 10, though "9" > "10"), a string "11" is not a number.
+    assert_eq!(
+        matching(range("userMetadata.age", json!(9), Value::Null)).await,
+        ["ada@acme.test", "manager@acme.test"]
+    );
+    assert_eq!(
+        matching(range("userMetadata.age", json!(10), Value::Null)).await,
+        ["manager@acme.test"]
+    );
+    assert_eq!(
+        matching(range("userMetadata.age", Value::Null, json!(9.5))).await,
+        ["ada@acme.test"]
+    );
+    assert_eq!(
+        matching(range("userMetadata.score", json!(2), json!(3))).await,
+        ["ada@acme.test"]
+    );
+    // Dates as ISO 8601 strings; a number where a date is expected does not match.
+    assert_eq!(
+        matching(range("userMetadata.started", json!("2026-01-01"), Value::Null)).await,
+        ["ada@acme.test"]
+    );
+    assert_eq!(
+        matching(range("userMetadata.started", json!("2025-01-01"), json!("2025-12-31"))).await,
+        ["manager@acme.test"]
+    );
+    // Equality is typed too: 10 is not "10".
+    let equals = json!({ "metadata": [{ "path": "userMetadata.age", "equals": 10 }] });
+    assert_eq!(matching(equals).await, ["manager@acme.test"]);
+    let equals = json!({ "metadata": [{ "path": "userMetadata.age", "equals": "11" }] });
+    assert_eq!(matching(equals).await, ["auditor@acme.test"]);
+    // Bounds that are neither numbers nor strings, or none at all, are refused.
+    let refused = |filter: Value| server.as_(admin, MEMBERS, json!({ "org": org, "filter": filter }));
+    refused(range("userMetadata.age", json!(true), Value::Null))
+        .await
+        .expect_invalid("filter.metadataRange.atLeast");
+    refused(range("userMetadata.age", Value::Null, Value::Null))
+        .await
+        .expect_invalid("filter.metadataRange");
+    refused(range("profile.age", json!(1), Value::Null))
+        .await
+        .expect_invalid("filter.metadata.path");
+}
+
 async fn a_user_in_several_organizations_answers_to_every_schema_and_the_platform_s(backend: Backend) {
     let acme = Acme::start(backend).await;
     let server = &acme.server;
@@ -547,6 +622,7 @@ backend_tests!(
     per_key_rights_decide_who_writes_and_who_reads_each_key,
     membership_metadata_rights_hold_inside_the_organization,
     an_export_leaves_out_what_the_exporting_admin_may_not_read,
+    metadata_ranges_compare_numbers_and_dates_as_such,
     a_user_in_several_organizations_answers_to_every_schema_and_the_platform_s,
     only_a_valid_schema_is_accepted_and_only_from_the_organization_s_admin,
 );

@@ -31,7 +31,9 @@ pub struct BulkUserAction;
 pub struct MatchingMembers;
 
 pub use bulk_user_action::BulkUserAction as Action;
-pub use matching_members::{MetadataFilter as MatchingMetadataFilter, UserFilter as MatchingFilter};
+pub use matching_members::{
+    MetadataFilter as MatchingMetadataFilter, MetadataRange as MatchingMetadataRange, UserFilter as MatchingFilter,
+};
 
 /// How many members one bulk action may name (the server's limit).
 pub const MAX_MEMBERS: usize = 1_000;

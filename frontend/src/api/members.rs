@@ -30,7 +30,7 @@ pub struct CreateUser;
 
 pub type OrganizationWithMembers = organization_members::OrganizationMembersOrganization;
 pub type MemberEdge = organization_members::OrganizationMembersOrganizationMembersEdges;
-pub use organization_members::{MetadataFilter, UserFilter, UserOrder};
+pub use organization_members::{MetadataFilter, MetadataRange, UserFilter, UserOrder};
 
 /// How many members one page shows.
 pub const PAGE_SIZE: i64 = 50;

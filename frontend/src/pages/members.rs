@@ -6,8 +6,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::bulk::{MatchingFilter, MatchingMetadataFilter, Picked};
-use crate::api::members::{load_members, MetadataFilter, OrganizationWithMembers, UserFilter, UserOrder};
+use crate::api::bulk::{MatchingFilter, MatchingMetadataFilter, MatchingMetadataRange, Picked};
+use crate::api::members::{
+    load_members, MetadataFilter, MetadataRange, OrganizationWithMembers, UserFilter, UserOrder,
+};
 use crate::api::types::{MembershipStatus, OrderDirection, OrgRole, UserOrderField};
 use crate::api::use_session;
 use crate::components::api_clients::ApiClientsPanel;
@@ -36,8 +38,8 @@ struct MemberQuery {
     status: Option<MembershipStatus>,
     email_verified: Option<bool>,
     blocked: Option<bool>,
-    /// A metadata key (`userMetadata.department`) and the value it must hold, typed by its schema.
-    metadata: Option<(String, serde_json::Value)>,
+    /// A condition on one metadata key (`userMetadata.department`), typed by its schema.
+    metadata: Option<MetadataCondition>,
     order_field: UserOrderField,
     order_direction: OrderDirection,
 }
@@ -52,10 +54,21 @@ impl MemberQuery {
             status: self.status,
             created_after: None,
             created_before: None,
-            metadata: self
-                .metadata
-                .clone()
-                .map(|(path, equals)| vec![MetadataFilter { path, equals }]),
+            metadata: match &self.metadata {
+                Some(MetadataCondition::Equals(path, equals)) => Some(vec![MetadataFilter {
+                    path: path.clone(),
+                    equals: equals.clone(),
+                }]),
+                _ => None,
+            },
+            metadata_range: match &self.metadata {
+                Some(MetadataCondition::Within(path, at_least, at_most)) => Some(vec![MetadataRange {
+                    path: path.clone(),
+                    at_least: at_least.clone(),
+                    at_most: at_most.clone(),
+                }]),
+                _ => None,
+            },
         }
     }
 
@@ -69,10 +82,21 @@ impl MemberQuery {
             status: self.status,
             created_after: None,
             created_before: None,
-            metadata: self
-                .metadata
-                .clone()
-                .map(|(path, equals)| vec![MatchingMetadataFilter { path, equals }]),
+            metadata: match &self.metadata {
+                Some(MetadataCondition::Equals(path, equals)) => Some(vec![MatchingMetadataFilter {
+                    path: path.clone(),
+                    equals: equals.clone(),
+                }]),
+                _ => None,
+            },
+            metadata_range: match &self.metadata {
+                Some(MetadataCondition::Within(path, at_least, at_most)) => Some(vec![MatchingMetadataRange {
+                    path: path.clone(),
+                    at_least: at_least.clone(),
+                    at_most: at_most.clone(),
+                }]),
+                _ => None,
+            },
         }
     }
 
@@ -82,6 +106,13 @@ impl MemberQuery {
             direction: self.order_direction,
         }
     }
+}
+
+/// What one metadata key must hold: a value, or (numbers and dates) a value within bounds.
+#[derive(Clone, Debug, PartialEq)]
+enum MetadataCondition {
+    Equals(String, serde_json::Value),
+    Within(String, Option<serde_json::Value>, Option<serde_json::Value>),
 }
 
 /// The parts of a loaded page that sit outside the table.
@@ -466,7 +497,8 @@ fn YesNoFilter(id: &'static str, label: &'static str, on_change: Callback<Option
 
 /// A filter on one metadata key the organization's schemas describe: the key is picked from them,
 /// and the value entered with the input its type calls for, so that a number is sent as a number
-/// and a yes/no as a boolean. Shown only where a schema describes some key.
+/// and a yes/no as a boolean; numbers and dates are filtered by a range (from, to, or both).
+/// Shown only where a schema describes some key.
 #[component]
 fn MetadataFilterControl(
     organization_id: String,
@@ -498,7 +530,7 @@ fn MetadataFilterControl(
         }
     });
     let chosen = RwSignal::new(String::new());
-    let value = RwSignal::new(String::new());
+    let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let problem = RwSignal::new(None::<String>);
     let keys = move || schemas.with(|loaded| loaded.clone().unwrap_or_default());
     let control_of = move |path: &str| {
@@ -507,31 +539,45 @@ fn MetadataFilterControl(
             .find(|(key, _)| key == path)
             .map(|(_, control)| control)
     };
+    // Reads the inputs into a condition, typed by the key's control, and applies it.
     let apply = move || {
         let path = chosen.get_untracked();
-        let filter = match control_of(&path) {
-            None => Ok(None),
-            Some(control) => schema_form::entered(&control, &value.get_untracked())
-                .map(|typed| typed.map(|typed| (path.clone(), typed))),
+        let Some(control) = control_of(&path) else {
+            refine(&|query| query.metadata = None);
+            return;
         };
-        match filter {
-            Ok(filter) => {
+        let typed = |text: String| schema_form::entered(&control, &text);
+        let ranged = matches!(control, Control::Integer | Control::Number | Control::Date);
+        let condition = match (typed(from.get_untracked()), typed(to.get_untracked())) {
+            (Err(message), _) | (_, Err(message)) => Err(message),
+            (Ok(None), Ok(None)) => Ok(None),
+            (Ok(at_least), Ok(at_most)) if ranged => {
+                Ok(Some(MetadataCondition::Within(path.clone(), at_least, at_most)))
+            }
+            (Ok(Some(value)), _) => Ok(Some(MetadataCondition::Equals(path.clone(), value))),
+            (Ok(None), Ok(_)) => Ok(None),
+        };
+        match condition {
+            Ok(condition) => {
                 problem.set(None);
-                refine(&|query| query.metadata = filter.clone());
+                refine(&|query| query.metadata = condition.clone());
             }
             Err(message) => problem.set(Some(message)),
         }
     };
     let value_input = move || {
         let control = control_of(&chosen.get());
-        let on_change = move |event: leptos::ev::Event| {
-            value.set(event_target_value(&event));
-            apply();
-        };
         match control {
             None => ().into_any(),
             Some(Control::Choice(choices)) => view! {
-                <select id="filter-metadata-value" aria-label="Value" on:change=on_change>
+                <select
+                    id="filter-metadata-value"
+                    aria-label="Value"
+                    on:change=move |event| {
+                        from.set(event_target_value(&event));
+                        apply();
+                    }
+                >
                     <option value="">"Any"</option>
                     {choices
                         .iter()
@@ -545,39 +591,69 @@ fn MetadataFilterControl(
             }
             .into_any(),
             Some(Control::Boolean) => view! {
-                <select id="filter-metadata-value" aria-label="Value" on:change=move |event| {
-                    let picked = event_target_value(&event);
-                    let typed = match picked.as_str() {
-                        "yes" => Some(serde_json::Value::Bool(true)),
-                        "no" => Some(serde_json::Value::Bool(false)),
-                        _ => None,
-                    };
-                    let path = chosen.get_untracked();
-                    refine(&|query| query.metadata = typed.clone().map(|typed| (path.clone(), typed)));
-                }>
+                <select
+                    id="filter-metadata-value"
+                    aria-label="Value"
+                    on:change=move |event| {
+                        let typed = match event_target_value(&event).as_str() {
+                            "yes" => Some(serde_json::Value::Bool(true)),
+                            "no" => Some(serde_json::Value::Bool(false)),
+                            _ => None,
+                        };
+                        let path = chosen.get_untracked();
+                        refine(&|query| {
+                            query.metadata = typed.clone().map(|typed| MetadataCondition::Equals(path.clone(), typed))
+                        });
+                    }
+                >
                     <option value="">"Any"</option>
                     <option value="yes">"Yes"</option>
                     <option value="no">"No"</option>
                 </select>
             }
             .into_any(),
-            Some(control) => {
-                let kind = match control {
-                    Control::Date => "date",
-                    Control::Integer | Control::Number => "number",
-                    _ => "text",
-                };
+            Some(control @ (Control::Integer | Control::Number | Control::Date)) => {
+                let kind = if control == Control::Date { "date" } else { "number" };
                 view! {
-                    <input
-                        type=kind
-                        step="any"
-                        id="filter-metadata-value"
-                        aria-label="Value"
-                        on:change=on_change
-                    />
+                    <label class="inline-field">
+                        "From"
+                        <input
+                            type=kind
+                            step="any"
+                            id="filter-metadata-from"
+                            on:change=move |event| {
+                                from.set(event_target_value(&event));
+                                apply();
+                            }
+                        />
+                    </label>
+                    <label class="inline-field">
+                        "to"
+                        <input
+                            type=kind
+                            step="any"
+                            id="filter-metadata-to"
+                            on:change=move |event| {
+                                to.set(event_target_value(&event));
+                                apply();
+                            }
+                        />
+                    </label>
                 }
                 .into_any()
             }
+            Some(_) => view! {
+                <input
+                    type="text"
+                    id="filter-metadata-value"
+                    aria-label="Value"
+                    on:change=move |event| {
+                        from.set(event_target_value(&event));
+                        apply();
+                    }
+                />
+            }
+            .into_any(),
         }
     };
     move || {
@@ -590,7 +666,8 @@ fn MetadataFilterControl(
                             id="filter-metadata-key"
                             on:change=move |event| {
                                 chosen.set(event_target_value(&event));
-                                value.set(String::new());
+                                from.set(String::new());
+                                to.set(String::new());
                                 problem.set(None);
                                 refine(&|query| query.metadata = None);
                             }

@@ -249,7 +249,7 @@ pub async fn list(
     order: UserOrder,
     page: &PageRequest,
 ) -> Result<Page<(membership::Model, user::Model)>> {
-    super::metadata_schemas::check_filter(scope.caller(), &filter.metadata).await?;
+    super::metadata_schemas::check_filter(scope.caller(), filter).await?;
     user_search::member_page(scope.database(), scope.org_id, filter, order, page).await
 }
 
@@ -267,7 +267,7 @@ pub async fn get(scope: &OrgReader<'_>, user_id: UserId) -> Result<Option<(membe
 }
 
 pub async fn count(scope: &OrgReader<'_>, filter: &UserFilter) -> Result<u64> {
-    super::metadata_schemas::check_filter(scope.caller(), &filter.metadata).await?;
+    super::metadata_schemas::check_filter(scope.caller(), filter).await?;
     user_search::member_count(scope.database(), scope.org_id, filter).await
 }
 

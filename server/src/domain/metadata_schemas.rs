@@ -535,14 +535,20 @@ pub fn as_read_by(
 /// Refuses a filter on a metadata key that some schema withholds from the caller: which users
 /// match would tell the key's value. Every organization's schemas count, since a member listed
 /// here may belong to another organization whose schema withholds the key.
-pub(in crate::domain) async fn check_filter(caller: &Caller, filter: &[(String, Value)]) -> Result<()> {
-    if filter.is_empty() || caller.sees_every_tenant() {
+pub(in crate::domain) async fn check_filter(caller: &Caller, filter: &super::user_search::UserFilter) -> Result<()> {
+    let paths: Vec<&str> = filter
+        .metadata
+        .iter()
+        .map(|(path, _)| path.as_str())
+        .chain(filter.metadata_ranges.iter().map(|range| range.path.as_str()))
+        .collect();
+    if paths.is_empty() || caller.sees_every_tenant() {
         return Ok(());
     }
     let party = Party::of(caller);
     // No user is their own in a list: SELF admits nobody here.
     let nobody = UserId(uuid::Uuid::nil());
-    for (path, _) in filter {
+    for path in paths {
         let mut keys = path.split('.');
         let target = match keys.next() {
             Some("userMetadata") => Target::UserMetadata,

@@ -29,6 +29,16 @@ pub struct UserFilter {
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
     pub metadata: Vec<(String, Json)>,
+    /// A metadata key's value within bounds: numbers compare as numbers, strings (ISO 8601 dates
+    /// among them) character by character; a value of another type does not match.
+    pub metadata_ranges: Vec<MetadataRange>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct MetadataRange {
+    pub path: String,
+    pub at_least: Option<Json>,
+    pub at_most: Option<Json>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -91,8 +101,8 @@ fn json_path(keys: &[&str]) -> String {
     format!("${}", keys.iter().map(|key| format!(".\"{key}\"")).collect::<String>())
 }
 
-/// `users.<column>` at `path` equals `value`, in each backend's JSON dialect.
-fn metadata_condition(backend: DatabaseBackend, path: &str, value: &Json) -> Result<SimpleExpr> {
+/// The column and keys a metadata filter path names (`userMetadata.team.name`).
+fn metadata_path(path: &str) -> Result<(&'static str, Vec<&str>)> {
     let mut segments = path.split('.');
     let column = match segments.next() {
         Some("userMetadata") => "user_metadata",
@@ -116,6 +126,12 @@ fn metadata_condition(backend: DatabaseBackend, path: &str, value: &Json) -> Res
             "must name 1 to 8 keys after the document, like appMetadata.plan",
         ));
     }
+    Ok((column, keys))
+}
+
+/// `users.<column>` at `path` equals `value`, in each backend's JSON dialect.
+fn metadata_condition(backend: DatabaseBackend, path: &str, value: &Json) -> Result<SimpleExpr> {
+    let (column, keys) = metadata_path(path)?;
     // A value no document could hold (a NUL, deeper nesting than allowed) is refused rather
     // than handed to a JSON parser that would fail on it.
     super::metadata::check_value(value).map_err(|message| Error::invalid("filter.metadata.equals", message))?;
@@ -149,6 +165,99 @@ fn metadata_condition(backend: DatabaseBackend, path: &str, value: &Json) -> Res
     })
 }
 
+/// `users.<column>` at `path` is at least (`below` false) or at most (`below` true) `bound`, a
+/// number or a string, compared as its type in each backend's JSON dialect.
+fn metadata_bound(backend: DatabaseBackend, path: &str, bound: &Json, below: bool, field: &str) -> Result<SimpleExpr> {
+    let (column, keys) = metadata_path(path)?;
+    let numeric = match bound {
+        Json::Number(_) => true,
+        Json::String(text) if !text.contains('\0') => false,
+        _ => {
+            return Err(Error::invalid(
+                field,
+                "must be a number, or a string such as a date (2026-12-05)",
+            ))
+        }
+    };
+    let op = if below { "<=" } else { ">=" };
+    let json = bound.to_string();
+    Ok(match backend {
+        DatabaseBackend::Postgres => {
+            let placeholders: Vec<String> = (1..=keys.len()).map(|n| format!("${n}")).collect();
+            let value = format!(
+                "jsonb_extract_path(\"users\".\"{column}\", {})",
+                placeholders.join(", ")
+            );
+            let bound_at = keys.len() + 1;
+            let sql = if numeric {
+                format!("(jsonb_typeof({value}) = 'number' AND {value} {op} CAST(${bound_at} AS jsonb))")
+            } else {
+                format!(
+                    "(jsonb_typeof({value}) = 'string' AND ({value} #>> '{{}}') COLLATE \"C\" {op}                      (CAST(${bound_at} AS jsonb) #>> '{{}}') COLLATE \"C\")"
+                )
+            };
+            let mut values: Vec<Value> = keys.iter().map(|key| Value::from(key.to_string())).collect();
+            values.push(Value::from(json));
+            Expr::cust_with_values(sql, values)
+        }
+        DatabaseBackend::MySql => {
+            let path = Value::from(json_path(&keys));
+            let sql = if numeric {
+                format!(
+                    "(JSON_TYPE(JSON_EXTRACT(`users`.`{column}`, ?)) IN ('INTEGER', 'DOUBLE') \
+                     AND CAST(JSON_VALUE(`users`.`{column}`, ?) AS DOUBLE) {op} CAST(JSON_VALUE(?, '$') AS DOUBLE))"
+                )
+            } else {
+                format!(
+                    "(JSON_TYPE(JSON_EXTRACT(`users`.`{column}`, ?)) = 'STRING' \
+                     AND CAST(JSON_VALUE(`users`.`{column}`, ?) AS BINARY) {op} CAST(JSON_VALUE(?, '$') AS BINARY))"
+                )
+            };
+            Expr::cust_with_values(sql, [path.clone(), path, Value::from(json)])
+        }
+        DatabaseBackend::Sqlite => {
+            let types = if numeric { "('integer', 'real')" } else { "('text')" };
+            let sql = format!(
+                "(json_type(\"users\".\"{column}\", ?) IN {types} AND json_extract(\"users\".\"{column}\", ?) {op} json_extract(?, '$'))"
+            );
+            let path = Value::from(json_path(&keys));
+            Expr::cust_with_values(sql, [path.clone(), path, Value::from(json)])
+        }
+    })
+}
+
+/// Every metadata condition of the filter, for `users`.
+fn metadata_conditions(backend: DatabaseBackend, filter: &UserFilter) -> Result<Vec<SimpleExpr>> {
+    let mut conditions = Vec::new();
+    for (path, value) in &filter.metadata {
+        conditions.push(metadata_condition(backend, path, value)?);
+    }
+    for range in &filter.metadata_ranges {
+        if range.at_least.is_none() && range.at_most.is_none() {
+            return Err(Error::invalid("filter.metadataRange", "give atLeast, atMost or both"));
+        }
+        if let Some(bound) = &range.at_least {
+            conditions.push(metadata_bound(
+                backend,
+                &range.path,
+                bound,
+                false,
+                "filter.metadataRange.atLeast",
+            )?);
+        }
+        if let Some(bound) = &range.at_most {
+            conditions.push(metadata_bound(
+                backend,
+                &range.path,
+                bound,
+                true,
+                "filter.metadataRange.atMost",
+            )?);
+        }
+    }
+    Ok(conditions)
+}
+
 /// Users matching the filter among every user, or the members of some organizations.
 fn filtered(database: &Database, reach: &Reach, filter: &UserFilter) -> Result<Select<user::Entity>> {
     let mut select = user::Entity::find();
@@ -180,8 +289,8 @@ fn filtered(database: &Database, reach: &Reach, filter: &UserFilter) -> Result<S
     if let Some(before) = filter.created_before {
         select = select.filter(user::Column::CreatedAt.lt(before));
     }
-    for (path, value) in &filter.metadata {
-        select = select.filter(metadata_condition(database.backend(), path, value)?);
+    for condition in metadata_conditions(database.backend(), filter)? {
+        select = select.filter(condition);
     }
     Ok(select)
 }
@@ -236,7 +345,11 @@ fn org_filtered(database: &Database, org_id: OrgId, filter: &UserFilter) -> Resu
     if let Some(before) = filter.created_before {
         select = select.filter(membership::Column::UserCreatedAt.lt(before));
     }
-    if filter.email_verified.is_some() || filter.blocked.is_some() || !filter.metadata.is_empty() {
+    if filter.email_verified.is_some()
+        || filter.blocked.is_some()
+        || !filter.metadata.is_empty()
+        || !filter.metadata_ranges.is_empty()
+    {
         select = select.join(JoinType::InnerJoin, membership::Relation::User.def());
         if let Some(verified) = filter.email_verified {
             select = select.filter(user::Column::EmailVerified.eq(verified));
@@ -244,8 +357,8 @@ fn org_filtered(database: &Database, org_id: OrgId, filter: &UserFilter) -> Resu
         if let Some(blocked) = filter.blocked {
             select = select.filter(user::Column::Blocked.eq(blocked));
         }
-        for (path, value) in &filter.metadata {
-            select = select.filter(metadata_condition(database.backend(), path, value)?);
+        for condition in metadata_conditions(database.backend(), filter)? {
+            select = select.filter(condition);
         }
     }
     Ok(select)
@@ -368,7 +481,7 @@ pub async fn page(
     order: UserOrder,
     page: &PageRequest,
 ) -> Result<Page<user::Model>> {
-    super::metadata_schemas::check_filter(scope.caller(), &filter.metadata).await?;
+    super::metadata_schemas::check_filter(scope.caller(), filter).await?;
     let database = scope.database();
     if let Some(org_id) = scope.reach.single() {
         return Ok(member_page(database, org_id, filter, order, page)
@@ -384,7 +497,7 @@ pub async fn page(
 
 /// How many users match, for `totalCount`; run only when a client asks for it.
 pub async fn count(scope: &Directory<'_>, filter: &UserFilter) -> Result<u64> {
-    super::metadata_schemas::check_filter(scope.caller(), &filter.metadata).await?;
+    super::metadata_schemas::check_filter(scope.caller(), filter).await?;
     let database = scope.database();
     match scope.reach.single() {
         Some(org_id) => member_count(database, org_id, filter).await,

@@ -21,6 +21,18 @@ pub struct UserFilterInput {
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
     pub metadata: Option<Vec<MetadataFilter>>,
+    /// Metadata keys whose values lie within bounds, each key typed by its bounds: numbers compare
+    /// as numbers, strings (dates like 2026-12-05) character by character; a value of another
+    /// type does not match.
+    pub metadata_range: Option<Vec<MetadataRange>>,
+}
+
+/// `path` as in `MetadataFilter`; give `atLeast`, `atMost` or both (inclusive).
+#[derive(InputObject)]
+pub struct MetadataRange {
+    pub path: String,
+    pub at_least: Option<Json<serde_json::Value>>,
+    pub at_most: Option<Json<serde_json::Value>>,
 }
 
 /// `path` like `appMetadata.plan` or `userMetadata.team.name`.
@@ -45,6 +57,16 @@ impl UserFilterInput {
                 .unwrap_or_default()
                 .into_iter()
                 .map(|filter| (filter.path, filter.equals.0))
+                .collect(),
+            metadata_ranges: self
+                .metadata_range
+                .unwrap_or_default()
+                .into_iter()
+                .map(|range| crate::domain::user_search::MetadataRange {
+                    path: range.path,
+                    at_least: range.at_least.map(|bound| bound.0),
+                    at_most: range.at_most.map(|bound| bound.0),
+                })
                 .collect(),
         }
     }
