@@ -308,16 +308,30 @@ fn annotation<'a>(schema: &'a Value, keyword: &str, path: &[String]) -> Option<V
     found
 }
 
-/// The paths (at the deepest level both documents hold objects) where `before` and `after` differ.
+/// The paths where `before` and `after` differ, down to their leaves: an object added or removed
+/// whole counts as each of its keys, so that the rights of a key inside it are not passed by
+/// writing its parent. A key whose value changes between an object and anything else counts itself
+/// too. (`Null` stands for an absent key.)
 fn changes(before: &Value, after: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
-    match (before, after) {
-        (Value::Object(old), Value::Object(new)) => {
-            let empty = Value::Null;
+    let empty = Map::new();
+    match (before.as_object(), after.as_object()) {
+        (None, None) => {
+            if before != after {
+                out.push(path.clone());
+            }
+        }
+        (old, new) => {
+            let replaced = |side: Option<&Map<String, Value>>, value: &Value| side.is_none() && !value.is_null();
+            if !path.is_empty() && (replaced(old, before) || replaced(new, after)) {
+                out.push(path.clone());
+            }
+            let (old, new) = (old.unwrap_or(&empty), new.unwrap_or(&empty));
             let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
             keys.sort();
             keys.dedup();
+            let absent = Value::Null;
             for key in keys {
-                let (old, new) = (old.get(key).unwrap_or(&empty), new.get(key).unwrap_or(&empty));
+                let (old, new) = (old.get(key).unwrap_or(&absent), new.get(key).unwrap_or(&absent));
                 if old != new {
                     path.push(key.clone());
                     changes(old, new, path, out);
@@ -325,8 +339,6 @@ fn changes(before: &Value, after: &Value, path: &mut Vec<String>, out: &mut Vec<
                 }
             }
         }
-        _ if before != after => out.push(path.clone()),
-        _ => {}
     }
 }
 
@@ -1061,6 +1073,46 @@ mod tests {
             readable(rules(&schemas), &party(None, &[(org, admin)], None), user, &document),
             document
         );
+    }
+
+    #[test]
+    fn a_key_inside_an_object_written_whole_keeps_its_rights() {
+        let org = OrgId::new();
+        let user = UserId::new();
+        let schemas = [governing(
+            Some(org),
+            json!({ "properties": { "hr": { "properties": { "grade": { "x-steward-write": ["ADMIN"] } } } } }),
+        )];
+        let manager = party(
+            None,
+            &[(
+                org,
+                RoleSet {
+                    user_manager: true,
+                    ..Default::default()
+                },
+            )],
+            None,
+        );
+        let write = |before: Value, after: Value| {
+            require_write(Target::UserMetadata, &schemas, &manager, user, &before, &after)
+        };
+        // Adding the parent with the key inside, replacing a scalar parent, or removing the parent
+        // whole all change the key.
+        assert!(write(json!({}), json!({ "hr": { "grade": 7 } })).is_err());
+        assert!(write(json!({ "hr": 1 }), json!({ "hr": { "grade": 7 } })).is_err());
+        assert!(write(json!({ "hr": { "grade": 7 } }), json!({})).is_err());
+        assert!(write(json!({ "hr": { "grade": 7 } }), json!({ "hr": "none" })).is_err());
+        // Beside it, the parent's other keys are the manager's to write.
+        assert!(write(
+            json!({ "hr": { "grade": 7 } }),
+            json!({ "hr": { "grade": 7, "desk": 1 } })
+        )
+        .is_ok());
+        assert!(write(json!({}), json!({ "hr": { "desk": 1 } })).is_ok());
+        let mut found = Vec::new();
+        changes(&json!({}), &json!({"a": {"b": {"c": 1}}}), &mut Vec::new(), &mut found);
+        assert_eq!(found, [vec!["a".to_owned(), "b".to_owned(), "c".to_owned()]]);
     }
 
     #[test]
