@@ -18,6 +18,8 @@ pub enum Control {
     Choice(Vec<Value>),
     /// An object with `properties`: its own fields.
     Object(Vec<Field>),
+    /// An array of scalars (`items` is text, a date, a number or a choice): one input per item.
+    List(Box<Control>),
     /// Anything else (arrays, free-form objects, unions): its JSON.
     Json,
 }
@@ -127,6 +129,15 @@ fn control(property: &Value, path: &mut Vec<String>, read_only: &[String], locke
             Some(Value::Object(properties)) => Control::Object(build(properties, path, read_only, locked)),
             _ => Control::Json,
         },
+        "array" => match property.get("items") {
+            Some(items) if items.is_object() => match control(items, path, read_only, locked) {
+                item @ (Control::Text | Control::Date | Control::Integer | Control::Number | Control::Choice(_)) => {
+                    Control::List(Box::new(item))
+                }
+                _ => Control::Json,
+            },
+            _ => Control::Json,
+        },
         _ => Control::Json,
     }
 }
@@ -162,6 +173,26 @@ pub fn set(document: &mut Value, path: &[String], value: Option<Value>) {
             object.remove(last);
         }
     }
+}
+
+/// The items of a list at `value`, each as its input shows it.
+pub fn list_items(item: &Control, value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::Array(items)) => items.iter().map(|value| shown(item, Some(value))).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The array the items' texts stand for; empty texts are left out, and no item at all removes
+/// the key.
+pub fn list_value(item: &Control, texts: &[String]) -> Result<Option<Value>, String> {
+    let mut values = Vec::new();
+    for text in texts {
+        if let Some(value) = entered(item, text)? {
+            values.push(value);
+        }
+    }
+    Ok((!values.is_empty()).then_some(Value::Array(values)))
 }
 
 /// What an input shows for `value`. A choice shows its index among the choices.
@@ -201,7 +232,7 @@ pub fn entered(control: &Control, text: &str) -> Result<Option<Value>, String> {
             Some(number) => Value::Number(number),
             None => Value::String(text.to_owned()),
         },
-        Control::Json | Control::Object(_) => {
+        Control::Json | Control::Object(_) | Control::List(_) => {
             serde_json::from_str(text).map_err(|error| format!("not valid JSON: {error}"))?
         }
         Control::Text | Control::Date | Control::Boolean => Value::String(text.to_owned()),
@@ -261,7 +292,7 @@ mod tests {
                 ("/remote".to_owned(), &Control::Boolean, false),
                 ("/score".to_owned(), &Control::Number, false),
                 ("/started".to_owned(), &Control::Date, false),
-                ("/tags".to_owned(), &Control::Json, false),
+                ("/tags".to_owned(), &Control::List(Box::new(Control::Text)), false),
             ]
         );
         assert_eq!(found[1].label, "Badge number");
@@ -289,6 +320,24 @@ mod tests {
         assert_eq!(document, json!({ "a": 1, "address": {} }));
         set(&mut document, &["a".to_owned(), "b".to_owned()], Some(json!(2)));
         assert_eq!(document["a"], json!({ "b": 2 }));
+    }
+
+    #[test]
+    fn lists_of_scalars_get_an_input_per_item() {
+        let schema = json!({ "properties": {
+            "scores": { "type": "array", "items": { "type": "integer" } },
+            "pairs": { "type": "array", "items": { "type": "array" } },
+            "any": { "type": "array" }
+        } });
+        let found = fields(&[schema], &[]);
+        let integer = Control::Integer;
+        assert_eq!(found[0].control, Control::Json);
+        assert_eq!(found[1].control, Control::Json);
+        assert_eq!(found[2].control, Control::List(Box::new(integer.clone())));
+        assert_eq!(list_items(&integer, Some(&json!([1, 2]))), ["1", "2"]);
+        let texts = ["3".to_owned(), String::new(), "4".to_owned()];
+        assert_eq!(list_value(&integer, &texts), Ok(Some(json!([3, 4]))));
+        assert_eq!(list_value(&integer, &[String::new()]), Ok(None));
     }
 
     #[test]

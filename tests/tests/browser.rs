@@ -1807,7 +1807,8 @@ async fn an_admin_applies_a_metadata_schema_and_edits_a_member_through_its_form(
         "age": { "type": "integer", "minimum": 0 },
         "started": { "type": "string", "format": "date" },
         "remote": { "type": "boolean" },
-        "salary": { "type": "integer", "x-steward-write": ["scope:metadata:write"] }
+        "salary": { "type": "integer", "x-steward-write": ["scope:metadata:write"] },
+        "tags": { "type": "array", "items": { "type": "string" } }
     } });
     let read = "query($id: ID!) { user(id: $id) { userMetadata } }";
 
@@ -1836,6 +1837,9 @@ async fn an_admin_applies_a_metadata_schema_and_edits_a_member_through_its_form(
         click(&client, "save-user-metadata-editor").await?;
         let refused = wait_for_text(&client, "user-metadata-form", |text| text.contains("minimum")).await?;
         replace_text(&client, &field("age"), "36").await?;
+        // A list gets an input per item.
+        click(&client, &format!("{}-add", field("tags"))).await?;
+        type_into(&client, &format!("{}-0", field("tags")), "blue").await?;
         click(&client, &field("remote")).await?;
         click(&client, "save-user-metadata-editor").await?;
         wait_for_text(&client, "user-metadata-editor-saved", |text| !text.is_empty()).await?;
@@ -1885,6 +1889,6 @@ async fn an_admin_applies_a_metadata_schema_and_edits_a_member_through_its_form(
     let stored = server.as_(&root, read, json!({ "id": ada })).await;
     assert_eq!(
         stored.ok()["user"]["userMetadata"],
-        json!({ "department": "ops", "age": 36, "remote": true, "theme": "dark" })
+        json!({ "department": "ops", "age": 36, "remote": true, "tags": ["blue"], "theme": "dark" })
     );
 }

@@ -188,6 +188,19 @@ fn field_view(field: Field, context: Context) -> AnyView {
         }
         .into_any(),
         Control::Object(_) => unreachable!("objects are fieldsets"),
+        Control::List(item) => {
+            return list_view(ListParts {
+                id,
+                label,
+                item: *item,
+                path,
+                read_only,
+                hint: hint.into_any(),
+                document,
+                write: std::sync::Arc::new(write),
+                server_error: server_error.into_any(),
+            });
+        }
         other => {
             let (kind, step) = match other {
                 Control::Date => ("date", None),
@@ -217,6 +230,160 @@ fn field_view(field: Field, context: Context) -> AnyView {
             {move || local_error.get().map(|message| view! { <p class="field-error">{message}</p> })}
             {server_error}
         </div>
+    }
+    .into_any()
+}
+
+struct ListParts {
+    id: String,
+    label: String,
+    item: Control,
+    path: Vec<String>,
+    read_only: bool,
+    hint: AnyView,
+    document: Memo<Option<Value>>,
+    write: std::sync::Arc<dyn Fn(Option<Value>) + Send + Sync>,
+    server_error: AnyView,
+}
+
+/// A list of scalars: an input per item, each removable, and a button that adds one. An added
+/// item stays blank on screen until it holds something; only filled items are in the document.
+fn list_view(parts: ListParts) -> AnyView {
+    let ListParts {
+        id,
+        label,
+        item,
+        path,
+        read_only,
+        hint,
+        document,
+        write,
+        server_error,
+    } = parts;
+    let blanks = RwSignal::new(0usize);
+    let stored = {
+        let (item, path) = (item.clone(), path.clone());
+        move || {
+            document
+                .with(|loaded| schema_form::list_items(&item, loaded.as_ref().and_then(|d| schema_form::get(d, &path))))
+        }
+    };
+    let texts = {
+        let stored = stored.clone();
+        move || {
+            let mut texts = stored();
+            texts.extend(std::iter::repeat_n(String::new(), blanks.get()));
+            texts
+        }
+    };
+    // Writes the list with item `index` set to `text` (`None` removes it); inputs left blank stay
+    // on screen as blanks.
+    let change = {
+        let (item, stored, write) = (item.clone(), stored.clone(), write.clone());
+        move |index: usize, text: Option<String>| {
+            let mut all = stored();
+            all.extend(std::iter::repeat_n(String::new(), blanks.get_untracked()));
+            match text {
+                Some(text) => all[index] = text,
+                None => {
+                    all.remove(index);
+                }
+            }
+            let kept: Vec<String> = all.iter().filter(|text| !text.trim().is_empty()).cloned().collect();
+            blanks.set(all.len() - kept.len());
+            if let Ok(value) = schema_form::list_value(&item, &kept) {
+                write(value);
+            }
+        }
+    };
+    let kind = match item {
+        Control::Date => "date",
+        Control::Integer | Control::Number => "number",
+        _ => "text",
+    };
+    let choices = match &item {
+        Control::Choice(choices) => Some(choices.clone()),
+        _ => None,
+    };
+    let rows = {
+        let (id, label, change) = (id.clone(), label.clone(), change.clone());
+        move || {
+            texts()
+                .into_iter()
+                .enumerate()
+                .map(|(index, text)| {
+                    let input_id = format!("{id}-{index}");
+                    let name = format!("{label}, item {}", index + 1);
+                    let (set, remove) = (change.clone(), change.clone());
+                    let input = match &choices {
+                        Some(choices) => view! {
+                            <select
+                                id=input_id
+                                aria-label=name.clone()
+                                disabled=read_only
+                                prop:value=text
+                                on:change=move |event| set(index, Some(event_target_value(&event)))
+                            >
+                                <option value="">"—"</option>
+                                {choices
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(at, choice)| {
+                                        let shown = choice.as_str().map_or_else(|| choice.to_string(), str::to_owned);
+                                        view! { <option value=at.to_string()>{shown}</option> }
+                                    })
+                                    .collect_view()}
+                            </select>
+                        }
+                        .into_any(),
+                        None => view! {
+                            <input
+                                type=kind
+                                step="any"
+                                id=input_id
+                                aria-label=name.clone()
+                                disabled=read_only
+                                prop:value=text
+                                on:change=move |event| set(index, Some(event_target_value(&event)))
+                            />
+                        }
+                        .into_any(),
+                    };
+                    view! {
+                        <div class="schema-list-item">
+                            {input}
+                            <button
+                                type="button"
+                                class="button"
+                                id=format!("{id}-{index}-remove")
+                                aria-label=format!("Remove {name}")
+                                disabled=read_only
+                                on:click=move |_| remove(index, None)
+                            >
+                                "Remove"
+                            </button>
+                        </div>
+                    }
+                })
+                .collect_view()
+        }
+    };
+    view! {
+        <fieldset class="schema-object schema-list" id=id.clone()>
+            <legend>{label}</legend>
+            {hint}
+            {rows}
+            <button
+                type="button"
+                class="button"
+                id=format!("{id}-add")
+                disabled=read_only
+                on:click=move |_| blanks.update(|blanks| *blanks += 1)
+            >
+                "Add an item"
+            </button>
+            {server_error}
+        </fieldset>
     }
     .into_any()
 }

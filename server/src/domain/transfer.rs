@@ -409,6 +409,14 @@ pub async fn import(
 
     let now = app.clock.now();
     let transaction = app.database.write().await?;
+    // A metadata schema may have changed since the records were checked: they are checked again
+    // in the transaction that writes them, and nothing is written if one fails now.
+    let mut again = ImportReport::default();
+    check_metadata_schemas(&*transaction, org.id, &checked, &existing, &mut again).await?;
+    if !again.errors.is_empty() {
+        again.errors.sort();
+        return Ok(again);
+    }
     let actor = scope.actor();
     for record in checked {
         let line = record.line;
