@@ -99,7 +99,16 @@ pub fn compile(schema: &Value) -> Result<jsonschema::Validator> {
     check_rights(schema, "").map_err(invalid)?;
     jsonschema::draft202012::meta::validate(schema)
         .map_err(|error| invalid(format!("not a valid JSON Schema: {error} at {}", error.instance_path())))?;
-    jsonschema::draft202012::new(schema).map_err(|error| invalid(format!("the schema cannot be used: {error}")))
+    validator(schema).map_err(|error| invalid(format!("the schema cannot be used: {error}")))
+}
+
+/// A validator for a schema. `format` is asserted, not only noted as draft 2020-12 has it by
+/// default: a property typed `"format": "date"` holds a date, so that dates sort and filter as such.
+fn validator(schema: &Value) -> std::result::Result<jsonschema::Validator, jsonschema::ValidationError<'static>> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(schema)
 }
 
 /// Every `x-steward-read` and `x-steward-write` is a list of known entries.
@@ -167,7 +176,7 @@ pub async fn governing(connection: &impl ConnectionTrait, target: Target, orgs: 
     rows.into_iter()
         .map(|row| {
             // A stored schema passed `compile` when it was set.
-            let validator = jsonschema::draft202012::new(&row.schema).map_err(|error| {
+            let validator = validator(&row.schema).map_err(|error| {
                 Error::internal(anyhow::anyhow!("a stored metadata schema no longer compiles: {error}"))
             })?;
             Ok(Governing {
@@ -1034,6 +1043,30 @@ mod tests {
             ["userMetadata/age", "userMetadata/nested/deep", "userMetadata/plan"]
         );
         assert!(fields["userMetadata/age"].contains("platform"), "{fields:?}");
+    }
+
+    #[test]
+    fn formats_are_asserted() {
+        let schemas = [governing(
+            None,
+            json!({ "properties": { "started": { "type": "string", "format": "date" },
+                                    "contact": { "type": "string", "format": "email" } } }),
+        )];
+        let user = UserId::new();
+        let check = |document: Value| {
+            require_write(
+                Target::UserMetadata,
+                &schemas,
+                &Party::everything(),
+                user,
+                &json!({}),
+                &document,
+            )
+        };
+        assert!(check(json!({ "started": "2026-12-05", "contact": "ada@example.com" })).is_ok());
+        assert!(check(json!({ "started": "yesterday" })).is_err());
+        assert!(check(json!({ "started": "2026-13-40" })).is_err());
+        assert!(check(json!({ "contact": "not an address" })).is_err());
     }
 
     #[test]
