@@ -106,6 +106,23 @@ impl Drop for FreshDatabase {
                 .expect("runtime");
             runtime.block_on(async move {
                 if let Ok(admin) = Database::connect(admin_url(backend)).await {
+                    if backend == Backend::MariaDb {
+                        // A connection left inside a transaction (a task aborted mid-way) holds
+                        // locks that DROP DATABASE would wait for without end: end them first.
+                        let sessions = format!(
+                            "SELECT id FROM information_schema.processlist WHERE db = '{name}' AND id <> CONNECTION_ID()"
+                        );
+                        let backend_kind = admin.get_database_backend();
+                        let rows = admin
+                            .query_all(sea_orm::Statement::from_string(backend_kind, sessions))
+                            .await
+                            .unwrap_or_default();
+                        for row in rows {
+                            if let Ok(id) = row.try_get_by_index::<u64>(0) {
+                                let _ = admin.execute_unprepared(&format!("KILL CONNECTION {id}")).await;
+                            }
+                        }
+                    }
                     let statement = match backend {
                         Backend::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
                         _ => format!("DROP DATABASE IF EXISTS {name}"),

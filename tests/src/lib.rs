@@ -68,6 +68,8 @@ pub struct TestServer {
     database: sea_orm::DatabaseConnection,
     task: tokio::task::JoinHandle<()>,
     mail_worker: tokio::task::JoinHandle<()>,
+    /// Tells the mail worker to stop once it has finished the message it is sending.
+    stop_mail: tokio::sync::watch::Sender<bool>,
     /// The first instance owns the database; a second instance on it holds none.
     _database: Option<databases::FreshDatabase>,
 }
@@ -144,7 +146,9 @@ impl TestServer {
     /// Stops this instance's mail worker (queued mail stays queued), so that the statements a
     /// test counts on the database are the requests' own.
     pub async fn stop_mail_worker(&mut self) {
-        self.mail_worker.abort();
+        // Told rather than aborted: a worker aborted inside a transaction could leave it open on
+        // the database (MariaDB then waits for it before the database can be dropped).
+        let _ = self.stop_mail.send(true);
         // Returns once the task is gone, not merely told to go.
         let _ = (&mut self.mail_worker).await;
     }
@@ -170,7 +174,8 @@ impl TestServer {
         let url = config.public_url.clone();
         let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
         let state = AppState::start(config, clock.clone()).await.expect("start Steward");
-        let mail_worker = steward_server::domain::delivery::spawn(state.clone());
+        let (stop_mail, stopping) = tokio::sync::watch::channel(false);
+        let mail_worker = steward_server::domain::delivery::spawn_until(state.clone(), stopping);
         let app = steward_server::app(state.clone());
         let task = tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -189,6 +194,7 @@ impl TestServer {
             database: own_connection,
             task,
             mail_worker,
+            stop_mail,
             _database: database,
         }
     }
