@@ -148,7 +148,8 @@ fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-fn pointer(path: &[String]) -> String {
+/// A path as a JSON Pointer (RFC 6901), as errors and reports name it.
+pub fn pointer(path: &[String]) -> String {
     path.iter().map(|key| format!("/{}", escape(key))).collect()
 }
 
@@ -569,6 +570,11 @@ pub(in crate::domain) async fn check_filter(caller: &Caller, filter: &super::use
     let party = Party::of(caller);
     // No user is their own in a list: SELF admits nobody here.
     let nobody = UserId(uuid::Uuid::nil());
+    // Every schema of the two documents a filter can name, read once for all its paths.
+    let rows = metadata_schema::Entity::find()
+        .filter(metadata_schema::Column::Target.is_in([Target::UserMetadata.as_str(), Target::AppMetadata.as_str()]))
+        .all(caller.app().database.reader())
+        .await?;
     for path in paths {
         let mut keys = path.split('.');
         let target = match keys.next() {
@@ -578,11 +584,11 @@ pub(in crate::domain) async fn check_filter(caller: &Caller, filter: &super::use
             _ => continue,
         };
         let keys: Vec<String> = keys.map(str::to_owned).collect();
-        let rows = metadata_schema::Entity::find()
-            .filter(metadata_schema::Column::Target.eq(target.as_str()))
-            .all(caller.app().database.reader())
-            .await?;
-        if !party.may(READ, rows.iter().map(|row| (row.org_id, &row.schema)), &keys, nobody) {
+        let schemas = rows
+            .iter()
+            .filter(|row| row.target == target.as_str())
+            .map(|row| (row.org_id, &row.schema));
+        if !party.may(READ, schemas, &keys, nobody) {
             return Err(Error::invalid(
                 "filter.metadata.path",
                 "a metadata schema withholds this key from you, so you cannot filter on it",
@@ -645,6 +651,7 @@ pub fn form(
 }
 
 /// What a schema would make of the documents it is to govern.
+#[derive(Default)]
 pub struct Report {
     /// Documents checked.
     pub checked: u64,
@@ -683,12 +690,7 @@ pub async fn dry_run(
         validator: compile(schema)?,
         schema: schema.clone(),
     }];
-    let mut report = Report {
-        checked: 0,
-        failing_count: 0,
-        failing: Vec::new(),
-        has_more: false,
-    };
+    let mut report = Report::default();
     // The last (user, organization) read; the organization only for membership documents.
     let mut cursor: Option<(UserId, OrgId)> = None;
     loop {
@@ -857,18 +859,12 @@ async fn set(
     use super::audit::{self, Event};
     use sea_orm::ActiveModelTrait;
     let app = scope.app();
-    let empty = Report {
-        checked: 0,
-        failing_count: 0,
-        failing: Vec::new(),
-        has_more: false,
-    };
     if let Some(org_id) = org_id {
         exists(app.database.reader(), org_id).await?;
     }
     let report = match &schema {
         Some(schema) => dry_run(app.database.reader(), org_id, target, schema, first, None).await?,
-        None => empty,
+        None => Report::default(),
     };
     if !confirm {
         return Ok((false, report));

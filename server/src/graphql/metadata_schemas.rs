@@ -93,11 +93,7 @@ fn report(applied: bool, report: Report) -> MetadataSchemaReport {
                     .violations
                     .into_iter()
                     .map(|violation| MetadataSchemaViolation {
-                        path: violation
-                            .path
-                            .iter()
-                            .map(|key| format!("/{}", key.replace('~', "~0").replace('/', "~1")))
-                            .collect(),
+                        path: metadata_schemas::pointer(&violation.path),
                         message: violation.message,
                     })
                     .collect(),
