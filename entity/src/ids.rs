@@ -67,3 +67,7 @@ typed_id!(
     /// A partner application's credentials (an API client) in one organization.
     ApiClientId
 );
+typed_id!(
+    /// A run of a streaming import: one file into one organization, resumable.
+    ImportRunId
+);

@@ -8,6 +8,8 @@ pub mod audit_chain;
 pub mod audit_event;
 pub mod credential;
 pub mod ids;
+pub mod import_problem;
+pub mod import_run;
 pub mod login_failure;
 pub mod membership;
 pub mod metadata_schema;

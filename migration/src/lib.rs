@@ -13,6 +13,7 @@ mod m20261204_000007_chain_audit_events;
 mod m20261204_000008_add_audit_chain_cuts;
 mod m20261204_000009_create_organization_domains;
 mod m20261205_000010_create_metadata_schemas;
+mod m20261205_000011_create_import_runs;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000008_add_audit_chain_cuts::Migration),
             Box::new(m20261204_000009_create_organization_domains::Migration),
             Box::new(m20261205_000010_create_metadata_schemas::Migration),
+            Box::new(m20261205_000011_create_import_runs::Migration),
         ]
     }
 }

@@ -1,5 +1,7 @@
 //! The `steward` command line.
 
+mod import_progress;
+
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -42,23 +44,35 @@ enum Command {
     /// minutes later; the old key stays published until the tokens it signed have expired.
     RotateKeys,
     /// Import users into an organization from NDJSON (Auth0's user format) or CSV (by the file's
-    /// extension). All or nothing: any bad record is reported with its line and nothing is written.
+    /// extension). The file is read and written a batch at a time; a run that is cut off (even by
+    /// kill -9) goes on from its last batch when the same command is run again. Lines that are
+    /// not applied are listed with their numbers; the exit status is 1 when any was rejected.
     ImportUsers {
         /// The organization's slug.
         #[arg(long)]
         org: String,
         /// The file to read; `.csv` is read as CSV, anything else as NDJSON.
         file: String,
-        /// Check the file and report what would happen, writing nothing.
+        /// Check the whole file and report what would happen, writing nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Update users whose address already has an account, instead of refusing them.
+        /// Update users whose address already has an account, instead of skipping them.
         #[arg(long)]
         upsert: bool,
         /// With --upsert, also update accounts that belong to other organizations too (without
-        /// it they are refused and named).
+        /// it they are skipped and named).
         #[arg(long, requires = "upsert")]
         update_shared: bool,
+        /// Check everything first and write all of it in one transaction, or nothing if any line
+        /// is wrong; the whole file is held in memory, so this is for small files.
+        #[arg(long, conflicts_with = "again")]
+        all_or_nothing: bool,
+        /// Import the file once more although the same command already ran to its end.
+        #[arg(long)]
+        again: bool,
+        /// Records written per transaction (1 to 10 000): what a cut-off run may have to redo.
+        #[arg(long, default_value_t = domain::import::BATCH as u64, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        batch_size: u64,
     },
     /// Write an organization's users to standard output (password hashes are never exported).
     ExportUsers {
@@ -73,6 +87,38 @@ enum Command {
 enum ExportFormat {
     Ndjson,
     Csv,
+}
+
+/// The import of a small file in one transaction: every line is checked first, and any problem
+/// means nothing is written.
+async fn import_all_or_nothing(
+    caller: &CommandLine,
+    org: &str,
+    file: &str,
+    format: domain::transfer::Format,
+    dry_run: bool,
+    upsert: bool,
+    update_shared: bool,
+) -> anyhow::Result<()> {
+    let input = std::fs::read_to_string(file).map_err(|error| anyhow::anyhow!("cannot read {file}: {error}"))?;
+    let options = domain::transfer::ImportOptions {
+        dry_run,
+        upsert,
+        update_shared,
+    };
+    let report = domain::transfer::import(&caller.operator(), org, &input, format, options)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}{}", describe_fields(&error)))?;
+    if !report.errors.is_empty() {
+        for (line, problem) in &report.errors {
+            eprintln!("{file}:{line}: {problem}");
+        }
+        anyhow::bail!("{} problem(s) found; nothing was imported", report.errors.len());
+    }
+    let verb = if dry_run { "would create" } else { "created" };
+    let updated = if dry_run { "would update" } else { "updated" };
+    println!("{verb} {} user(s), {updated} {}", report.created, report.updated);
+    Ok(())
 }
 
 fn init_logging(config: &Config) {
@@ -157,30 +203,43 @@ async fn main() -> anyhow::Result<()> {
             dry_run,
             upsert,
             update_shared,
+            all_or_nothing,
+            again,
+            batch_size,
         } => {
-            let input =
-                std::fs::read_to_string(&file).map_err(|error| anyhow::anyhow!("cannot read {file}: {error}"))?;
             let state = AppState::start(config, Arc::new(SystemClock)).await?;
             let caller = CommandLine::new(state);
             let format = domain::transfer::Format::of_path(&file);
-            let options = domain::transfer::ImportOptions {
-                dry_run,
+            if all_or_nothing {
+                return import_all_or_nothing(&caller, &org, &file, format, dry_run, upsert, update_shared).await;
+            }
+            let options = domain::import::StreamOptions {
                 upsert,
                 update_shared,
+                dry_run,
+                again,
+                batch_size: Some(batch_size as usize),
             };
-            let report = domain::transfer::import(&caller.operator(), &org, &input, format, options)
-                .await
-                .map_err(|error| anyhow::anyhow!("{error}{}", describe_fields(&error)))?;
-            if !report.errors.is_empty() {
-                for (line, problem) in &report.errors {
-                    eprintln!("{file}:{line}: {problem}");
-                }
-                anyhow::bail!("{} problem(s) found; nothing was imported", report.errors.len());
-            }
-            let verb = if dry_run { "would create" } else { "created" };
-            let updated = if dry_run { "would update" } else { "updated" };
-            println!("{verb} {} user(s), {updated} {}", report.created, report.updated);
-            Ok(())
+            let mut progress = import_progress::Display::new(dry_run);
+            let finished = domain::import::import_file(
+                &caller.operator(),
+                &org,
+                std::path::Path::new(&file),
+                format,
+                options,
+                |now| progress.show(now),
+            )
+            .await;
+            progress.finish();
+            let began = progress.began() && !dry_run;
+            let finished = finished.map_err(|error| {
+                let hint = match began {
+                    true => "\nEvery batch before the failure is written; the same command goes on from there.",
+                    false => "",
+                };
+                anyhow::anyhow!("{error}{}{hint}", describe_fields(&error))
+            })?;
+            import_progress::summary(&file, dry_run, &finished)
         }
         Command::ExportUsers { org, format } => {
             let state = AppState::start(config, Arc::new(SystemClock)).await?;

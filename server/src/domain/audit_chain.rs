@@ -75,8 +75,30 @@ fn hash_of(event: &audit_event::Model) -> String {
 pub(super) async fn append(connection: &impl ConnectionTrait, mut event: audit_event::Model) -> Result<()> {
     use chrono::SubsecRound;
     let chain = chain_of(event.organization_id);
+    let head = locked_head(connection, &chain).await?;
+    event.at = event.at.trunc_subsecs(6);
+    event.chain = Some(chain.clone());
+    event.sequence = Some(head.sequence + 1);
+    event.previous_hash = (head.sequence > 0).then_some(head.head_hash);
+    let hash = hash_of(&event);
+    event.hash = Some(hash.clone());
+    let sequence = head.sequence + 1;
+    audit_event::Entity::insert(row_of(event))
+        .exec_without_returning(connection)
+        .await?;
+    audit_chain::Entity::update_many()
+        .col_expr(audit_chain::Column::Sequence, sea_orm::sea_query::Expr::value(sequence))
+        .col_expr(audit_chain::Column::HeadHash, sea_orm::sea_query::Expr::value(hash))
+        .filter(audit_chain::Column::Chain.eq(chain))
+        .exec(connection)
+        .await?;
+    Ok(())
+}
+
+/// The head of `chain`, created when it has none yet, locked until the transaction ends.
+async fn locked_head(connection: &impl ConnectionTrait, chain: &str) -> Result<audit_chain::Model> {
     audit_chain::Entity::insert(audit_chain::ActiveModel {
-        chain: Set(chain.clone()),
+        chain: Set(chain.to_owned()),
         sequence: Set(0),
         head_hash: Set(String::new()),
         cut_sequence: Set(0),
@@ -90,19 +112,15 @@ pub(super) async fn append(connection: &impl ConnectionTrait, mut event: audit_e
     )
     .exec_without_returning(connection)
     .await?;
-    let head = audit_chain::Entity::find_by_id(chain.clone())
+    audit_chain::Entity::find_by_id(chain.to_owned())
         .lock_exclusive()
         .one(connection)
         .await?
-        .ok_or_else(|| crate::error::Error::internal(anyhow::anyhow!("the audit chain {chain} has no head")))?;
-    event.at = event.at.trunc_subsecs(6);
-    event.chain = Some(chain.clone());
-    event.sequence = Some(head.sequence + 1);
-    event.previous_hash = (head.sequence > 0).then_some(head.head_hash);
-    let hash = hash_of(&event);
-    event.hash = Some(hash.clone());
-    let sequence = head.sequence + 1;
-    let row = audit_event::ActiveModel {
+        .ok_or_else(|| crate::error::Error::internal(anyhow::anyhow!("the audit chain {chain} has no head")))
+}
+
+fn row_of(event: audit_event::Model) -> audit_event::ActiveModel {
+    audit_event::ActiveModel {
         id: Set(event.id),
         event_type: Set(event.event_type),
         at: Set(event.at),
@@ -117,16 +135,55 @@ pub(super) async fn append(connection: &impl ConnectionTrait, mut event: audit_e
         sequence: Set(event.sequence),
         hash: Set(event.hash),
         previous_hash: Set(event.previous_hash),
-    };
-    audit_event::Entity::insert(row)
-        .exec_without_returning(connection)
-        .await?;
-    audit_chain::Entity::update_many()
-        .col_expr(audit_chain::Column::Sequence, sea_orm::sea_query::Expr::value(sequence))
-        .col_expr(audit_chain::Column::HeadHash, sea_orm::sea_query::Expr::value(hash))
-        .filter(audit_chain::Column::Chain.eq(chain))
-        .exec(connection)
-        .await?;
+    }
+}
+
+/// Writes `events`, in order, at the end of their chains inside `connection`'s transaction: what
+/// [`append`] does for one, with one lock of each chain's head and multi-row inserts, for writers
+/// that record many events in one change (an import's batch).
+pub(super) async fn append_many(connection: &impl ConnectionTrait, events: Vec<audit_event::Model>) -> Result<()> {
+    use chrono::SubsecRound;
+    let mut chains: Vec<(String, Vec<audit_event::Model>)> = Vec::new();
+    for event in events {
+        let chain = chain_of(event.organization_id);
+        match chains.iter_mut().find(|(name, _)| *name == chain) {
+            Some((_, list)) => list.push(event),
+            None => chains.push((chain, vec![event])),
+        }
+    }
+    for (chain, events) in chains {
+        let head = locked_head(connection, &chain).await?;
+        let mut sequence = head.sequence;
+        let mut previous = (head.sequence > 0).then_some(head.head_hash);
+        let mut rows = Vec::with_capacity(events.len());
+        for mut event in events {
+            sequence += 1;
+            event.at = event.at.trunc_subsecs(6);
+            event.chain = Some(chain.clone());
+            event.sequence = Some(sequence);
+            event.previous_hash = previous.take();
+            let hash = hash_of(&event);
+            event.hash = Some(hash.clone());
+            previous = Some(hash);
+            rows.push(row_of(event));
+        }
+        // Within every backend's limit on bound values per statement.
+        while !rows.is_empty() {
+            let rest = rows.split_off(rows.len().min(500));
+            audit_event::Entity::insert_many(std::mem::replace(&mut rows, rest))
+                .exec_without_returning(connection)
+                .await?;
+        }
+        audit_chain::Entity::update_many()
+            .col_expr(audit_chain::Column::Sequence, sea_orm::sea_query::Expr::value(sequence))
+            .col_expr(
+                audit_chain::Column::HeadHash,
+                sea_orm::sea_query::Expr::value(previous.unwrap_or_default()),
+            )
+            .filter(audit_chain::Column::Chain.eq(chain))
+            .exec(connection)
+            .await?;
+    }
     Ok(())
 }
 

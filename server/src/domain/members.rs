@@ -33,6 +33,19 @@ pub(super) async fn insert_membership(
     roles: RoleSet,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<membership::Model> {
+    membership_row(org_id, user, roles, now)
+        .insert(connection)
+        .await
+        .map_err(|error| conflict_on_unique(error, "the user is already a member of this organization"))
+}
+
+/// A new, active membership of `user` in `org_id`, with copies of the user's sort and search keys.
+pub(super) fn membership_row(
+    org_id: OrgId,
+    user: &user::Model,
+    roles: RoleSet,
+    now: chrono::DateTime<chrono::Utc>,
+) -> membership::ActiveModel {
     membership::ActiveModel {
         org_id: Set(org_id),
         user_id: Set(user.id),
@@ -51,9 +64,6 @@ pub(super) async fn insert_membership(
         user_created_at: Set(user.created_at),
         user_last_login_sort: Set(user.last_login_sort),
     }
-    .insert(connection)
-    .await
-    .map_err(|error| conflict_on_unique(error, "the user is already a member of this organization"))
 }
 
 /// Brings the copies of a user's sort and search keys on their memberships up to date; called in

@@ -88,6 +88,7 @@ pub mod database;
 pub mod delivery;
 pub mod email_domains;
 pub mod hasher;
+pub mod import;
 pub mod invitations;
 pub mod lockouts;
 pub mod members;

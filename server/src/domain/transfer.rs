@@ -136,19 +136,19 @@ pub struct ImportReport {
 }
 
 /// A record checked and ready to write.
-struct Checked {
-    line: usize,
-    email: String,
-    email_verified: bool,
-    profile: Profile,
-    blocked: bool,
-    user_metadata: Option<Value>,
-    app_metadata: Option<Value>,
-    roles: Option<RoleSet>,
-    password_hash: Option<String>,
+pub(super) struct Checked {
+    pub(super) line: usize,
+    pub(super) email: String,
+    pub(super) email_verified: bool,
+    pub(super) profile: Profile,
+    pub(super) blocked: bool,
+    pub(super) user_metadata: Option<Value>,
+    pub(super) app_metadata: Option<Value>,
+    pub(super) roles: Option<RoleSet>,
+    pub(super) password_hash: Option<String>,
 }
 
-fn describe(error: Error) -> String {
+pub(super) fn describe(error: Error) -> String {
     match error {
         Error::Invalid { fields } => fields
             .into_iter()
@@ -196,7 +196,7 @@ fn parse_records(input: &str, format: Format) -> Vec<(usize, std::result::Result
 }
 
 /// A CSV row as a record: empty cells are absent, JSON columns are parsed.
-fn csv_record(headers: &csv::StringRecord, row: &csv::StringRecord) -> std::result::Result<Record, String> {
+pub(super) fn csv_record(headers: &csv::StringRecord, row: &csv::StringRecord) -> std::result::Result<Record, String> {
     let mut object = serde_json::Map::new();
     for (header, cell) in headers.iter().zip(row.iter()) {
         if cell.is_empty() {
@@ -268,7 +268,7 @@ fn checked_hash(record: &Record) -> std::result::Result<Option<String>, String> 
     Err("password_hash: neither an argon2 nor a bcrypt hash".into())
 }
 
-fn check_record(line: usize, record: Record) -> std::result::Result<Checked, String> {
+pub(super) fn check_record(line: usize, record: Record) -> std::result::Result<Checked, String> {
     let mut errors = FieldErrors::default();
     let email = match validate::email(&record.email) {
         Ok(email) => Some(email),
@@ -421,40 +421,11 @@ pub async fn import(
     for record in checked {
         let line = record.line;
         let fail = |error: Error| Error::invalid(&format!("line {line}"), describe(error));
-        let (user, created) = match existing.remove(&record.email) {
-            Some(current) => (
-                update_user(&transaction, current, &record, now).await.map_err(fail)?,
-                false,
-            ),
-            None => (create_user(&transaction, &record, now).await.map_err(fail)?, true),
-        };
-        let member = membership::Entity::find_by_id((org.id, user.id))
-            .one(&*transaction)
-            .await?;
-        let roles = record.roles.unwrap_or_else(crate::domain::authz::default_roles);
-        match member {
-            None => {
-                super::members::insert_membership(&*transaction, org.id, &user, roles, now).await?;
-            }
-            Some(member) if record.roles.is_some() => {
-                let mut active: membership::ActiveModel = member.into();
-                active.role_admin = sea_orm::Set(roles.admin);
-                active.role_user_manager = sea_orm::Set(roles.user_manager);
-                active.role_auditor = sea_orm::Set(roles.auditor);
-                active.role_member = sea_orm::Set(roles.member);
-                active.update(&*transaction).await?;
-            }
-            Some(_) => {}
-        }
-        match (record.password_hash, created) {
-            (Some(hash), true) => passwords::store(&*transaction, user.id, hash, now).await?,
-            // A replaced password ends the account's sessions and spends its reset links, as
-            // every password change does.
-            (Some(hash), false) => {
-                passwords::commit(&*transaction, user.id, hash, user.password_change_required, None, now).await?;
-            }
-            (None, _) => {}
-        }
+        let current = existing.remove(&record.email);
+        let created = current.is_none();
+        let (user, roles) = write_record(&transaction, org.id, record, current, now)
+            .await
+            .map_err(fail)?;
         audit::record(
             &*transaction,
             &actor,
@@ -470,10 +441,54 @@ pub async fn import(
     Ok(report)
 }
 
+/// Writes one checked record into `org_id`: creates the account, or updates `current`; makes it a
+/// member (or sets its roles there, when the record names them); stores its password hash. A
+/// replaced password ends the account's sessions and spends its reset links, as every password
+/// change does. Answers the account and its roles in the organization.
+pub(super) async fn write_record(
+    transaction: &sea_orm::DatabaseTransaction,
+    org_id: OrgId,
+    record: Checked,
+    current: Option<user::Model>,
+    now: DateTime<Utc>,
+) -> Result<(user::Model, RoleSet)> {
+    let created = current.is_none();
+    let user = match current {
+        Some(current) => update_user(transaction, current, &record, now).await?,
+        None => create_user(transaction, &record, now).await?,
+    };
+    let member = membership::Entity::find_by_id((org_id, user.id))
+        .one(transaction)
+        .await?;
+    let roles = record.roles.unwrap_or_else(crate::domain::authz::default_roles);
+    match member {
+        None => {
+            super::members::insert_membership(transaction, org_id, &user, roles, now).await?;
+        }
+        Some(member) if record.roles.is_some() => {
+            let mut active: membership::ActiveModel = member.into();
+            active.role_admin = sea_orm::Set(roles.admin);
+            active.role_user_manager = sea_orm::Set(roles.user_manager);
+            active.role_auditor = sea_orm::Set(roles.auditor);
+            active.role_member = sea_orm::Set(roles.member);
+            active.update(transaction).await?;
+        }
+        Some(_) => {}
+    }
+    match (record.password_hash, created) {
+        (Some(hash), true) => passwords::store(transaction, user.id, hash, now).await?,
+        (Some(hash), false) => {
+            passwords::commit(transaction, user.id, hash, user.password_change_required, None, now).await?;
+        }
+        (None, _) => {}
+    }
+    Ok((user, roles))
+}
+
 /// Holds each record's resulting `user_metadata` and `app_metadata` to the metadata schemas: the
 /// platform's and the organization's imported into, and for an existing account those of its other
 /// organizations too. The operator is held to no per-key rights, but to every schema.
-async fn check_metadata_schemas(
+pub(super) async fn check_metadata_schemas(
     connection: &impl sea_orm::ConnectionTrait,
     org_id: OrgId,
     checked: &[Checked],
@@ -540,7 +555,7 @@ async fn shared_elsewhere(connection: &impl sea_orm::ConnectionTrait, user_id: U
 
 /// Usernames are unique too: one given twice in the file, or already held by another account
 /// than the record's, is an error before anything is written.
-async fn check_usernames(
+pub(super) async fn check_usernames(
     connection: &impl sea_orm::ConnectionTrait,
     checked: &[Checked],
     report: &mut ImportReport,
@@ -576,11 +591,8 @@ async fn check_usernames(
     Ok(())
 }
 
-async fn create_user(
-    connection: &sea_orm::DatabaseTransaction,
-    record: &Checked,
-    now: DateTime<Utc>,
-) -> Result<user::Model> {
+/// The account a checked record creates, not yet stored.
+pub(super) fn new_user(record: &Checked, now: DateTime<Utc>) -> Result<user::Model> {
     let profile = record.profile.clone();
     let mut model = user::Model {
         email_verified: record.email_verified,
@@ -598,14 +610,22 @@ async fn create_user(
         ..users::blank(record.email.clone(), now)
     };
     users::refresh_derived(&mut model);
-    user::ActiveModel::from(model)
+    Ok(model)
+}
+
+async fn create_user(
+    connection: &sea_orm::DatabaseTransaction,
+    record: &Checked,
+    now: DateTime<Utc>,
+) -> Result<user::Model> {
+    user::ActiveModel::from(new_user(record, now)?)
         .reset_all()
         .insert(connection)
         .await
         .map_err(|error| conflict_on_unique(error, "the username is taken by another account"))
 }
 
-async fn update_user(
+pub(super) async fn update_user(
     connection: &sea_orm::DatabaseTransaction,
     current: user::Model,
     record: &Checked,

@@ -1,0 +1,915 @@
+//! Streaming imports: a file of users (Auth0's NDJSON, or CSV with the same columns) read and
+//! written a batch at a time, so that memory stays flat however long the file is.
+//!
+//! Each batch is one transaction, and that transaction also moves the run's checkpoint (the byte
+//! offset and line where the next batch starts, and the counts so far) in `import_runs`. A run
+//! cut off at any moment — `kill -9` included — has committed whole batches and their checkpoint,
+//! or neither; started again with the same file, options and organization (the same command), it
+//! finds its run by the file's fingerprint and goes on from the checkpoint. So no user is written
+//! twice, none half, and nothing is counted twice. Two processes resuming one run cannot both
+//! commit a batch: the checkpoint moves only from where the batch began.
+//!
+//! Lines that are not applied are reported with their number: `REJECTED` when the line is not a
+//! valid record (or its username is taken, or it breaks a metadata schema), `SKIPPED` when it is
+//! valid but the import may not apply it (an existing account without upsert; a superadmin; an
+//! account that also belongs to other organizations, unless `update_shared` says so).
+//!
+//! What a streaming import does not see: an address given twice in the file more than a batch
+//! apart. The later line finds the account the earlier one created, and is skipped (or, with
+//! upsert, updates it), as it would be in a second import. A dry run checks the whole file,
+//! repeated addresses included, and writes nothing.
+
+use chrono::{DateTime, Utc};
+use sea_orm::Set;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use super::audit::{self, Event};
+use super::authz::{Actor, Operator, Scope};
+use super::members::role_names;
+use super::state::AppState;
+use super::transfer::{self, Checked, Format, ImportReport, Record};
+use crate::error::{Error, Result};
+use steward_entity::{
+    credential, import_problem, import_run, membership, organization, password_history, user, ImportRunId, OrgId,
+};
+
+/// Records read and written per transaction.
+pub const BATCH: usize = 1000;
+/// The longest line (or CSV row) read as a record; a longer one is rejected unread.
+const MAX_RECORD: usize = 1 << 20;
+/// How many skipped and rejected lines a run keeps, with their reasons; the counts go on.
+const PROBLEMS_KEPT: u64 = 10_000;
+/// Rows per insert statement: within every backend's limit on bound values.
+const ROWS_PER_INSERT: usize = 500;
+
+pub const RUNNING: &str = "RUNNING";
+pub const SUCCEEDED: &str = "SUCCEEDED";
+pub const FAILED: &str = "FAILED";
+pub const SKIPPED: &str = "SKIPPED";
+pub const REJECTED: &str = "REJECTED";
+
+/// How a streaming import treats what it finds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StreamOptions {
+    /// Update accounts whose address already exists, instead of skipping them.
+    pub upsert: bool,
+    /// With `upsert`, also update accounts that belong to other organizations too.
+    pub update_shared: bool,
+    /// Check the whole file and count what would happen, writing nothing.
+    pub dry_run: bool,
+    /// Import a file again although a run of the same command has finished.
+    pub again: bool,
+    /// Records per transaction; [`BATCH`] when not given.
+    pub batch_size: Option<usize>,
+}
+
+impl StreamOptions {
+    fn batch(&self) -> usize {
+        self.batch_size.unwrap_or(BATCH).clamp(1, 10 * BATCH)
+    }
+}
+
+/// How far a run has come.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub file_bytes: u64,
+    pub byte_offset: u64,
+    /// Lines of the file read so far.
+    pub line: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub skipped: u64,
+    pub rejected: u64,
+}
+
+impl Progress {
+    fn of(run: &import_run::Model) -> Self {
+        let count = |value: i64| u64::try_from(value).unwrap_or(0);
+        Self {
+            file_bytes: count(run.file_bytes),
+            byte_offset: count(run.byte_offset),
+            line: count(run.line),
+            created: count(run.created),
+            updated: count(run.updated),
+            skipped: count(run.skipped),
+            rejected: count(run.rejected),
+        }
+    }
+}
+
+/// A line that was not applied, and why.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    pub line: u64,
+    /// `SKIPPED` or `REJECTED`.
+    pub outcome: &'static str,
+    pub message: String,
+}
+
+/// What a run did, in the end.
+#[derive(Debug)]
+pub struct Finished {
+    /// The run; none for a dry run.
+    pub run: Option<ImportRunId>,
+    pub progress: Progress,
+    /// The first skipped and rejected lines, in the order of the file.
+    pub problems: Vec<Problem>,
+    /// Where this run took up an earlier one that was cut off: the line it went on after.
+    pub resumed_after_line: Option<u64>,
+    /// When this command already ran to its end before (and nothing was done now).
+    pub finished_before: Option<DateTime<Utc>>,
+}
+
+/// Imports `path` into the organization `org_slug` from the command line. See the module's
+/// documentation for how a cut-off run continues; `on_progress` hears after every batch.
+pub async fn import_file(
+    scope: &Operator<'_>,
+    org_slug: &str,
+    path: &Path,
+    format: Format,
+    options: StreamOptions,
+    on_progress: impl FnMut(&Progress),
+) -> Result<Finished> {
+    let app = scope.app();
+    let org = organization::Entity::find()
+        .filter(organization::Column::Slug.eq(org_slug.trim().to_lowercase()))
+        .one(app.database.reader())
+        .await?
+        .ok_or_else(|| Error::invalid("org", "no organization has this slug"))?;
+    let job = Job {
+        app: app.clone(),
+        actor: scope.actor(),
+        org_id: org.id,
+        path: path.to_owned(),
+        format,
+        options,
+        source: "CLI",
+    };
+    job.run(on_progress).await
+}
+
+/// One import's inputs.
+struct Job {
+    app: AppState,
+    actor: Actor,
+    org_id: OrgId,
+    path: PathBuf,
+    format: Format,
+    options: StreamOptions,
+    /// `CLI` or `API`.
+    source: &'static str,
+}
+
+impl Job {
+    async fn run(self, mut on_progress: impl FnMut(&Progress)) -> Result<Finished> {
+        let (key, file_bytes) = fingerprint(&self.path, self.org_id, self.format, self.options).await?;
+        if self.options.dry_run {
+            return self.dry_run(file_bytes, on_progress).await;
+        }
+        let (run, resumed_after_line) = match self.find_run(&key).await? {
+            Some(run) if run.status == SUCCEEDED && !self.options.again => {
+                return Ok(Finished {
+                    run: Some(run.id),
+                    progress: Progress::of(&run),
+                    problems: problems_of(&self.app, run.id, 1000).await?,
+                    resumed_after_line: None,
+                    finished_before: run.finished_at,
+                })
+            }
+            Some(run) if run.status != SUCCEEDED => {
+                let line = u64::try_from(run.line).unwrap_or(0);
+                (self.set_status(run, RUNNING, None).await?, (line > 0).then_some(line))
+            }
+            _ => (self.new_run(key, file_bytes).await?, None),
+        };
+        let id = run.id;
+        match self.batches(run, &mut on_progress).await {
+            Ok(run) => {
+                let run = self.set_status(run, SUCCEEDED, None).await?;
+                Ok(Finished {
+                    run: Some(id),
+                    progress: Progress::of(&run),
+                    problems: problems_of(&self.app, id, 1000).await?,
+                    resumed_after_line,
+                    finished_before: None,
+                })
+            }
+            Err(error) => {
+                // Kept as the run's failure, so that a job's owner reads why it stopped; the
+                // next run of the same command goes on from the last committed batch.
+                if let Ok(Some(run)) = import_run::Entity::find_by_id(id).one(self.app.database.reader()).await {
+                    let _ = self.set_status(run, FAILED, Some(error.to_string())).await;
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// The newest run of this command.
+    async fn find_run(&self, key: &str) -> Result<Option<import_run::Model>> {
+        Ok(import_run::Entity::find()
+            .filter(import_run::Column::Key.eq(key))
+            .order_by_desc(import_run::Column::StartedAt)
+            .one(self.app.database.reader())
+            .await?)
+    }
+
+    async fn new_run(&self, key: String, file_bytes: u64) -> Result<import_run::Model> {
+        let now = self.app.clock.now();
+        let run = import_run::Model {
+            id: ImportRunId::new(),
+            key,
+            org_id: self.org_id,
+            actor_user_id: self.actor.user_id,
+            source: self.source.to_owned(),
+            format: format_name(self.format).to_owned(),
+            upsert: self.options.upsert,
+            update_shared: self.options.update_shared,
+            status: RUNNING.to_owned(),
+            file_bytes: i64::try_from(file_bytes).unwrap_or(i64::MAX),
+            byte_offset: 0,
+            line: 0,
+            created: 0,
+            updated: 0,
+            skipped: 0,
+            rejected: 0,
+            failure: None,
+            started_at: now,
+            updated_at: now,
+            finished_at: None,
+        };
+        let transaction = self.app.database.write().await?;
+        let run = import_run::ActiveModel::from(run)
+            .reset_all()
+            .insert(&*transaction)
+            .await?;
+        transaction.commit().await?;
+        Ok(run)
+    }
+
+    async fn set_status(
+        &self,
+        run: import_run::Model,
+        status: &str,
+        failure: Option<String>,
+    ) -> Result<import_run::Model> {
+        let now = self.app.clock.now();
+        let transaction = self.app.database.write().await?;
+        let mut active: import_run::ActiveModel = run.into();
+        active.status = Set(status.to_owned());
+        active.failure = Set(failure);
+        active.updated_at = Set(now);
+        active.finished_at = Set((status != RUNNING).then_some(now));
+        let run = active.update(&*transaction).await?;
+        transaction.commit().await?;
+        Ok(run)
+    }
+
+    /// Reads and writes the file from the run's checkpoint to its end.
+    async fn batches(
+        &self,
+        mut run: import_run::Model,
+        on_progress: &mut impl FnMut(&Progress),
+    ) -> Result<import_run::Model> {
+        let mut source = Source::open(
+            &self.path,
+            self.format,
+            u64::try_from(run.byte_offset).unwrap_or(0),
+            u64::try_from(run.line).unwrap_or(0),
+        )
+        .map_err(|error| Error::invalid("file", format!("cannot read the file: {error}")))?;
+        on_progress(&Progress::of(&run));
+        loop {
+            let lines = source
+                .next_batch(self.options.batch())
+                .map_err(|error| Error::invalid("file", format!("cannot read the file: {error}")))?;
+            if lines.is_empty() && source.offset == u64::try_from(run.byte_offset).unwrap_or(0) {
+                return Ok(run);
+            }
+            run = self.write_batch(run, lines, source.offset, source.line).await?;
+            on_progress(&Progress::of(&run));
+        }
+    }
+
+    /// One batch, in one transaction with the checkpoint after it.
+    async fn write_batch(
+        &self,
+        run: import_run::Model,
+        lines: Vec<(u64, std::result::Result<Record, String>)>,
+        end_offset: u64,
+        end_line: u64,
+    ) -> Result<import_run::Model> {
+        let now = self.app.clock.now();
+        let transaction = self.app.database.write().await?;
+        let plan = plan(&*transaction, self.org_id, self.options, lines, None).await?;
+        let Plan {
+            records,
+            mut existing,
+            problems,
+        } = plan;
+        let (mut created, mut updated) = (0i64, 0i64);
+        let mut events = Vec::with_capacity(records.len());
+        let mut new_users = Vec::new();
+        let mut new_members = Vec::new();
+        let mut credentials = Vec::new();
+        let mut history = Vec::new();
+        for record in records {
+            match existing.remove(&record.email) {
+                Some(current) => {
+                    let line = record.line;
+                    let (user, roles) = transfer::write_record(&transaction, self.org_id, record, Some(current), now)
+                        .await
+                        .map_err(|error| Error::invalid(&format!("line {line}"), transfer::describe(error)))?;
+                    updated += 1;
+                    events.push((user.id, false, roles));
+                }
+                None => {
+                    let user = transfer::new_user(&record, now)?;
+                    let roles = record.roles.unwrap_or_else(crate::domain::authz::default_roles);
+                    new_members.push(super::members::membership_row(self.org_id, &user, roles, now));
+                    if let Some(hash) = &record.password_hash {
+                        credentials.push(credential::ActiveModel {
+                            user_id: Set(user.id),
+                            password_hash: Set(hash.clone()),
+                            updated_at: Set(now),
+                        });
+                        history.push(password_history::ActiveModel {
+                            id: Set(uuid::Uuid::now_v7()),
+                            user_id: Set(user.id),
+                            password_hash: Set(hash.clone()),
+                            created_at: Set(now),
+                        });
+                    }
+                    created += 1;
+                    events.push((user.id, true, roles));
+                    new_users.push(user::ActiveModel::from(user).reset_all());
+                }
+            }
+        }
+        insert_all(&*transaction, new_users).await?;
+        insert_all(&*transaction, new_members).await?;
+        insert_all(&*transaction, credentials).await?;
+        insert_all(&*transaction, history).await?;
+        let events = events
+            .into_iter()
+            .map(|(user_id, created, roles)| {
+                Event::new("USER_IMPORTED").user(user_id).org(self.org_id).details(
+                    json!({ "created": created, "roles": role_names(&roles), "importRun": run.id.to_string() }),
+                )
+            })
+            .collect();
+        audit::record_many(&*transaction, &self.actor, now, events).await?;
+        let skipped = problems.iter().filter(|problem| problem.outcome == SKIPPED).count() as i64;
+        let rejected = problems.len() as i64 - skipped;
+        let kept = u64::try_from(run.skipped + run.rejected).unwrap_or(0);
+        let rows = problems
+            .into_iter()
+            .take(PROBLEMS_KEPT.saturating_sub(kept) as usize)
+            .map(|problem| import_problem::ActiveModel {
+                run_id: Set(run.id),
+                line: Set(i64::try_from(problem.line).unwrap_or(i64::MAX)),
+                outcome: Set(problem.outcome.to_owned()),
+                message: Set(problem.message),
+            })
+            .collect();
+        insert_all(&*transaction, rows).await?;
+        // The checkpoint moves only from where this batch began: a second process resuming the
+        // same run commits nothing twice.
+        use sea_orm::sea_query::Expr;
+        let moved = import_run::Entity::update_many()
+            .col_expr(import_run::Column::ByteOffset, Expr::value(end_offset as i64))
+            .col_expr(import_run::Column::Line, Expr::value(end_line as i64))
+            .col_expr(import_run::Column::Created, Expr::value(run.created + created))
+            .col_expr(import_run::Column::Updated, Expr::value(run.updated + updated))
+            .col_expr(import_run::Column::Skipped, Expr::value(run.skipped + skipped))
+            .col_expr(import_run::Column::Rejected, Expr::value(run.rejected + rejected))
+            .col_expr(import_run::Column::UpdatedAt, Expr::value(now))
+            .filter(import_run::Column::Id.eq(run.id))
+            .filter(import_run::Column::ByteOffset.eq(run.byte_offset))
+            .exec(&*transaction)
+            .await?;
+        if moved.rows_affected != 1 {
+            return Err(Error::Conflict(
+                "another process is running this import; it goes on from where that one is".into(),
+            ));
+        }
+        transaction.commit().await?;
+        Ok(import_run::Model {
+            byte_offset: end_offset as i64,
+            line: end_line as i64,
+            created: run.created + created,
+            updated: run.updated + updated,
+            skipped: run.skipped + skipped,
+            rejected: run.rejected + rejected,
+            updated_at: now,
+            ..run
+        })
+    }
+
+    /// Checks the whole file and counts what an import would do, writing nothing; repeated
+    /// addresses are found however far apart they are.
+    async fn dry_run(&self, file_bytes: u64, mut on_progress: impl FnMut(&Progress)) -> Result<Finished> {
+        let mut source = Source::open(&self.path, self.format, 0, 0)
+            .map_err(|error| Error::invalid("file", format!("cannot read the file: {error}")))?;
+        let mut progress = Progress {
+            file_bytes,
+            ..Progress::default()
+        };
+        let mut seen = HashMap::new();
+        let mut problems = Vec::new();
+        let database = self.app.database.reader();
+        loop {
+            let lines = source
+                .next_batch(self.options.batch())
+                .map_err(|error| Error::invalid("file", format!("cannot read the file: {error}")))?;
+            if lines.is_empty() && source.offset == progress.byte_offset {
+                break;
+            }
+            let plan = plan(database, self.org_id, self.options, lines, Some(&mut seen)).await?;
+            let updated = plan
+                .records
+                .iter()
+                .filter(|record| plan.existing.contains_key(&record.email))
+                .count() as u64;
+            progress.updated += updated;
+            progress.created += plan.records.len() as u64 - updated;
+            for problem in plan.problems {
+                match problem.outcome {
+                    SKIPPED => progress.skipped += 1,
+                    _ => progress.rejected += 1,
+                }
+                if problems.len() < 1000 {
+                    problems.push(problem);
+                }
+            }
+            progress.byte_offset = source.offset;
+            progress.line = source.line;
+            on_progress(&progress);
+        }
+        Ok(Finished {
+            run: None,
+            progress,
+            problems,
+            resumed_after_line: None,
+            finished_before: None,
+        })
+    }
+}
+
+/// Inserts `rows`, a few hundred to a statement: within every backend's limit on bound values.
+async fn insert_all<A>(connection: &impl ConnectionTrait, mut rows: Vec<A>) -> Result<()>
+where
+    A: sea_orm::ActiveModelTrait + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(ROWS_PER_INSERT));
+        let chunk = std::mem::replace(&mut rows, rest);
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .exec_without_returning(connection)
+            .await?;
+    }
+    Ok(())
+}
+
+/// What a batch will do: the records to write (each existing account in `existing`, by address),
+/// and the lines it will not apply.
+struct Plan {
+    records: Vec<Checked>,
+    existing: HashMap<String, user::Model>,
+    problems: Vec<Problem>,
+}
+
+/// Checks a batch's lines against each other and the database. `seen` (a dry run's) holds the
+/// addresses of earlier batches and their lines.
+async fn plan(
+    connection: &impl ConnectionTrait,
+    org_id: OrgId,
+    options: StreamOptions,
+    lines: Vec<(u64, std::result::Result<Record, String>)>,
+    mut seen: Option<&mut HashMap<String, u64>>,
+) -> Result<Plan> {
+    let mut problems = Vec::new();
+    let reject = |problems: &mut Vec<Problem>, line: u64, message: String| {
+        problems.push(Problem {
+            line,
+            outcome: REJECTED,
+            message,
+        })
+    };
+    let mut here: HashMap<String, u64> = HashMap::new();
+    let mut checked = Vec::new();
+    for (line, record) in lines {
+        match record.and_then(|record| transfer::check_record(line as usize, record)) {
+            Ok(record) => {
+                let earlier = here
+                    .get(&record.email)
+                    .or_else(|| seen.as_deref().and_then(|seen| seen.get(&record.email)));
+                if let Some(first) = earlier {
+                    let message = format!("email: {} is also on line {first}", record.email);
+                    reject(&mut problems, line, message);
+                    continue;
+                }
+                here.insert(record.email.clone(), line);
+                checked.push(record);
+            }
+            Err(message) => reject(&mut problems, line, message),
+        }
+    }
+    if let Some(seen) = seen.as_deref_mut() {
+        seen.extend(here);
+    }
+    let mut existing: HashMap<String, user::Model> = HashMap::new();
+    let emails: Vec<String> = checked.iter().map(|record| record.email.clone()).collect();
+    for chunk in emails.chunks(ROWS_PER_INSERT) {
+        for found in user::Entity::find()
+            .filter(user::Column::Email.is_in(chunk.to_vec()))
+            .all(connection)
+            .await?
+        {
+            existing.insert(found.email.clone(), found);
+        }
+    }
+    let shared = match options.upsert && !options.update_shared && !existing.is_empty() {
+        true => shared_elsewhere(connection, org_id, existing.values().map(|user| user.id).collect()).await?,
+        false => HashSet::new(),
+    };
+    let mut records = Vec::with_capacity(checked.len());
+    for record in checked {
+        let line = record.line as u64;
+        let skip = match existing.get(&record.email) {
+            None => None,
+            Some(_) if !options.upsert => Some(format!(
+                "email: {} already has an account (upsert updates it)",
+                record.email
+            )),
+            Some(found) if found.is_superadmin => Some("email: a superadmin is not changed by an import".to_owned()),
+            Some(found) if shared.contains(&found.id) => Some(format!(
+                "email: {} also belongs to other organizations; an import changes such an account only when told to update shared accounts",
+                record.email
+            )),
+            Some(_) => None,
+        };
+        match skip {
+            Some(message) => problems.push(Problem {
+                line,
+                outcome: SKIPPED,
+                message,
+            }),
+            None => records.push(record),
+        }
+    }
+    let mut report = ImportReport::default();
+    transfer::check_usernames(connection, &records, &mut report).await?;
+    transfer::check_metadata_schemas(connection, org_id, &records, &existing, &mut report).await?;
+    let refused: HashSet<usize> = report.errors.iter().map(|(line, _)| *line).collect();
+    for (line, message) in report.errors {
+        reject(&mut problems, line as u64, message);
+    }
+    records.retain(|record| !refused.contains(&record.line));
+    existing.retain(|email, _| records.iter().any(|record| &record.email == email));
+    problems.sort();
+    problems.dedup_by_key(|problem| problem.line);
+    Ok(Plan {
+        records,
+        existing,
+        problems,
+    })
+}
+
+/// Which of `users` belong to an organization other than `org_id`.
+async fn shared_elsewhere(
+    connection: &impl ConnectionTrait,
+    org_id: OrgId,
+    users: Vec<steward_entity::UserId>,
+) -> Result<HashSet<steward_entity::UserId>> {
+    let mut shared = HashSet::new();
+    for chunk in users.chunks(ROWS_PER_INSERT) {
+        let found: Vec<steward_entity::UserId> = membership::Entity::find()
+            .select_only()
+            .column(membership::Column::UserId)
+            .filter(membership::Column::UserId.is_in(chunk.to_vec()))
+            .filter(membership::Column::OrgId.ne(org_id))
+            .into_tuple()
+            .all(connection)
+            .await?;
+        shared.extend(found);
+    }
+    Ok(shared)
+}
+
+/// A run's first `limit` skipped and rejected lines, in the order of the file.
+async fn problems_of(app: &AppState, run: ImportRunId, limit: u64) -> Result<Vec<Problem>> {
+    let rows = import_problem::Entity::find()
+        .filter(import_problem::Column::RunId.eq(run))
+        .order_by_asc(import_problem::Column::Line)
+        .limit(limit)
+        .all(app.database.reader())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Problem {
+            line: u64::try_from(row.line).unwrap_or(0),
+            outcome: if row.outcome == SKIPPED { SKIPPED } else { REJECTED },
+            message: row.message,
+        })
+        .collect())
+}
+
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Ndjson => "NDJSON",
+        Format::Csv => "CSV",
+    }
+}
+
+/// What names one command's run: the file's contents, the organization, the format and the
+/// options that change what is written. Answers its SHA-256 (hex) and the file's length.
+async fn fingerprint(path: &Path, org_id: OrgId, format: Format, options: StreamOptions) -> Result<(String, u64)> {
+    use sha2::{Digest, Sha256};
+    let path = path.to_owned();
+    let header = format!(
+        "steward-import-v1\n{org_id}\n{}\n{}\n{}\n",
+        format_name(format),
+        options.upsert,
+        options.update_shared
+    );
+    let hashed = tokio::task::spawn_blocking(move || -> std::io::Result<(String, u64)> {
+        let mut file = File::open(&path)?;
+        let mut hasher = Sha256::new();
+        hasher.update(header.as_bytes());
+        let mut buffer = vec![0u8; 1 << 16];
+        let mut length = 0u64;
+        loop {
+            let read = file.read(&mut buffer)?;
+            if read == 0 {
+                break;
+            }
+            length += read as u64;
+            hasher.update(&buffer[..read]);
+        }
+        Ok((
+            hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect(),
+            length,
+        ))
+    })
+    .await
+    .map_err(Error::internal)?;
+    hashed.map_err(|error| Error::invalid("file", format!("cannot read the file: {error}")))
+}
+
+/// The file's records, read from a byte offset (a checkpoint) on.
+struct Source {
+    reader: Reader,
+    /// Where the next record starts.
+    offset: u64,
+    /// Lines read so far.
+    line: u64,
+}
+
+enum Reader {
+    Ndjson(BufReader<File>),
+    Csv {
+        reader: csv::Reader<File>,
+        headers: csv::StringRecord,
+        /// Where `reader` began in the file: its positions count from there.
+        base_offset: u64,
+        base_line: u64,
+    },
+}
+
+impl Source {
+    fn open(path: &Path, format: Format, offset: u64, line: u64) -> std::io::Result<Self> {
+        let mut file = File::open(path)?;
+        let reader = match format {
+            Format::Ndjson => {
+                file.seek(SeekFrom::Start(offset))?;
+                return Ok(Self {
+                    reader: Reader::Ndjson(BufReader::with_capacity(1 << 16, file)),
+                    offset,
+                    line,
+                });
+            }
+            Format::Csv => {
+                let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+                let headers = reader.headers().map_err(std::io::Error::other)?.clone();
+                if offset == 0 {
+                    let position = reader.position().clone();
+                    return Ok(Self {
+                        reader: Reader::Csv {
+                            reader,
+                            headers,
+                            base_offset: 0,
+                            base_line: 0,
+                        },
+                        offset: position.byte(),
+                        line: position.line().saturating_sub(1),
+                    });
+                }
+                let mut file = reader.into_inner();
+                file.seek(SeekFrom::Start(offset))?;
+                let reader = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(file);
+                Reader::Csv {
+                    reader,
+                    headers,
+                    base_offset: offset,
+                    base_line: line,
+                }
+            }
+        };
+        Ok(Self { reader, offset, line })
+    }
+
+    /// Up to `max` records, each with its line; none at the end of the file. Blank lines are
+    /// passed over.
+    fn next_batch(&mut self, max: usize) -> std::io::Result<Vec<(u64, std::result::Result<Record, String>)>> {
+        let mut records = Vec::with_capacity(max.min(BATCH));
+        match &mut self.reader {
+            Reader::Ndjson(reader) => {
+                let mut buffer = Vec::new();
+                while records.len() < max {
+                    buffer.clear();
+                    let (read, whole) = read_line(reader, &mut buffer, MAX_RECORD)?;
+                    if read == 0 {
+                        break;
+                    }
+                    self.offset += read as u64;
+                    self.line += 1;
+                    if !whole {
+                        records.push((self.line, Err("the line is longer than 1 MiB".to_owned())));
+                        continue;
+                    }
+                    if buffer.trim_ascii().is_empty() {
+                        continue;
+                    }
+                    let record = serde_json::from_slice::<Record>(&buffer)
+                        .map_err(|error| format!("not a user record: {error}"));
+                    records.push((self.line, record));
+                }
+            }
+            Reader::Csv {
+                reader,
+                headers,
+                base_offset,
+                base_line,
+            } => {
+                let mut row = csv::StringRecord::new();
+                while records.len() < max {
+                    let before = reader.position().byte();
+                    let read = reader.read_record(&mut row);
+                    let after = reader.position().clone();
+                    let line = *base_line + row.position().map_or(after.line(), |at| at.line());
+                    match read {
+                        Ok(false) => break,
+                        Ok(true) if row.as_slice().len() > MAX_RECORD => {
+                            records.push((line, Err("the row is longer than 1 MiB".to_owned())))
+                        }
+                        Ok(true) if row.len() != headers.len() => records.push((
+                            line,
+                            Err(format!(
+                                "the row has {} fields, the header {}",
+                                row.len(),
+                                headers.len()
+                            )),
+                        )),
+                        Ok(true) => records.push((line, transfer::csv_record(headers, &row))),
+                        Err(error) if after.byte() > before => {
+                            let line = *base_line + error.position().map_or(after.line(), |at| at.line());
+                            records.push((line, Err(format!("not a CSV row: {error}"))));
+                        }
+                        Err(error) => return Err(std::io::Error::other(error)),
+                    }
+                    self.offset = *base_offset + after.byte();
+                    self.line = *base_line + after.line().saturating_sub(1);
+                }
+            }
+        }
+        Ok(records)
+    }
+}
+
+/// Reads one line (newline included) into `buffer`, keeping at most `limit` bytes of it. Answers
+/// the bytes consumed and whether the line was kept whole.
+fn read_line(reader: &mut impl BufRead, buffer: &mut Vec<u8>, limit: usize) -> std::io::Result<(usize, bool)> {
+    let mut consumed = 0;
+    let mut whole = true;
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok((consumed, whole));
+        }
+        let (chunk, done) = match available.iter().position(|byte| *byte == b'\n') {
+            Some(end) => (&available[..=end], true),
+            None => (available, false),
+        };
+        if whole && buffer.len() + chunk.len() <= limit {
+            buffer.extend_from_slice(chunk);
+        } else {
+            whole = false;
+            buffer.clear();
+        }
+        let length = chunk.len();
+        reader.consume(length);
+        consumed += length;
+        if done {
+            return Ok((consumed, whole));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_with(text: &str) -> tempfile_path::TempPath {
+        tempfile_path::TempPath::with(text)
+    }
+
+    /// A file under the system's temporary directory, removed when dropped.
+    mod tempfile_path {
+        pub struct TempPath(pub std::path::PathBuf);
+        impl TempPath {
+            pub fn with(text: &str) -> Self {
+                let path = std::env::temp_dir().join(format!("steward-import-{}", uuid::Uuid::new_v4()));
+                std::fs::write(&path, text).expect("a temporary file");
+                Self(path)
+            }
+        }
+        impl Drop for TempPath {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_file(&self.0);
+            }
+        }
+    }
+
+    fn emails(batch: &[(u64, std::result::Result<Record, String>)]) -> Vec<(u64, String)> {
+        batch
+            .iter()
+            .map(|(line, record)| {
+                (
+                    *line,
+                    match record {
+                        Ok(record) => record.email.clone(),
+                        Err(message) => format!("error: {message}"),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ndjson_resumes_at_its_checkpoint_with_line_numbers_kept() {
+        let text = "{\"email\":\"a@x.test\"}\n\n{\"email\":\"b@x.test\"}\nnot json\n{\"email\":\"c@x.test\"}";
+        let file = file_with(text);
+        let mut source = Source::open(&file.0, Format::Ndjson, 0, 0).unwrap();
+        let first = source.next_batch(2).unwrap();
+        assert_eq!(emails(&first), [(1, "a@x.test".into()), (3, "b@x.test".into())]);
+        let (offset, line) = (source.offset, source.line);
+        assert_eq!(line, 3);
+        let mut again = Source::open(&file.0, Format::Ndjson, offset, line).unwrap();
+        let rest = again.next_batch(10).unwrap();
+        assert_eq!(rest.len(), 2);
+        assert_eq!(rest[0].0, 4);
+        assert!(rest[0].1.is_err());
+        assert_eq!(emails(&rest[1..]), [(5, "c@x.test".into())]);
+        assert_eq!(again.offset, text.len() as u64);
+        assert!(again.next_batch(10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn csv_resumes_at_its_checkpoint_with_line_numbers_kept() {
+        let text = "email,name\na@x.test,\"A\nwith a newline\"\nb@x.test,B\nc@x.test\nd@x.test,D\n";
+        let file = file_with(text);
+        let mut source = Source::open(&file.0, Format::Csv, 0, 0).unwrap();
+        let first = source.next_batch(2).unwrap();
+        assert_eq!(emails(&first), [(2, "a@x.test".into()), (4, "b@x.test".into())]);
+        let (offset, line) = (source.offset, source.line);
+        assert_eq!(line, 4);
+        let mut again = Source::open(&file.0, Format::Csv, offset, line).unwrap();
+        let rest = again.next_batch(10).unwrap();
+        assert_eq!(rest[0].0, 5);
+        assert!(rest[0].1.as_ref().unwrap_err().contains("fields"));
+        assert_eq!(emails(&rest[1..]), [(6, "d@x.test".into())]);
+        assert_eq!(again.offset, text.len() as u64);
+    }
+
+    #[test]
+    fn an_overlong_line_is_rejected_without_being_kept() {
+        let mut text = String::from("{\"email\":\"");
+        text.push_str(&"a".repeat(MAX_RECORD + 10));
+        text.push_str("\"}\n{\"email\":\"b@x.test\"}\n");
+        let file = file_with(&text);
+        let mut source = Source::open(&file.0, Format::Ndjson, 0, 0).unwrap();
+        let batch = source.next_batch(10).unwrap();
+        assert!(batch[0].1.as_ref().unwrap_err().contains("longer than 1 MiB"));
+        assert_eq!(emails(&batch[1..]), [(2, "b@x.test".into())]);
+    }
+}
