@@ -270,43 +270,109 @@ impl Job {
         Ok(run)
     }
 
-    /// Reads and writes the file from the run's checkpoint to its end.
+    /// Reads and writes the file from the run's checkpoint to its end. On PostgreSQL and MariaDB
+    /// two batches are written at once (each database connection works on one core); they still
+    /// commit in the order of the file, since a batch's checkpoint moves only from where the
+    /// batch before it ended. On any failure the import goes back to its last committed
+    /// checkpoint and writes the next batch alone; a second failure there ends the run.
     async fn batches(
         &self,
         mut run: import_run::Model,
         on_progress: &mut impl FnMut(&Progress),
     ) -> Result<import_run::Model> {
-        let mut source = Source::open(
-            &self.path,
-            self.format,
-            u64::try_from(run.byte_offset).unwrap_or(0),
-            u64::try_from(run.line).unwrap_or(0),
-        )
-        .map_err(|error| Error::invalid("file", format!("cannot read the file: {error}")))?;
+        use futures::stream::{FuturesOrdered, StreamExt};
+        let unreadable = |error: std::io::Error| Error::invalid("file", format!("cannot read the file: {error}"));
+        let at = |value: i64| u64::try_from(value).unwrap_or(0);
+        let parallel = match self.app.database.reader().get_database_backend() {
+            sea_orm::DatabaseBackend::Sqlite => 1,
+            _ => 2,
+        };
+        let mut source =
+            Source::open(&self.path, self.format, at(run.byte_offset), at(run.line)).map_err(unreadable)?;
         on_progress(&Progress::of(&run));
+        let mut in_flight = FuturesOrdered::new();
+        let mut read_to_end = false;
+        // Where the next batch begins, as the checkpoint says it (a CSV file's header is before
+        // the first batch, and in none).
+        let mut dispatched_to = run.byte_offset;
+        // The checkpoint where a batch failed, and the batch was then written alone.
+        let mut retried_at: Option<i64> = None;
         loop {
-            let lines = source
-                .next_batch(self.options.batch())
-                .map_err(|error| Error::invalid("file", format!("cannot read the file: {error}")))?;
-            if lines.is_empty() && source.offset == u64::try_from(run.byte_offset).unwrap_or(0) {
-                return Ok(run);
+            let alone = retried_at == Some(run.byte_offset);
+            while !read_to_end && in_flight.len() < if alone { 1 } else { parallel } {
+                let start = source.offset;
+                let lines = source.next_batch(self.options.batch()).map_err(unreadable)?;
+                if lines.is_empty() && source.offset == start {
+                    read_to_end = true;
+                    break;
+                }
+                let batch = BatchAt {
+                    start: dispatched_to,
+                    end: source.offset as i64,
+                    end_line: source.line as i64,
+                };
+                dispatched_to = batch.end;
+                let kept = at(run.skipped + run.rejected);
+                in_flight.push_back(async move { (batch, self.write_batch(run.id, batch, kept, lines).await) });
             }
-            run = self.write_batch(run, lines, source.offset, source.line).await?;
-            on_progress(&Progress::of(&run));
+            let Some((batch, written)) = in_flight.next().await else {
+                return Ok(run);
+            };
+            match written {
+                Ok(counts) => {
+                    run.byte_offset = batch.end;
+                    run.line = batch.end_line;
+                    run.created += counts.created;
+                    run.updated += counts.updated;
+                    run.skipped += counts.skipped;
+                    run.rejected += counts.rejected;
+                    run.updated_at = self.app.clock.now();
+                    on_progress(&Progress::of(&run));
+                }
+                Err(error) if retried_at == Some(run.byte_offset) => return Err(error),
+                Err(error) => {
+                    tracing::info!(%error, line = run.line, "an import batch failed; writing it again alone");
+                    // The batches after it cannot commit before it; let them end, and read again
+                    // from the last checkpoint.
+                    while in_flight.next().await.is_some() {}
+                    retried_at = Some(run.byte_offset);
+                    read_to_end = false;
+                    dispatched_to = run.byte_offset;
+                    source =
+                        Source::open(&self.path, self.format, at(run.byte_offset), at(run.line)).map_err(unreadable)?;
+                }
+            }
         }
     }
 
-    /// One batch, in one transaction with the checkpoint after it.
+    /// One batch, in one transaction that moves the checkpoint from `batch.start` to its end.
+    /// `kept` is how many problems the run holds already.
     async fn write_batch(
         &self,
-        run: import_run::Model,
+        run_id: ImportRunId,
+        batch: BatchAt,
+        kept: u64,
         lines: Vec<(u64, std::result::Result<Record, String>)>,
-        end_offset: u64,
-        end_line: u64,
-    ) -> Result<import_run::Model> {
+    ) -> Result<Counts> {
         let now = self.app.clock.now();
         let transaction = self.app.database.write().await?;
+        if transaction.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            // The batch's lookups send hundreds of addresses as parameters of a prepared
+            // statement. Once PostgreSQL switches such a statement to a generic plan, it tests
+            // each row against the list one value at a time, and a table an import is filling
+            // fast still has the statistics of a small one, so that plan scans it: 0.5 s a
+            // lookup at 30 000 users. Planned with the values, the list is hashed.
+            transaction
+                .execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+                .await?;
+        }
         let plan = plan(&*transaction, self.org_id, self.options, lines, None).await?;
+        if transaction.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            // The inserts are the same statements every batch: their plans are worth keeping.
+            transaction
+                .execute_unprepared("SET LOCAL plan_cache_mode = auto")
+                .await?;
+        }
         let Plan {
             records,
             mut existing,
@@ -355,59 +421,59 @@ impl Job {
         insert_all(&*transaction, new_members).await?;
         insert_all(&*transaction, credentials).await?;
         insert_all(&*transaction, history).await?;
-        let events = events
-            .into_iter()
-            .map(|(user_id, created, roles)| {
-                Event::new("USER_IMPORTED").user(user_id).org(self.org_id).details(
-                    json!({ "created": created, "roles": role_names(&roles), "importRun": run.id.to_string() }),
-                )
-            })
-            .collect();
-        audit::record_many(&*transaction, &self.actor, now, events).await?;
         let skipped = problems.iter().filter(|problem| problem.outcome == SKIPPED).count() as i64;
         let rejected = problems.len() as i64 - skipped;
-        let kept = u64::try_from(run.skipped + run.rejected).unwrap_or(0);
         let rows = problems
             .into_iter()
             .take(PROBLEMS_KEPT.saturating_sub(kept) as usize)
             .map(|problem| import_problem::ActiveModel {
-                run_id: Set(run.id),
+                run_id: Set(run_id),
                 line: Set(i64::try_from(problem.line).unwrap_or(i64::MAX)),
                 outcome: Set(problem.outcome.to_owned()),
                 message: Set(problem.message),
             })
             .collect();
         insert_all(&*transaction, rows).await?;
-        // The checkpoint moves only from where this batch began: a second process resuming the
-        // same run commits nothing twice.
+        // Last, what serializes batches: the audit chain's head, then the checkpoint.
+        let events = events
+            .into_iter()
+            .map(|(user_id, created, roles)| {
+                Event::new("USER_IMPORTED").user(user_id).org(self.org_id).details(
+                    json!({ "created": created, "roles": role_names(&roles), "importRun": run_id.to_string() }),
+                )
+            })
+            .collect();
+        audit::record_many(&*transaction, &self.actor, now, events).await?;
+        // The checkpoint moves only from where this batch began: batches commit in the order of
+        // the file, and a second process resuming the same run commits nothing twice.
         use sea_orm::sea_query::Expr;
+        let add = |column: import_run::Column, count: i64| Expr::col(column).add(count);
         let moved = import_run::Entity::update_many()
-            .col_expr(import_run::Column::ByteOffset, Expr::value(end_offset as i64))
-            .col_expr(import_run::Column::Line, Expr::value(end_line as i64))
-            .col_expr(import_run::Column::Created, Expr::value(run.created + created))
-            .col_expr(import_run::Column::Updated, Expr::value(run.updated + updated))
-            .col_expr(import_run::Column::Skipped, Expr::value(run.skipped + skipped))
-            .col_expr(import_run::Column::Rejected, Expr::value(run.rejected + rejected))
+            .col_expr(import_run::Column::ByteOffset, Expr::value(batch.end))
+            .col_expr(import_run::Column::Line, Expr::value(batch.end_line))
+            .col_expr(import_run::Column::Created, add(import_run::Column::Created, created))
+            .col_expr(import_run::Column::Updated, add(import_run::Column::Updated, updated))
+            .col_expr(import_run::Column::Skipped, add(import_run::Column::Skipped, skipped))
+            .col_expr(
+                import_run::Column::Rejected,
+                add(import_run::Column::Rejected, rejected),
+            )
             .col_expr(import_run::Column::UpdatedAt, Expr::value(now))
-            .filter(import_run::Column::Id.eq(run.id))
-            .filter(import_run::Column::ByteOffset.eq(run.byte_offset))
+            .filter(import_run::Column::Id.eq(run_id))
+            .filter(import_run::Column::ByteOffset.eq(batch.start))
             .exec(&*transaction)
             .await?;
         if moved.rows_affected != 1 {
             return Err(Error::Conflict(
-                "another process is running this import; it goes on from where that one is".into(),
+                "the import's checkpoint moved: another process is running this import".into(),
             ));
         }
         transaction.commit().await?;
-        Ok(import_run::Model {
-            byte_offset: end_offset as i64,
-            line: end_line as i64,
-            created: run.created + created,
-            updated: run.updated + updated,
-            skipped: run.skipped + skipped,
-            rejected: run.rejected + rejected,
-            updated_at: now,
-            ..run
+        Ok(Counts {
+            created,
+            updated,
+            skipped,
+            rejected,
         })
     }
 
@@ -475,6 +541,22 @@ where
             .await?;
     }
     Ok(())
+}
+
+/// Where a batch lies in the file: from `start` to `end` (bytes), ending at line `end_line`.
+#[derive(Clone, Copy, Debug)]
+struct BatchAt {
+    start: i64,
+    end: i64,
+    end_line: i64,
+}
+
+/// What a batch did.
+struct Counts {
+    created: i64,
+    updated: i64,
+    skipped: i64,
+    rejected: i64,
 }
 
 /// What a batch will do: the records to write (each existing account in `existing`, by address),
