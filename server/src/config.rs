@@ -76,6 +76,8 @@ pub struct Config {
     /// The longest a request may take, reading its body included: a client that sends its body
     /// a byte at a time gets 408 instead of holding a connection forever.
     pub request_timeout_seconds: u64,
+    /// The largest file of users `POST /users/import` accepts.
+    pub import_max_bytes: u64,
     /// The key-encryption key (32 random bytes, base64 or hex) that seals the signing keys in the
     /// database. Every instance on one database needs the same one.
     pub secret_key: Option<SecretText>,
@@ -136,6 +138,7 @@ impl Default for Config {
             admin_mails_per_actor_per_hour: 300,
             admin_mails_per_recipient_per_hour: 10,
             request_timeout_seconds: 30,
+            import_max_bytes: 256 * 1024 * 1024,
             secret_key: None,
             secret_key_file: None,
             key_rotation_days: 30,

@@ -153,6 +153,145 @@ pub async fn import_file(
     job.run(on_progress).await
 }
 
+/// Where a run stands when a command starts.
+enum Start {
+    /// To be written from its checkpoint (the start of the file, for a new run).
+    Go {
+        run: import_run::Model,
+        resumed_after_line: Option<u64>,
+    },
+    /// This command already ran to its end.
+    Finished(import_run::Model),
+    /// Another job is writing it now.
+    Busy(import_run::Model),
+}
+
+/// What an import job through the API may ask.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JobOptions {
+    pub upsert: bool,
+    /// Superadmins only: an organization's ADMIN never rewrites an account that other
+    /// organizations share.
+    pub update_shared: bool,
+    pub again: bool,
+}
+
+/// How long a job's run may go without a committed batch before an upload of the same file takes
+/// it over (its server stopped).
+const JOB_STALLED_AFTER_MINUTES: i64 = 2;
+
+/// Starts an import of the uploaded file at `upload` into the scope's organization, in the
+/// background, and answers its run at once (its progress is the run's counts). The upload is
+/// removed when the job ends. An upload of a file whose run was cut off goes on with that run; of
+/// a file whose run finished, answers that run (unless `again`); of a file being imported now,
+/// answers the run in progress.
+pub async fn start_job(
+    scope: &super::authz::OrgAdmin<'_>,
+    upload: PathBuf,
+    format: Format,
+    options: JobOptions,
+) -> Result<import_run::Model> {
+    if options.update_shared {
+        scope.caller().superadmin()?;
+    }
+    let job = Job {
+        app: scope.app().clone(),
+        actor: scope.actor(),
+        org_id: scope.org_id(),
+        path: upload,
+        format,
+        options: StreamOptions {
+            upsert: options.upsert,
+            update_shared: options.update_shared,
+            dry_run: false,
+            again: options.again,
+            batch_size: None,
+        },
+        source: "API",
+    };
+    let started = job
+        .start(Some(chrono::Duration::minutes(JOB_STALLED_AFTER_MINUTES)))
+        .await;
+    match started {
+        Ok(Start::Go {
+            run,
+            resumed_after_line,
+        }) => {
+            let answer = run.clone();
+            let background = job.app.background.clone();
+            background.spawn(async move {
+                if let Err(error) = job.go(run, resumed_after_line, |_| {}).await {
+                    tracing::warn!(%error, "an import job stopped");
+                }
+                let _ = std::fs::remove_file(&job.path);
+            });
+            Ok(answer)
+        }
+        Ok(Start::Finished(run) | Start::Busy(run)) => {
+            let _ = std::fs::remove_file(&job.path);
+            Ok(run)
+        }
+        Err(error) => {
+            let _ = std::fs::remove_file(&job.path);
+            Err(error)
+        }
+    }
+}
+
+/// One of the organization's imports (from the API or the command line).
+pub async fn job(scope: &super::authz::OrgAdmin<'_>, id: ImportRunId) -> Result<import_run::Model> {
+    import_run::Entity::find_by_id(id)
+        .filter(import_run::Column::OrgId.eq(scope.org_id()))
+        .one(scope.app().database.reader())
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// An import by its id alone, for its organization's ADMIN or a superadmin: `None` for anyone
+/// else, as for an id that names none.
+pub async fn job_by_id(scope: &super::authz::Public<'_>, id: ImportRunId) -> Result<Option<import_run::Model>> {
+    let found = import_run::Entity::find_by_id(id)
+        .one(scope.app().database.reader())
+        .await?;
+    Ok(found.filter(|run| scope.caller().org_admin(run.org_id).is_ok()))
+}
+
+/// The organization's latest imports, newest first.
+pub async fn jobs(scope: &super::authz::OrgAdmin<'_>, first: u64) -> Result<Vec<import_run::Model>> {
+    Ok(import_run::Entity::find()
+        .filter(import_run::Column::OrgId.eq(scope.org_id()))
+        .order_by_desc(import_run::Column::StartedAt)
+        .limit(first)
+        .all(scope.app().database.reader())
+        .await?)
+}
+
+/// A job's skipped and rejected lines, in the order of the file, `first` after line `after`.
+pub async fn job_problems(
+    scope: &super::authz::OrgAdmin<'_>,
+    id: ImportRunId,
+    first: u64,
+    after: Option<u64>,
+) -> Result<Vec<Problem>> {
+    let run = job(scope, id).await?;
+    let rows = import_problem::Entity::find()
+        .filter(import_problem::Column::RunId.eq(run.id))
+        .filter(import_problem::Column::Line.gt(after.map_or(0, |line| line as i64)))
+        .order_by_asc(import_problem::Column::Line)
+        .limit(first)
+        .all(scope.app().database.reader())
+        .await?;
+    Ok(rows.into_iter().map(problem_of).collect())
+}
+
+fn problem_of(row: import_problem::Model) -> Problem {
+    Problem {
+        line: u64::try_from(row.line).unwrap_or(0),
+        outcome: if row.outcome == SKIPPED { SKIPPED } else { REJECTED },
+        message: row.message,
+    }
+}
+
 /// One import's inputs.
 struct Job {
     app: AppState,
@@ -166,27 +305,59 @@ struct Job {
 }
 
 impl Job {
-    async fn run(self, mut on_progress: impl FnMut(&Progress)) -> Result<Finished> {
-        let (key, file_bytes) = fingerprint(&self.path, self.org_id, self.format, self.options).await?;
+    async fn run(self, on_progress: impl FnMut(&Progress)) -> Result<Finished> {
         if self.options.dry_run {
+            let (_, file_bytes) = fingerprint(&self.path, self.org_id, self.format, self.options).await?;
             return self.dry_run(file_bytes, on_progress).await;
         }
-        let (run, resumed_after_line) = match self.find_run(&key).await? {
-            Some(run) if run.status == SUCCEEDED && !self.options.again => {
-                return Ok(Finished {
-                    run: Some(run.id),
-                    progress: Progress::of(&run),
-                    problems: problems_of(&self.app, run.id, 1000).await?,
-                    resumed_after_line: None,
-                    finished_before: run.finished_at,
-                })
+        match self.start(None).await? {
+            Start::Go {
+                run,
+                resumed_after_line,
+            } => self.go(run, resumed_after_line, on_progress).await,
+            Start::Finished(run) | Start::Busy(run) => Ok(Finished {
+                run: Some(run.id),
+                progress: Progress::of(&run),
+                problems: problems_of(&self.app, run.id, 1000).await?,
+                resumed_after_line: None,
+                finished_before: run.finished_at,
+            }),
+        }
+    }
+
+    /// Finds this command's run: one cut off goes on, one finished is left as it is (unless
+    /// `again`), and a new one is made otherwise. A run that moved within `busy` is left to
+    /// whoever is running it.
+    async fn start(&self, busy: Option<chrono::Duration>) -> Result<Start> {
+        let (key, file_bytes) = fingerprint(&self.path, self.org_id, self.format, self.options).await?;
+        match self.find_run(&key).await? {
+            Some(run) if run.status == SUCCEEDED && !self.options.again => Ok(Start::Finished(run)),
+            Some(run)
+                if run.status == RUNNING && busy.is_some_and(|busy| run.updated_at > self.app.clock.now() - busy) =>
+            {
+                Ok(Start::Busy(run))
             }
             Some(run) if run.status != SUCCEEDED => {
                 let line = u64::try_from(run.line).unwrap_or(0);
-                (self.set_status(run, RUNNING, None).await?, (line > 0).then_some(line))
+                Ok(Start::Go {
+                    run: self.set_status(run, RUNNING, None).await?,
+                    resumed_after_line: (line > 0).then_some(line),
+                })
             }
-            _ => (self.new_run(key, file_bytes).await?, None),
-        };
+            _ => Ok(Start::Go {
+                run: self.new_run(key, file_bytes).await?,
+                resumed_after_line: None,
+            }),
+        }
+    }
+
+    /// Writes the run to its end, and records how it ended.
+    async fn go(
+        &self,
+        run: import_run::Model,
+        resumed_after_line: Option<u64>,
+        mut on_progress: impl FnMut(&Progress),
+    ) -> Result<Finished> {
         let id = run.id;
         match self.batches(run, &mut on_progress).await {
             Ok(run) => {
@@ -693,14 +864,7 @@ async fn problems_of(app: &AppState, run: ImportRunId, limit: u64) -> Result<Vec
         .limit(limit)
         .all(app.database.reader())
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| Problem {
-            line: u64::try_from(row.line).unwrap_or(0),
-            outcome: if row.outcome == SKIPPED { SKIPPED } else { REJECTED },
-            message: row.message,
-        })
-        .collect())
+    Ok(rows.into_iter().map(problem_of).collect())
 }
 
 fn format_name(format: Format) -> &'static str {

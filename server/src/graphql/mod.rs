@@ -15,6 +15,7 @@ pub use acting::SignedInCallers;
 pub use errors::ensure_codes;
 pub(crate) mod documents;
 mod ids;
+mod imports;
 mod inputs;
 mod invitations;
 pub mod loaders;
@@ -41,6 +42,7 @@ pub struct Query(
     outbox::OutboxQuery,
     api_clients::ApiClientQuery,
     metadata_schemas::MetadataSchemaQuery,
+    imports::ImportQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -12,6 +12,7 @@ pub mod metrics;
 mod oauth;
 mod portal;
 mod users_export;
+mod users_import;
 
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -50,6 +51,13 @@ pub fn router(app: AppState) -> Router {
         schema: crate::graphql::schema(),
         proxies,
     };
+    // A file of users is larger than any other body: its route has a limit of its own.
+    let uploads = Router::new()
+        .route("/users/import", axum::routing::post(users_import::upload))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(
+            usize::try_from(state.app.config.import_max_bytes.saturating_add(1)).unwrap_or(usize::MAX),
+        ));
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(graphql::subscribe))
@@ -63,8 +71,9 @@ pub fn router(app: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::render))
         .fallback_service(portal_service)
-        .layer(axum::middleware::from_fn(metrics::track))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .merge(uploads)
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(move |request, next| {
             deadline(timeout, request, next)
         }))

@@ -200,6 +200,8 @@ pub const OPERATIONS: &[Operation] = &[
     op(SignedIn,       Nothing,         Reads,        "metadataSchema(target: APP_METADATA)"),
     op(ADMINISTER,     Orgs,            Reads,        "checkMetadataSchema(orgId: $org, target: USER_METADATA, schema: {})"),
     op(Superadmin,     Nothing,         Reads,        "checkMetadataSchema(target: MEMBERSHIP_METADATA, schema: {})"),
+    op(ADMINISTER,     Orgs,            Reads,        "importJobs(orgId: $org)"),
+    op(Anyone,         Bogus,           Reads,        "importJob(id: $token)").refuses_bogus_with(""),
     // Sign-in and the flows run from a mailed link, the same for every caller. The answers of
     // real sign-ins are the sign-in cases.
     op(Anyone,         Bogus,           Reads,        "login(email: \"nobody-{n}@nowhere.test\", password: \"Not-the-password-{n}\")")
@@ -334,6 +336,10 @@ pub const FIELDS: &[Fields] = &[
     open("Branding",             &["displayName", "logoUrl", "primaryColor"]),
     open("BulkActionResult",     &["succeeded", "failed", "items"]),
     open("BulkItemResult",       &["userId", "ok", "code", "message"]),
+    open("ImportJob",            &["id", "orgId", "status", "source", "format", "upsert", "updateShared", "fileBytes",
+                                   "bytesDone", "linesDone", "createdCount", "updatedCount", "skippedCount",
+                                   "rejectedCount", "failure", "startedAt", "updatedAt", "finishedAt", "problems"]),
+    open("ImportProblem",        &["line", "outcome", "message"]),
     open("Invitation",           &["id", "email", "roles", "expiresAt"]),
     open("Lockout",              &["ip", "failedAttempts", "lockedUntil"]),
     open("LockoutPolicy",        &["maxFailedAttempts", "lockoutSeconds"]),
