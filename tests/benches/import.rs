@@ -119,13 +119,46 @@ async fn binary_run(lines: usize) -> (i64, f64) {
     write_users(&file, lines);
     let config = &server.state.config;
     let started = Instant::now();
-    let output = std::process::Command::new(&binary)
+    let mut child = std::process::Command::new(&binary)
         .args(["import-users", "--org", "acme", &file.to_string_lossy()])
         .env("STEWARD_DATABASE_URL", &config.database_url)
         .env("STEWARD_SECRET_KEY", &config.secret_key.as_ref().expect("a key").0)
         .env("RUST_LOG", "warn")
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("run steward");
+    // With `--trace`, the resident memory every 5 s (every 0.1 s above 45 MB), to see how it
+    // grows.
+    if std::env::args().any(|arg| arg == "--trace") {
+        let status = format!("/proc/{}/status", child.id());
+        let mut shown = std::time::Instant::now();
+        while child.try_wait().expect("the child").is_none() {
+            if let Ok(text) = std::fs::read_to_string(&status) {
+                let field = |name: &str| {
+                    text.lines()
+                        .find(|line| line.starts_with(name))
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                let rss = format!("{} {}", field("VmRSS"), field("VmHWM"));
+                let kib: u64 = field("VmRSS")
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                if kib > 45_000 || shown.elapsed().as_secs() >= 5 {
+                    let database = config.database_url.trim_start_matches("sqlite://");
+                    let database = database.split('?').next().unwrap_or_default();
+                    let wal = std::fs::metadata(format!("{database}-wal")).map_or(0, |meta| meta.len());
+                    eprintln!("{:>7.1} s {rss} WAL {} MiB", started.elapsed().as_secs_f64(), wal >> 20);
+                    shown = std::time::Instant::now();
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    let output = child.wait_with_output().expect("run steward");
     let seconds = started.elapsed().as_secs_f64();
     assert!(
         output.status.success(),
