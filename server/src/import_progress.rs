@@ -111,8 +111,18 @@ pub fn summary(file: &str, dry_run: bool, finished: &Finished) -> anyhow::Result
     if progress.skipped + progress.rejected > listed {
         println!("… and {} more", progress.skipped + progress.rejected - listed);
     }
+    if let Some(peak) = peak_memory_kib() {
+        println!("Peak memory: {:.1} MiB", peak as f64 / 1024.0);
+    }
     if progress.rejected > 0 {
         anyhow::bail!("{} line(s) rejected", progress.rejected);
     }
     Ok(())
+}
+
+/// This process's peak resident memory, where the system tells it (Linux).
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
