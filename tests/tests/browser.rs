@@ -1892,3 +1892,49 @@ async fn an_admin_applies_a_metadata_schema_and_edits_a_member_through_its_form(
         json!({ "department": "ops", "age": 36, "remote": true, "tags": ["blue"], "theme": "dark" })
     );
 }
+
+/// An organization's ADMIN imports a file of users from the settings page: the upload goes, a
+/// progress bar follows the job, and at the end the counts and every line not applied show, with
+/// the page free of WCAG violations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_imports_a_file_of_users_and_watches_it_finish() {
+    let (server, _root, acme, admin, _ada) = acme_with_admin_and_ada().await;
+    let directory = std::env::temp_dir().join(format!("steward-upload-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let file = directory.join("users.ndjson");
+    let mut lines: Vec<String> = (1..=1500)
+        .map(|n| json!({ "email": format!("imported{n}@acme.test"), "name": format!("Imported {n}") }).to_string())
+        .collect();
+    lines[9] = "{not a user".to_owned();
+    lines.push(json!({ "email": "ada@acme.test" }).to_string());
+    std::fs::write(&file, lines.join("\n")).unwrap();
+
+    let result = in_browser(async |client| {
+        client.set_window_size(1280, 1600).await?;
+        sign_in_through_portal(&client, &server, &admin.email, CHANGED_PASSWORD).await?;
+        client.goto(&format!("{}/orgs/{acme}/settings", server.url)).await?;
+        let input = client.wait().for_element(Locator::Id("import-file")).await?;
+        input.send_keys(&file.to_string_lossy()).await?;
+        click(&client, "start-import").await?;
+        let notice = wait_for_text(&client, "import-notice", |text| text.contains("Import finished")).await?;
+        let counts = wait_for_text(&client, "import-counts", |text| !text.is_empty()).await?;
+        let problems = wait_for_text(&client, "import-problems", |text| !text.is_empty()).await?;
+        let bar = client.find(Locator::Id("import-bar")).await?;
+        let (value, max) = (bar.attr("value").await?, bar.attr("max").await?);
+        let violations = accessibility_violations(&client).await?;
+        std::fs::write(
+            workspace_root().join("target/browser-import.png"),
+            client.screenshot().await?,
+        )?;
+        Ok::<_, anyhow::Error>((notice, counts, problems, value, max, violations))
+    })
+    .await;
+    let _ = std::fs::remove_dir_all(&directory);
+    let (notice, counts, problems, value, max, violations) = result.expect("the browser journey");
+    assert!(notice.contains("1499 created"), "{notice}");
+    assert_eq!(counts, "1499 created · 0 updated · 1 skipped · 1 rejected");
+    assert!(problems.contains("10") && problems.contains("Rejected"), "{problems}");
+    assert!(problems.contains("1501") && problems.contains("Skipped"), "{problems}");
+    assert_eq!(value, max, "the bar is full");
+    assert!(violations.is_empty(), "{violations:#?}");
+}

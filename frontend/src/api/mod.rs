@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod client;
 pub mod credentials;
 pub mod error;
+pub mod imports;
 pub mod invitations;
 pub mod links;
 pub mod mail;

@@ -94,6 +94,7 @@ fn OrganizationSettings(organization_id: String) -> impl IntoView {
                                     <OrgMetadataForm organization_id=organization_id.clone() />
                                     <DomainsPanel organization_id=organization_id.clone() />
                                     <MetadataSchemasPanel organization_id=organization_id.clone() />
+                                    <ImportPanel organization_id=organization_id.clone() />
                                     <DeleteOrganizationPanel organization_id=organization_id slug=slug />
                                 }
                                     .into_any()
@@ -615,6 +616,139 @@ fn DeleteOrganizationPanel(organization_id: String, slug: String) -> impl IntoVi
                 <Outcome error_id="delete-organization-error" notice_id="organization-deleted" result=result />
             </form>
         </Show>
+    }
+}
+
+/// Imports a file of users (Auth0's NDJSON, or CSV) into the organization: uploaded, imported in
+/// the background, its progress shown as it goes, and at the end what was done and every line
+/// that was not applied.
+#[component]
+fn ImportPanel(organization_id: String) -> impl IntoView {
+    use crate::api::imports::{self, ImportOutcome, ImportStatus, Job};
+    let session = use_session();
+    let file_input = NodeRef::<leptos::html::Input>::new();
+    let upsert = RwSignal::new(false);
+    let job = RwSignal::new(None::<Job>);
+    let run = Action::new_local(move |_: &()| {
+        let organization_id = organization_id.clone();
+        let file = file_input
+            .get_untracked()
+            .and_then(|input| input.files())
+            .and_then(|files| files.get(0));
+        let upsert = upsert.get_untracked();
+        async move {
+            let file = file.ok_or_else(|| ApiError::invalid_field("file", "Choose a file first."))?;
+            job.set(None);
+            let id = imports::upload(session, organization_id, file, upsert).await?;
+            // Read its progress until it ends.
+            loop {
+                let current = imports::load(session, id.clone()).await?;
+                let running = current.as_ref().is_some_and(|job| job.status == ImportStatus::RUNNING);
+                job.set(current);
+                if !running {
+                    break;
+                }
+                imports::pause(400).await;
+            }
+            let sentence = job.with_untracked(|job| match job {
+                Some(job) if job.status == ImportStatus::SUCCEEDED => format!(
+                    "Import finished: {} created, {} updated, {} skipped, {} rejected.",
+                    job.created_count, job.updated_count, job.skipped_count, job.rejected_count
+                ),
+                Some(job) => format!(
+                    "The import stopped: {}. What was written stays; upload the same file to go on.",
+                    job.failure.clone().unwrap_or_default()
+                ),
+                None => "The import cannot be found.".to_owned(),
+            });
+            Ok::<_, ApiError>(sentence)
+        }
+    });
+    let result = Signal::derive(move || run.value().get());
+    let error = error_of(result);
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        run.dispatch_local(());
+    };
+    let progress = move || {
+        job.with(|job| {
+            job.as_ref().map(|job| {
+                let total = job.file_bytes.max(1.0);
+                let percent = (job.bytes_done / total * 100.0).round();
+                let problems = (!job.problems.is_empty()).then(|| {
+                    view! {
+                        <table class="data-table" id="import-problems">
+                            <caption>"Lines not applied"</caption>
+                            <thead><tr><th scope="col">"Line"</th><th scope="col">"Outcome"</th><th scope="col">"Why"</th></tr></thead>
+                            <tbody>
+                                {job
+                                    .problems
+                                    .iter()
+                                    .map(|problem| {
+                                        let outcome = match problem.outcome {
+                                            ImportOutcome::SKIPPED => "Skipped",
+                                            _ => "Rejected",
+                                        };
+                                        view! {
+                                            <tr>
+                                                <td>{problem.line}</td>
+                                                <td>{outcome}</td>
+                                                <td>{problem.message.clone()}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                });
+                view! {
+                    <div id="import-progress" aria-live="polite">
+                        <label for="import-bar">{format!("{percent}% of the file, {} lines read", job.lines_done)}</label>
+                        <progress id="import-bar" max=total value=job.bytes_done></progress>
+                        <p id="import-counts">
+                            {format!(
+                                "{} created · {} updated · {} skipped · {} rejected",
+                                job.created_count, job.updated_count, job.skipped_count, job.rejected_count
+                            )}
+                        </p>
+                        {problems}
+                    </div>
+                }
+            })
+        })
+    };
+    view! {
+        <form class="panel form" id="import-form" on:submit=submit>
+            <h2>"Import users"</h2>
+            <p class="hint">
+                "A file in Auth0's user format: NDJSON (one user per line) or CSV with the same columns. "
+                "It is imported in the background, a batch at a time; password hashes (argon2, bcrypt) carry over. "
+                "Accounts other organizations share are never changed."
+            </p>
+            <label for="import-file">"File"</label>
+            <input id="import-file" type="file" accept=".ndjson,.json,.jsonl,.csv" node_ref=file_input />
+            <FieldError error=error field="file" />
+            <label class="checkbox">
+                <input
+                    type="checkbox"
+                    id="import-upsert"
+                    prop:checked=move || upsert.get()
+                    on:change=move |event| upsert.set(event_target_checked(&event))
+                />
+                "Update users who already have an account (otherwise they are skipped)"
+            </label>
+            <div class="form-actions">
+                <BusyButton
+                    id="start-import"
+                    label="Import".to_owned()
+                    running_label="Importing…"
+                    running=run.pending()
+                />
+            </div>
+            {progress}
+            <Outcome error_id="import-error" notice_id="import-notice" result=result />
+        </form>
     }
 }
 
