@@ -233,6 +233,17 @@ impl TestServer {
         response.ok()["createUser"]["id"].as_str().expect("user id").to_owned()
     }
 
+    /// Makes an existing user a member of another organization too (a shared user), as `admin`.
+    pub async fn add_member(&self, admin: &Session, org_id: &str, user_id: &str) {
+        self.as_(
+            admin,
+            "mutation($org: ID!, $user: ID!) { addMember(orgId: $org, userId: $user) { roles } }",
+            json!({ "org": org_id, "user": user_id }),
+        )
+        .await
+        .ok();
+    }
+
     /// A user created with a password must change it first; this does so and returns a session
     /// that may do everything.
     pub async fn sign_in_new_user(&self, email: &str) -> Session {

@@ -37,14 +37,7 @@ async fn an_admin_imports_a_file_into_their_organization(backend: Backend) {
         .member(&root, &acme, "manager@acme.test", &["USER_MANAGER"])
         .await;
     let shared = server.create_user(&root, &acme, "shared@acme.test", &["MEMBER"]).await;
-    server
-        .as_(
-            &root,
-            "mutation($org: ID!, $user: ID!) { addMember(orgId: $org, userId: $user) { roles } }",
-            json!({ "org": globex, "user": shared }),
-        )
-        .await
-        .ok();
+    server.add_member(&root, &globex, &shared).await;
     let file = [
         json!({ "email": "new1@acme.test", "name": "New One", "user_metadata": { "team": "a" } }).to_string(),
         json!({ "email": "new2@acme.test", "roles": ["ADMIN"] }).to_string(),

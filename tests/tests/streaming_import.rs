@@ -195,14 +195,7 @@ async fn lines_not_applied_are_skipped_or_rejected_with_their_numbers(backend: B
     let globex = server.create_org(&root, "globex").await;
     server.create_user(&root, &acme, "solo@acme.test", &["MEMBER"]).await;
     let shared = server.create_user(&root, &acme, "shared@acme.test", &["MEMBER"]).await;
-    server
-        .as_(
-            &root,
-            "mutation($org: ID!, $user: ID!) { addMember(orgId: $org, userId: $user) { roles } }",
-            json!({ "org": globex, "user": shared }),
-        )
-        .await
-        .ok();
+    server.add_member(&root, &globex, &shared).await;
     let superadmin_email = root.email.clone();
     let site = Site::new().await;
     let path = site.path("users.ndjson");

@@ -226,8 +226,27 @@ async fn post<Data: DeserializeOwned>(body: &str, token: Option<&str>) -> Result
 
 /// The browser's fetch, same-origin so the refresh cookie goes along (it is SameSite=Strict).
 async fn fetch_text(body: &str, token: Option<&str>) -> Result<(u16, String), JsValue> {
+    send(
+        GRAPHQL_ENDPOINT,
+        &JsValue::from_str(body),
+        Some("application/json"),
+        token,
+    )
+    .await
+}
+
+/// A POST of `body` to `url` (same-origin), with the access token when there is one; answers the
+/// status and the text of the answer.
+pub(super) async fn send(
+    url: &str,
+    body: &JsValue,
+    content_type: Option<&str>,
+    token: Option<&str>,
+) -> Result<(u16, String), JsValue> {
     let headers = Headers::new()?;
-    headers.set("Content-Type", "application/json")?;
+    if let Some(content_type) = content_type {
+        headers.set("Content-Type", content_type)?;
+    }
     headers.set("Accept", "application/json")?;
     if let Some(token) = token {
         headers.set("Authorization", &format!("Bearer {token}"))?;
@@ -236,8 +255,8 @@ async fn fetch_text(body: &str, token: Option<&str>) -> Result<(u16, String), Js
     init.set_method("POST");
     init.set_credentials(RequestCredentials::SameOrigin);
     init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(body));
-    let request = Request::new_with_str_and_init(GRAPHQL_ENDPOINT, &init)?;
+    init.set_body(body);
+    let request = Request::new_with_str_and_init(url, &init)?;
     let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request)).await?.dyn_into()?;
     let text = JsFuture::from(response.text()?).await?;

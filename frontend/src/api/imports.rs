@@ -2,11 +2,9 @@
 //! its progress read with `importJob` until it ends.
 
 use graphql_client::GraphQLQuery;
-use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, Request, RequestCredentials, RequestInit, Response};
 
-use super::client::{execute, refresh, Session};
+use super::client::{execute, refresh, send, Session};
 use super::error::{ApiError, ErrorCode};
 
 #[derive(GraphQLQuery)]
@@ -37,7 +35,7 @@ pub async fn upload(
     let mut refreshed = false;
     loop {
         let token = session.access_token();
-        let (status, text) = send(&url, &file, token.as_deref())
+        let (status, text) = send(&url, &file, None, token.as_deref())
             .await
             .map_err(|_| ApiError::local(ErrorCode::Network, "The server cannot be reached."))?;
         match status {
@@ -61,23 +59,6 @@ pub async fn upload(
             _ => return Err(ApiError::local(ErrorCode::BadUserInput, text)),
         }
     }
-}
-
-async fn send(url: &str, file: &web_sys::File, token: Option<&str>) -> Result<(u16, String), JsValue> {
-    let headers = Headers::new()?;
-    if let Some(token) = token {
-        headers.set("Authorization", &format!("Bearer {token}"))?;
-    }
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_credentials(RequestCredentials::SameOrigin);
-    init.set_headers(&headers);
-    init.set_body(file);
-    let request = Request::new_with_str_and_init(url, &init)?;
-    let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request)).await?.dyn_into()?;
-    let text = JsFuture::from(response.text()?).await?;
-    Ok((response.status(), text.as_string().unwrap_or_default()))
 }
 
 pub async fn load(session: Session, id: String) -> Result<Option<Job>, ApiError> {
