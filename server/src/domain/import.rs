@@ -307,7 +307,7 @@ struct Job {
 impl Job {
     async fn run(self, on_progress: impl FnMut(&Progress)) -> Result<Finished> {
         if self.options.dry_run {
-            let (_, file_bytes) = fingerprint(&self.path, self.org_id, self.format, self.options).await?;
+            let file_bytes = std::fs::metadata(&self.path).map_err(unreadable)?.len();
             return self.dry_run(file_bytes, on_progress).await;
         }
         match self.start(None).await? {
@@ -452,7 +452,6 @@ impl Job {
         on_progress: &mut impl FnMut(&Progress),
     ) -> Result<import_run::Model> {
         use futures::stream::{FuturesOrdered, StreamExt};
-        let unreadable = |error: std::io::Error| Error::invalid("file", format!("cannot read the file: {error}"));
         let at = |value: i64| u64::try_from(value).unwrap_or(0);
         let parallel = match self.app.database.reader().get_database_backend() {
             sea_orm::DatabaseBackend::Sqlite => 1,
@@ -651,8 +650,7 @@ impl Job {
     /// Checks the whole file and counts what an import would do, writing nothing; repeated
     /// addresses are found however far apart they are.
     async fn dry_run(&self, file_bytes: u64, mut on_progress: impl FnMut(&Progress)) -> Result<Finished> {
-        let mut source = Source::open(&self.path, self.format, 0, 0)
-            .map_err(|error| Error::invalid("file", format!("cannot read the file: {error}")))?;
+        let mut source = Source::open(&self.path, self.format, 0, 0).map_err(unreadable)?;
         let mut progress = Progress {
             file_bytes,
             ..Progress::default()
@@ -661,9 +659,7 @@ impl Job {
         let mut problems = Vec::new();
         let database = self.app.database.reader();
         loop {
-            let lines = source
-                .next_batch(self.options.batch())
-                .map_err(|error| Error::invalid("file", format!("cannot read the file: {error}")))?;
+            let lines = source.next_batch(self.options.batch()).map_err(unreadable)?;
             if lines.is_empty() && source.offset == progress.byte_offset {
                 break;
             }
@@ -825,7 +821,8 @@ async fn plan(
         reject(&mut problems, line as u64, message);
     }
     records.retain(|record| !refused.contains(&record.line));
-    existing.retain(|email, _| records.iter().any(|record| &record.email == email));
+    let kept: HashSet<&str> = records.iter().map(|record| record.email.as_str()).collect();
+    existing.retain(|email, _| kept.contains(email.as_str()));
     problems.sort();
     problems.dedup_by_key(|problem| problem.line);
     Ok(Plan {
@@ -874,6 +871,10 @@ fn format_name(format: Format) -> &'static str {
     }
 }
 
+fn unreadable(error: std::io::Error) -> Error {
+    Error::invalid("file", format!("cannot read the file: {error}"))
+}
+
 /// What names one command's run: the file's contents, the organization, the format and the
 /// options that change what is written. Answers its SHA-256 (hex) and the file's length.
 async fn fingerprint(path: &Path, org_id: OrgId, format: Format, options: StreamOptions) -> Result<(String, u64)> {
@@ -906,7 +907,7 @@ async fn fingerprint(path: &Path, org_id: OrgId, format: Format, options: Stream
     })
     .await
     .map_err(Error::internal)?;
-    hashed.map_err(|error| Error::invalid("file", format!("cannot read the file: {error}")))
+    hashed.map_err(unreadable)
 }
 
 /// The file's records, read from a byte offset (a checkpoint) on.
